@@ -1,0 +1,47 @@
+package io.kubevaultauthrenewer;
+
+import io.kubevaultauthrenewer.config.InvalidSettingsException;
+import io.kubevaultauthrenewer.renewal.RunOnce;
+import java.util.Map;
+import org.apache.camel.main.Main;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Starts the renewer: a Camel Main application whose YAML routes do the work. */
+public final class Application {
+
+    /** Exit status when a setting is wrong. */
+    public static final int BAD_SETTINGS = 2;
+
+    private static final Logger LOG = LoggerFactory.getLogger(Application.class);
+
+    private Application() {}
+
+    public static void main(String[] args) throws Exception {
+        System.exit(run(System.getenv(), args));
+    }
+
+    /**
+     * Runs until stopped (or after one cycle with RUN_ONCE).
+     *
+     * @return 0, 1 when a RUN_ONCE cycle found a problem, 2 when a setting is wrong
+     */
+    public static int run(Map<String, String> environment, String... args) throws Exception {
+        Main main = new Main(Application.class);
+        RunOnce runOnce = new RunOnce(main::completed);
+        main.bind(RenewerConfiguration.ENVIRONMENT, environment);
+        main.bind(RenewerConfiguration.RUN_ONCE, runOnce);
+        try {
+            int code = main.run(args);
+            return code != 0 ? code : runOnce.exitCode();
+        } catch (Exception e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof InvalidSettingsException bad) {
+                    bad.problems().forEach(problem -> LOG.error("Invalid setting: {}", problem));
+                    return BAD_SETTINGS;
+                }
+            }
+            throw e;
+        }
+    }
+}

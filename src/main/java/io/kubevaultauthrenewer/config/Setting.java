@@ -1,0 +1,36 @@
+package io.kubevaultauthrenewer.config;
+
+/**
+ * Every setting the renewer reads: the environment variable (the original image's names where it had one) and the
+ * {@code application.properties} key. The environment wins over the properties file; defaults are in {@link Settings}.
+ */
+public enum Setting {
+    VAULT_ADDR("renewer.vault-addr"),
+    RENEW_INTERVAL("renewer.renew-interval"),
+    VAULT_TOKEN("renewer.vault-token"),
+    LEASE_IDS("renewer.lease-ids"),
+    VARIABLES_FILE("renewer.variables-file"),
+    RUN_ONCE("renewer.run-once"),
+    VAULT_NAMESPACE("renewer.vault-namespace"),
+    RENEWER_CONNECT_TIMEOUT("renewer.connect-timeout"),
+    RENEWER_RESPONSE_TIMEOUT("renewer.response-timeout"),
+    RENEWER_RETRY_ATTEMPTS("renewer.retry-attempts"),
+    RENEWER_RETRY_DELAY("renewer.retry-delay"),
+    RENEWER_RETRY_MAX_DELAY("renewer.retry-max-delay");
+
+    private final String propertyKey;
+
+    Setting(String propertyKey) {
+        this.propertyKey = propertyKey;
+    }
+
+    /** The environment variable. */
+    public String envName() {
+        return name();
+    }
+
+    /** The key in {@code application.properties} (or a Camel property source). */
+    public String propertyKey() {
+        return propertyKey;
+    }
+}

@@ -1,0 +1,226 @@
+package io.kubevaultauthrenewer.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The renewer's settings, read once at start-up from the environment (which wins) and the properties, and validated
+ * together: every problem is reported at once, one line each, naming the variable. The token must be found in the
+ * environment or the variables file, and the file must be readable.
+ *
+ * @param vaultAddr where Vault listens, without a trailing slash
+ * @param renewInterval time between two cycles
+ * @param environmentToken VAULT_TOKEN from the environment, or null (the variables file may hold it)
+ * @param environmentLeaseIds LEASE_IDS from the environment, or "" (the variables file may hold it)
+ * @param variablesFile the file the init container writes
+ * @param runOnce run one cycle and exit
+ * @param namespace Vault Enterprise namespace, or null
+ * @param connectTimeout time allowed to connect to Vault
+ * @param responseTimeout time allowed for Vault's answer
+ * @param retryAttempts retries of a transient failure inside one cycle
+ * @param retryDelay wait before the first retry; it doubles with each retry
+ * @param retryMaxDelay the longest wait between two retries
+ */
+public record Settings(
+        String vaultAddr,
+        Duration renewInterval,
+        String environmentToken,
+        String environmentLeaseIds,
+        Path variablesFile,
+        boolean runOnce,
+        String namespace,
+        Duration connectTimeout,
+        Duration responseTimeout,
+        int retryAttempts,
+        Duration retryDelay,
+        Duration retryMaxDelay) {
+
+    public static final long DEFAULT_RENEW_INTERVAL_SECONDS = 21_600;
+    public static final String DEFAULT_VARIABLES_FILE = "/env/variables";
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(30);
+    public static final int DEFAULT_RETRY_ATTEMPTS = 3;
+    public static final int MAX_RETRY_ATTEMPTS = 10;
+    public static final Duration DEFAULT_RETRY_DELAY = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_RETRY_MAX_DELAY = Duration.ofSeconds(10);
+    private static final Duration MAX_TIMEOUT = Duration.ofMinutes(10);
+
+    /**
+     * Reads and validates every setting.
+     *
+     * @param environment the process environment (a lookup by variable name)
+     * @param properties the properties (a lookup by key)
+     * @throws InvalidSettingsException naming every setting that is wrong
+     */
+    public static Settings load(Function<String, String> environment, Function<String, Optional<String>> properties) {
+        Reader r = new Reader(environment, properties);
+        Settings settings = new Settings(
+                r.vaultAddr(),
+                r.renewInterval(),
+                r.raw(Setting.VAULT_TOKEN).orElse(null),
+                r.raw(Setting.LEASE_IDS).orElse(""),
+                r.variablesFile(),
+                r.runOnce(),
+                r.raw(Setting.VAULT_NAMESPACE).map(String::strip).orElse(null),
+                r.timeout(Setting.RENEWER_CONNECT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT),
+                r.timeout(Setting.RENEWER_RESPONSE_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT),
+                r.retryAttempts(),
+                r.timeout(Setting.RENEWER_RETRY_DELAY, DEFAULT_RETRY_DELAY),
+                r.timeout(Setting.RENEWER_RETRY_MAX_DELAY, DEFAULT_RETRY_MAX_DELAY));
+        if (settings.variablesFile() != null) {
+            try {
+                new CredentialsSource(settings).load();
+            } catch (VariablesFileException e) {
+                String problem = e.getMessage();
+                r.problems.add(problem.startsWith(Setting.VAULT_TOKEN.envName()) ? problem : "VARIABLES_FILE " + problem);
+            }
+        }
+        if (!r.problems.isEmpty()) {
+            throw new InvalidSettingsException(r.problems);
+        }
+        return settings;
+    }
+
+    @Override
+    public String toString() {
+        return "Settings[vaultAddr=" + vaultAddr + ", renewInterval=" + renewInterval.toSeconds() + "s"
+                + ", environmentToken=" + (environmentToken == null ? "unset" : "****")
+                + ", environmentLeaseIds=" + environmentLeaseIds + ", variablesFile=" + variablesFile
+                + ", runOnce=" + runOnce + ", namespace=" + namespace
+                + ", connectTimeout=" + connectTimeout + ", responseTimeout=" + responseTimeout
+                + ", retryAttempts=" + retryAttempts + ", retryDelay=" + retryDelay
+                + ", retryMaxDelay=" + retryMaxDelay + "]";
+    }
+
+    /** Collects the problems while reading, so that all are reported together. */
+    private static final class Reader {
+        private final Function<String, String> environment;
+        private final Function<String, Optional<String>> properties;
+        private final List<String> problems = new ArrayList<>();
+
+        Reader(Function<String, String> environment, Function<String, Optional<String>> properties) {
+            this.environment = environment;
+            this.properties = properties;
+        }
+
+        /** The value from the environment, else from the properties; blank counts as unset. */
+        Optional<String> raw(Setting setting) {
+            String env = environment.apply(setting.envName());
+            if (env != null && !env.isBlank()) {
+                return Optional.of(env);
+            }
+            return properties.apply(setting.propertyKey()).filter(v -> !v.isBlank());
+        }
+
+        String vaultAddr() {
+            Optional<String> raw = raw(Setting.VAULT_ADDR);
+            if (raw.isEmpty()) {
+                problems.add("VAULT_ADDR is not set: give the URL of Vault, e.g. https://vault.example.com:8200");
+                return null;
+            }
+            String value = raw.get().strip();
+            try {
+                URI uri = new URI(value);
+                String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+                if (!scheme.equals("http") && !scheme.equals("https")) {
+                    problems.add("VAULT_ADDR=" + value + " is not an http:// or https:// URL");
+                } else if (uri.getHost() == null) {
+                    problems.add("VAULT_ADDR=" + value + " has no host name");
+                } else if (uri.getUserInfo() != null) {
+                    problems.add("VAULT_ADDR must not carry a user name or password");
+                } else if (uri.getQuery() != null || uri.getFragment() != null) {
+                    problems.add("VAULT_ADDR=" + value + " must not have a query or a fragment");
+                } else {
+                    return value.replaceAll("/+$", "");
+                }
+            } catch (URISyntaxException e) {
+                problems.add("VAULT_ADDR=" + value + " is not a valid URL: " + e.getReason());
+            }
+            return null;
+        }
+
+        Duration renewInterval() {
+            Optional<String> raw = raw(Setting.RENEW_INTERVAL);
+            if (raw.isEmpty()) {
+                return Duration.ofSeconds(DEFAULT_RENEW_INTERVAL_SECONDS);
+            }
+            String value = raw.get().strip();
+            if (!value.matches("-?\\d+")) {
+                problems.add("RENEW_INTERVAL=" + value + " is not a whole number of seconds (e.g. 21600 for 6 hours)");
+                return null;
+            }
+            try {
+                long seconds = Long.parseLong(value);
+                if (seconds < 1) {
+                    problems.add("RENEW_INTERVAL=" + value + " must be at least 1 second");
+                    return null;
+                }
+                return Duration.ofSeconds(seconds);
+            } catch (NumberFormatException e) {
+                problems.add("RENEW_INTERVAL=" + value + " is too large");
+                return null;
+            }
+        }
+
+        Path variablesFile() {
+            String value = raw(Setting.VARIABLES_FILE).map(String::strip).orElse(DEFAULT_VARIABLES_FILE);
+            try {
+                return Path.of(value);
+            } catch (InvalidPathException e) {
+                problems.add("VARIABLES_FILE=" + value + " is not a valid path");
+                return null;
+            }
+        }
+
+        boolean runOnce() {
+            String value = raw(Setting.RUN_ONCE).map(v -> v.strip().toLowerCase(Locale.ROOT)).orElse("false");
+            return switch (value) {
+                case "true", "yes", "1" -> true;
+                case "false", "no", "0" -> false;
+                default -> {
+                    problems.add("RUN_ONCE=" + value + " must be true or false");
+                    yield false;
+                }
+            };
+        }
+
+        Duration timeout(Setting setting, Duration defaultValue) {
+            Optional<String> raw = raw(setting);
+            if (raw.isEmpty()) {
+                return defaultValue;
+            }
+            try {
+                Duration d = Durations.parse(raw.get());
+                if (d.isZero() || d.compareTo(MAX_TIMEOUT) > 0) {
+                    problems.add(setting.envName() + "=" + raw.get().strip() + " must be more than 0 and at most 10m");
+                    return null;
+                }
+                return d;
+            } catch (IllegalArgumentException e) {
+                problems.add(setting.envName() + "=" + raw.get().strip() + " " + e.getMessage());
+                return null;
+            }
+        }
+
+        int retryAttempts() {
+            Optional<String> raw = raw(Setting.RENEWER_RETRY_ATTEMPTS);
+            if (raw.isEmpty()) {
+                return DEFAULT_RETRY_ATTEMPTS;
+            }
+            String value = raw.get().strip();
+            if (!value.matches("\\d{1,2}") || Integer.parseInt(value) > MAX_RETRY_ATTEMPTS) {
+                problems.add("RENEWER_RETRY_ATTEMPTS=" + value + " must be a whole number from 0 to " + MAX_RETRY_ATTEMPTS);
+                return 0;
+            }
+            return Integer.parseInt(value);
+        }
+    }
+}

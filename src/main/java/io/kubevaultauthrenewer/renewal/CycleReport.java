@@ -1,0 +1,102 @@
+package io.kubevaultauthrenewer.renewal;
+
+import io.kubevaultauthrenewer.config.Durations;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What the current (or last) cycle found: the token's state and each lease's outcome. */
+public final class CycleReport {
+
+    private Instant started;
+    private Outcome tokenOutcome;
+    private Long tokenTtl;
+    private String tokenAccessor;
+    private boolean tokenRejected;
+    private final Map<String, Outcome> leases = new LinkedHashMap<>();
+
+    synchronized void start(Instant now, List<String> leaseIds) {
+        started = now;
+        tokenOutcome = null;
+        tokenTtl = null;
+        tokenAccessor = null;
+        tokenRejected = false;
+        leases.clear();
+        leaseIds.forEach(id -> leases.put(id, null));
+    }
+
+    synchronized void tokenLookedUp(String accessor, long ttl) {
+        tokenAccessor = accessor;
+        tokenTtl = ttl;
+    }
+
+    synchronized void token(Outcome outcome, Long ttl) {
+        tokenOutcome = outcome;
+        if (ttl != null) {
+            tokenTtl = ttl;
+        }
+    }
+
+    synchronized void lease(String leaseId, Outcome outcome) {
+        leases.put(leaseId, outcome);
+    }
+
+    /** Vault answered 403 to the token: the leases are not looked at in this cycle (they count as skipped). */
+    synchronized void tokenRejected() {
+        tokenOutcome = Outcome.FAILED;
+        tokenRejected = true;
+    }
+
+    public synchronized boolean isTokenRejected() {
+        return tokenRejected;
+    }
+
+    public synchronized Outcome tokenOutcome() {
+        return tokenOutcome;
+    }
+
+    /** How the token is named in logs: by its accessor, never by itself. */
+    public synchronized String tokenName() {
+        return tokenAccessor == null ? "Token" : "Token (accessor " + tokenAccessor + ")";
+    }
+
+    public synchronized Map<Outcome, Integer> leaseCounts() {
+        Map<Outcome, Integer> counts = new EnumMap<>(Outcome.class);
+        for (Outcome o : Outcome.values()) {
+            counts.put(o, 0);
+        }
+        leases.values().forEach(o -> counts.merge(o == null ? Outcome.SKIPPED : o, 1, Integer::sum));
+        return counts;
+    }
+
+    /** True when the token and every lease were renewed or not yet due. */
+    public synchronized boolean allFine() {
+        boolean tokenFine = tokenOutcome == Outcome.RENEWED || tokenOutcome == Outcome.NOT_DUE;
+        return tokenFine && leases.values().stream().allMatch(o -> o == Outcome.RENEWED || o == Outcome.NOT_DUE);
+    }
+
+    /** The INFO line that ends a cycle. */
+    public synchronized String summary(Instant now, Instant nextCycle) {
+        Map<Outcome, Integer> c = leaseCounts();
+        StringBuilder line = new StringBuilder("Cycle done in ")
+                .append(Duration.between(started, now).toMillis())
+                .append(" ms: token ")
+                .append(tokenOutcome == null ? "unknown" : tokenOutcome.name().toLowerCase().replace('_', ' '));
+        if (tokenTtl != null) {
+            line.append(", ttl ").append(Durations.format(tokenTtl));
+        }
+        line.append("; leases checked ").append(leases.size())
+                .append(", renewed ").append(c.get(Outcome.RENEWED))
+                .append(", not due ").append(c.get(Outcome.NOT_DUE))
+                .append(", failed ").append(c.get(Outcome.FAILED))
+                .append(", capped ").append(c.get(Outcome.CAPPED));
+        if (c.get(Outcome.SKIPPED) > 0) {
+            line.append(", skipped ").append(c.get(Outcome.SKIPPED));
+        }
+        line.append(nextCycle == null ? "; no next cycle (RUN_ONCE)" : "; next cycle at " + nextCycle);
+        return line.toString();
+    }
+}

@@ -1,0 +1,74 @@
+package io.kubevaultauthrenewer.renewal;
+
+import io.kubevaultauthrenewer.config.Durations;
+import io.kubevaultauthrenewer.vault.RenewalRule;
+import io.kubevaultauthrenewer.vault.VaultAnswer;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import org.apache.camel.Body;
+import org.apache.camel.Variable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One lease's steps of the cycle, called by the {@code lease-renewal} route with the lease id as the body. */
+public final class LeaseRenewal {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LeaseRenewal.class);
+
+    private final RenewalRule rule;
+    private final CycleReport report;
+    private final Clock clock;
+
+    public LeaseRenewal(RenewalRule rule, CycleReport report, Clock clock) {
+        this.rule = rule;
+        this.report = report;
+        this.clock = clock;
+    }
+
+    /** The body of sys/leases/lookup and sys/leases/renew; Jackson turns it into JSON. */
+    public Map<String, String> request(@Body String leaseId) {
+        return Map.of("lease_id", leaseId);
+    }
+
+    /** Reads sys/leases/lookup's answer: true when the lease must be renewed now. */
+    public boolean isDue(@Body String leaseId, @Variable("lookup") VaultAnswer lookup) {
+        VaultAnswer.Data data = lookup.lookupData("sys/leases/lookup");
+        long ttl = data.ttl();
+        if (ttl == 0) {
+            LOG.info("Lease {} has no expiry: nothing to renew", leaseId);
+            report.lease(leaseId, Outcome.NOT_DUE);
+            return false;
+        }
+        if (!Boolean.TRUE.equals(data.renewable())) {
+            LOG.info("Lease {} is not renewable: left alone; it expires at {}", leaseId, expiry(ttl));
+            report.lease(leaseId, Outcome.NOT_DUE);
+            return false;
+        }
+        boolean due = rule.leaseDue(ttl);
+        if (!due) {
+            LOG.debug("Lease {} not due: ttl {}", leaseId, Durations.format(ttl));
+            report.lease(leaseId, Outcome.NOT_DUE);
+        }
+        return due;
+    }
+
+    /** Reads sys/leases/renew's answer: renewed, or capped and due to expire at a known time. */
+    public void renewed(@Body String leaseId, @Variable("renewal") VaultAnswer renewal) {
+        long granted = renewal.grantedLeaseDuration("sys/leases/renew");
+        String shortfall = rule.shortfall(granted, renewal.warningsOrEmpty());
+        if (shortfall != null) {
+            LOG.warn("Lease {} renewed, but it will expire at {}: {} (Vault granted {})",
+                    leaseId, expiry(granted), shortfall, Durations.format(granted));
+            report.lease(leaseId, Outcome.CAPPED);
+        } else {
+            LOG.info("Lease {} renewed: ttl {}, expires at {}", leaseId, Durations.format(granted), expiry(granted));
+            report.lease(leaseId, Outcome.RENEWED);
+        }
+    }
+
+    private Instant expiry(long ttlSeconds) {
+        return clock.instant().plusSeconds(ttlSeconds).truncatedTo(ChronoUnit.SECONDS);
+    }
+}

@@ -1,0 +1,65 @@
+package io.kubevaultauthrenewer.renewal;
+
+import io.kubevaultauthrenewer.vault.VaultFailure;
+import org.apache.camel.Exchange;
+import org.apache.camel.Handler;
+
+/**
+ * The dead letter's step: reads what failed, records it in the cycle's report, and leaves one line's worth of
+ * variables for the {@code renewal-failure} route to log: {@code subject}, {@code call} (the failed step's id)
+ * and {@code failure}.
+ *
+ * <p>The routes say what they work on: the lease routes put the lease id in the variable {@code leaseId}, the token
+ * route puts {@code token} in the variable {@code renewing}.
+ */
+public final class RenewalFailures {
+
+    private final CycleReport report;
+
+    public RenewalFailures(CycleReport report) {
+        this.report = report;
+    }
+
+    @Handler
+    public void record(Exchange exchange) {
+        VaultFailure failure = VaultFailure.of(cause(exchange));
+        String leaseId = exchange.getVariable("leaseId", String.class);
+        if (leaseId != null) {
+            report.lease(leaseId, Outcome.FAILED);
+        } else if (isToken(exchange)) {
+            if (failure.tokenRejected()) {
+                report.tokenRejected();
+            } else {
+                report.token(Outcome.FAILED, null);
+            }
+        }
+        exchange.setVariable("subject", subject(exchange));
+        exchange.setVariable("call", call(exchange));
+        exchange.setVariable("failure", failure.describe());
+    }
+
+    /** The exception that failed the exchange, wherever the error handler put it. */
+    static Throwable cause(Exchange exchange) {
+        Throwable t = exchange.getException();
+        return t != null ? t : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+    }
+
+    /** The lease by its id, or the token by its accessor: never by itself. */
+    String subject(Exchange exchange) {
+        String leaseId = exchange.getVariable("leaseId", String.class);
+        if (leaseId != null) {
+            return "Lease " + leaseId;
+        }
+        return isToken(exchange) ? report.tokenName() : "Cycle";
+    }
+
+    /** The id of the route step that failed, as {@link FailedStep} recorded it. */
+    static String call(Exchange exchange) {
+        String step = exchange.getVariable("failedStep", String.class);
+        return step != null ? step : "a step";
+    }
+
+    private static boolean isToken(Exchange exchange) {
+        return "token".equals(exchange.getVariable("renewing", String.class));
+    }
+}

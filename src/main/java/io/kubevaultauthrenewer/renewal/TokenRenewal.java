@@ -1,0 +1,71 @@
+package io.kubevaultauthrenewer.renewal;
+
+import io.kubevaultauthrenewer.config.Durations;
+import io.kubevaultauthrenewer.vault.RenewalRule;
+import io.kubevaultauthrenewer.vault.VaultAnswer;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import org.apache.camel.Variable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The token's steps of the cycle, called by the {@code token-renewal} route. */
+public final class TokenRenewal {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TokenRenewal.class);
+
+    private final RenewalRule rule;
+    private final CycleReport report;
+    private final Clock clock;
+
+    public TokenRenewal(RenewalRule rule, CycleReport report, Clock clock) {
+        this.rule = rule;
+        this.report = report;
+        this.clock = clock;
+    }
+
+    /** Reads lookup-self's answer: true when the token must be renewed now. */
+    public boolean isDue(@Variable("lookup") VaultAnswer lookup) {
+        VaultAnswer.Data data = lookup.lookupData("auth/token/lookup-self");
+        long ttl = data.ttl();
+        report.tokenLookedUp(data.accessor(), ttl);
+        String name = report.tokenName();
+        if (ttl == 0) {
+            LOG.info("{} has no TTL (a root or non-expiring token): nothing to renew", name);
+            report.token(Outcome.NOT_DUE, ttl);
+            return false;
+        }
+        if (!Boolean.TRUE.equals(data.renewable())) {
+            LOG.info("{} is not renewable: left alone; it expires at {}", name, expiry(ttl));
+            report.token(Outcome.NOT_DUE, ttl);
+            return false;
+        }
+        long creationTtl = data.creationTtl() == null ? 0 : data.creationTtl();
+        boolean due = rule.tokenDue(ttl, creationTtl);
+        if (!due) {
+            LOG.debug("{} not due: ttl {}, creation ttl {}", name, Durations.format(ttl), Durations.format(creationTtl));
+            report.token(Outcome.NOT_DUE, ttl);
+        }
+        return due;
+    }
+
+    /** Reads renew-self's answer: renewed, or capped and due to expire at a known time. */
+    public void renewed(@Variable("renewal") VaultAnswer renewal) {
+        long granted = renewal.grantedTokenDuration("auth/token/renew-self");
+        String shortfall = rule.shortfall(granted, renewal.warningsOrEmpty());
+        String name = report.tokenName();
+        if (shortfall != null) {
+            LOG.warn("{} renewed, but it will expire at {}: {} (Vault granted {})",
+                    name, expiry(granted), shortfall, Durations.format(granted));
+            report.token(Outcome.CAPPED, granted);
+        } else {
+            LOG.info("{} renewed: ttl {}, expires at {}", name, Durations.format(granted), expiry(granted));
+            report.token(Outcome.RENEWED, granted);
+        }
+    }
+
+    private Instant expiry(long ttlSeconds) {
+        return clock.instant().plusSeconds(ttlSeconds).truncatedTo(ChronoUnit.SECONDS);
+    }
+}

@@ -1,0 +1,63 @@
+package io.kubevaultauthrenewer.vault;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import java.util.List;
+
+/**
+ * The envelope Vault wraps every successful answer in, with only the fields the renewer reads. The token itself
+ * ({@code data.id}, {@code auth.client_token}) is deliberately not mapped.
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record VaultAnswer(
+        String leaseId, Boolean renewable, Long leaseDuration, Data data, List<String> warnings, Auth auth) {
+
+    /** {@code data} of lookup-self and of sys/leases/lookup. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Data(
+            Long ttl,
+            Boolean renewable,
+            Long creationTtl,
+            String accessor,
+            String expireTime,
+            String issueTime,
+            String lastRenewal,
+            Long period,
+            Long explicitMaxTtl) {}
+
+    /** {@code auth} of renew-self. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Auth(Long leaseDuration, Boolean renewable, String accessor) {}
+
+    /** The lookup's data, checked for the fields every lookup answer has. */
+    public Data lookupData(String call) {
+        if (data == null || data.ttl() == null) {
+            throw new UnexpectedAnswerException("Vault's answer to " + call + " has no data.ttl");
+        }
+        return data;
+    }
+
+    /** The TTL granted by a lease renewal. */
+    public long grantedLeaseDuration(String call) {
+        if (leaseDuration == null) {
+            throw new UnexpectedAnswerException("Vault's answer to " + call + " has no lease_duration");
+        }
+        return leaseDuration;
+    }
+
+    /** The TTL granted by a token renewal. */
+    public long grantedTokenDuration(String call) {
+        if (auth == null || auth.leaseDuration() == null) {
+            throw new UnexpectedAnswerException("Vault's answer to " + call + " has no auth.lease_duration");
+        }
+        return auth.leaseDuration();
+    }
+
+    public List<String> warningsOrEmpty() {
+        return warnings == null ? List.of() : warnings;
+    }
+}

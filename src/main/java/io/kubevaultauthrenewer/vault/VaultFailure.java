@@ -1,0 +1,114 @@
+package io.kubevaultauthrenewer.vault;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import javax.net.ssl.SSLException;
+import org.apache.camel.http.base.HttpOperationFailedException;
+import org.apache.hc.core5.http.NoHttpResponseException;
+
+/**
+ * What went wrong with a call to Vault, in words fit for one log line, and whether trying again can help.
+ *
+ * @param status the HTTP status, or 0 when there was no answer
+ * @param reason Vault's {@code errors} text, or what happened on the way
+ * @param isTransient true when a retry may succeed (network, timeout, 412, 429, 5xx)
+ */
+public record VaultFailure(int status, String reason, boolean isTransient) {
+
+    private static final Set<Integer> TRANSIENT_STATUSES = Set.of(412, 429, 500, 502, 503, 504);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Reads a failure from an exception thrown by a call or by reading its answer. */
+    public static VaultFailure of(Throwable thrown) {
+        for (Throwable t = thrown; t != null; t = t.getCause()) {
+            if (t instanceof HttpOperationFailedException http) {
+                int status = http.getStatusCode();
+                return new VaultFailure(
+                        status, errorsText(http.getResponseBody(), http.getStatusText()), isTransientStatus(status));
+            }
+            if (t instanceof UnexpectedAnswerException) {
+                return new VaultFailure(200, t.getMessage(), false);
+            }
+            if (t instanceof JsonProcessingException) {
+                return new VaultFailure(200, "Vault's answer is not JSON", true);
+            }
+            if (t instanceof SocketTimeoutException || t instanceof InterruptedIOException) {
+                return new VaultFailure(0, "no answer in time (" + t.getClass().getSimpleName() + ")", true);
+            }
+            if (t instanceof ConnectException || t instanceof NoRouteToHostException) {
+                return new VaultFailure(0, "cannot connect (" + safeMessage(t) + ")", true);
+            }
+            if (t instanceof UnknownHostException) {
+                return new VaultFailure(0, "unknown host (" + safeMessage(t) + ")", true);
+            }
+            if (t instanceof NoHttpResponseException) {
+                return new VaultFailure(0, "the connection closed before an answer", true);
+            }
+            if (t instanceof SSLException) {
+                return new VaultFailure(0, "TLS failed (" + safeMessage(t) + ")", false);
+            }
+            if (t instanceof SocketException) {
+                return new VaultFailure(0, "connection failed (" + safeMessage(t) + ")", true);
+            }
+        }
+        return new VaultFailure(0, thrown == null ? "unknown failure" : safeMessage(thrown), false);
+    }
+
+    public static boolean isTransientStatus(int status) {
+        return TRANSIENT_STATUSES.contains(status) || status >= 500;
+    }
+
+    /** True when Vault rejected the token itself: no call with it can succeed. */
+    public boolean tokenRejected() {
+        return status == 403;
+    }
+
+    /** How the failure reads in a log line: {@code HTTP 400: lease not found}. */
+    public String describe() {
+        return (status > 0 ? "HTTP " + status + ": " : "") + reason;
+    }
+
+    /**
+     * Vault's {@code {"errors": [...]}} as one line. Multi-error texts ("2 errors occurred:\n\t* permission
+     * denied\n\t* invalid token") are flattened to "permission denied, invalid token".
+     */
+    static String errorsText(String body, String statusText) {
+        List<String> parts = new ArrayList<>();
+        try {
+            JsonNode errors = body == null || body.isBlank() ? null : JSON.readTree(body).get("errors");
+            if (errors != null && errors.isArray()) {
+                for (JsonNode error : errors) {
+                    for (String line : error.asText().split("\n")) {
+                        String item = line.strip().replaceFirst("^\\* ", "");
+                        if (!item.isEmpty() && !item.matches("\\d+ errors? occurred:")) {
+                            parts.add(item);
+                        }
+                    }
+                }
+            } else if (body != null && !body.isBlank()) {
+                return "the answer is not Vault's error JSON";
+            }
+        } catch (JsonProcessingException e) {
+            return "the answer is not JSON (" + (statusText == null ? "" : statusText) + ")";
+        }
+        if (parts.isEmpty()) {
+            return statusText == null || statusText.isBlank() ? "no error text" : statusText;
+        }
+        return String.join(", ", parts);
+    }
+
+    private static String safeMessage(Throwable t) {
+        String message = t.getMessage();
+        return message == null ? t.getClass().getSimpleName() : message;
+    }
+}

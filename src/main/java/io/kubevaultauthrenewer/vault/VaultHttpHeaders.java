@@ -1,0 +1,106 @@
+package io.kubevaultauthrenewer.vault;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import org.apache.camel.component.http.HttpClientConfigurer;
+import org.apache.hc.client5.http.classic.ExecChain;
+import org.apache.hc.client5.http.classic.ExecChainHandler;
+import org.apache.hc.client5.http.impl.ChainElement;
+import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
+import org.apache.hc.core5.http.ClassicHttpRequest;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.HttpException;
+import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+
+/**
+ * Puts Vault's headers on every request to the Vault address ({@code X-Vault-Token}, {@code X-Vault-Request},
+ * {@code X-Vault-Namespace}) and takes the token out of every answer, at the HTTP client itself. The token thus never
+ * enters a Camel message: neither Camel's logs, tracer, message history and JMX, nor an exception, can show it.
+ */
+public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHandler {
+
+    /** What replaces the token in Vault's answers (lookup-self's data.id, renew-self's auth.client_token). */
+    public static final String REDACTED = "[redacted]";
+
+    /** Answers the renewer reads are a few kilobytes; a larger one is cut here, and then fails to parse. */
+    static final int MAX_ANSWER_BYTES = 1024 * 1024;
+
+    private final VaultToken token;
+    private final HttpHost vault;
+    private final String namespace;
+
+    public VaultHttpHeaders(String vaultAddr, String namespace, VaultToken token) {
+        this.token = token;
+        this.namespace = namespace;
+        this.vault = toHost(URI.create(vaultAddr));
+    }
+
+    @Override
+    public void configureHttpClient(HttpClientBuilder builder) {
+        // after the redirect step (when there is one), so that each hop is checked against VAULT_ADDR on its own
+        builder.addExecInterceptorBefore(ChainElement.PROTOCOL.name(), "vault-headers", this);
+    }
+
+    @Override
+    public ClassicHttpResponse execute(ClassicHttpRequest request, ExecChain.Scope scope, ExecChain chain)
+            throws IOException, HttpException {
+        String current = token.get();
+        boolean toVault = isVault(scope.route.getTargetHost());
+        if (toVault) {
+            if (current != null) {
+                request.setHeader("X-Vault-Token", current);
+            }
+            request.setHeader("X-Vault-Request", "true");
+            if (namespace != null && !namespace.isEmpty()) {
+                request.setHeader("X-Vault-Namespace", namespace);
+            }
+        } else {
+            request.removeHeaders("X-Vault-Token");
+        }
+        ClassicHttpResponse response = chain.proceed(request, scope);
+        HttpEntity entity = response.getEntity();
+        if (entity != null && current != null) {
+            response.setEntity(redacted(entity, current));
+        }
+        return response;
+    }
+
+    /** Same scheme, host name and port as VAULT_ADDR (an address resolved on the way does not count). */
+    private boolean isVault(HttpHost target) {
+        if (target == null) {
+            return false;
+        }
+        int port = target.getPort() != -1 ? target.getPort() : defaultPort(target.getSchemeName());
+        return vault.getSchemeName().equalsIgnoreCase(target.getSchemeName())
+                && vault.getHostName().equalsIgnoreCase(target.getHostName())
+                && vault.getPort() == port;
+    }
+
+    private static int defaultPort(String scheme) {
+        return "https".equalsIgnoreCase(scheme) ? 443 : 80;
+    }
+
+    private static HttpEntity redacted(HttpEntity entity, String secret) throws IOException {
+        byte[] bytes;
+        try (InputStream in = entity.getContent()) {
+            bytes = in == null ? new byte[0] : in.readNBytes(MAX_ANSWER_BYTES);
+        }
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        byte[] clean = text.contains(secret)
+                ? text.replace(secret, REDACTED).getBytes(StandardCharsets.UTF_8)
+                : bytes;
+        ContentType type = entity.getContentType() == null ? null : ContentType.parseLenient(entity.getContentType());
+        return new ByteArrayEntity(clean, type);
+    }
+
+    private static HttpHost toHost(URI uri) {
+        String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
+        return new HttpHost(scheme, uri.getHost(), uri.getPort() != -1 ? uri.getPort() : defaultPort(scheme));
+    }
+}

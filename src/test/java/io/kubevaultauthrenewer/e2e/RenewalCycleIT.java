@@ -1,0 +1,355 @@
+package io.kubevaultauthrenewer.e2e;
+
+import static io.kubevaultauthrenewer.e2e.RenewerProcess.env;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kubevaultauthrenewer.emulator.ShiftableClock;
+import io.kubevaultauthrenewer.emulator.VaultEmulator;
+import io.kubevaultauthrenewer.emulator.VaultEmulator.Lease;
+import io.kubevaultauthrenewer.emulator.VaultEmulator.RecordedRequest;
+import io.kubevaultauthrenewer.emulator.VaultEmulator.Token;
+import io.kubevaultauthrenewer.emulator.VaultEmulator.TokenSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One cycle at a time (RUN_ONCE), the original image's own scenarios and more: what Vault received, what was logged,
+ * and the exit status.
+ */
+class RenewalCycleIT {
+
+    private static final Duration EXIT = Duration.ofSeconds(30);
+    private static final String HOUR = "3600";
+
+    @TempDir
+    Path dir;
+
+    private final ShiftableClock clock = new ShiftableClock();
+    private VaultEmulator vault;
+    private Path variables;
+
+    @BeforeEach
+    void startVault() {
+        vault = VaultEmulator.start(clock);
+        variables = dir.resolve("variables");
+    }
+
+    @AfterEach
+    void stopVault() {
+        vault.close();
+    }
+
+    private Map<String, String> runOnceEnv(String interval) {
+        return env("VAULT_ADDR", vault.address(), "VARIABLES_FILE", variables.toString(),
+                "RENEW_INTERVAL", interval, "RUN_ONCE", "true", "RENEWER_RETRY_DELAY", "100ms");
+    }
+
+    private void writeVariables(Token token, Lease... leases) throws IOException {
+        String ids = String.join(",", Arrays.stream(leases).map(l -> l.id).toList());
+        Files.writeString(variables, "export VAULT_TOKEN=" + token.id + "\n"
+                + "export DB_PASSWORD='app-secret-value'\n"
+                + "export LEASE_IDS=" + ids + "\n");
+    }
+
+    private Token token(long ttlSeconds) {
+        return vault.createToken(TokenSpec.ttl(Duration.ofSeconds(ttlSeconds)));
+    }
+
+    private Lease lease(Token owner, long ttlSeconds) {
+        return vault.createLease(owner, "database/creds/app", Duration.ofSeconds(ttlSeconds), Duration.ZERO, true);
+    }
+
+    private static List<String> leaseIds(List<RecordedRequest> requests) {
+        return requests.stream().map(RecordedRequest::leaseId).toList();
+    }
+
+    @Test
+    void keepsOnlyTheTokenWhenLeaseIdsIsEmpty() throws IOException {
+        Token token = token(5000); // due (< 2 x 1h), and the 5000 s granted reach past the next check
+        writeVariables(token);
+
+        try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
+            assertThat(vault.requests("/v1/auth/token/renew-self")).hasSize(1);
+            assertThat(vault.requests("/v1/sys/leases/lookup")).isEmpty();
+            assertThat(renewer.linesWith("Cycle done")).singleElement().asString()
+                    .contains("token renewed", "leases checked 0");
+        }
+    }
+
+    @Test
+    void renewsTheTokenWhenItsTtlIsBelowTwiceTheInterval() throws IOException {
+        Token token = token(7000); // 7000 s < 2 x 3600 s
+        writeVariables(token);
+
+        try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
+            assertThat(vault.renewals(token)).isEqualTo(1);
+            assertThat(renewer.output()).contains("Token (accessor " + token.accessor + ") renewed: ttl 1h56m40s");
+        }
+    }
+
+    @Test
+    void renewsTheTokenWhenHalfOfItsCreationTtlIsUsed() throws IOException {
+        Token token = token(10 * 3600);
+        clock.advance(Duration.ofHours(5).plusSeconds(10)); // ttl 4h59m50s < 10h / 2, but > 2 x 1h
+        writeVariables(token);
+
+        try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
+            assertThat(vault.renewals(token)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void looksUpButDoesNotRenewATokenThatIsNotDue() throws IOException {
+        Token token = token(8000);
+        writeVariables(token);
+
+        try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
+            assertThat(vault.requests("/v1/auth/token/lookup-self")).hasSize(1);
+            assertThat(vault.requests("/v1/auth/token/renew-self")).isEmpty();
+            assertThat(renewer.output()).contains("token not due");
+        }
+    }
+
+    @Test
+    void leavesARootTokenAlone() throws IOException {
+        Token root = vault.createRootToken();
+        writeVariables(root);
+
+        try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
+            assertThat(vault.requests("/v1/auth/token/renew-self")).isEmpty();
+            assertThat(renewer.output()).contains("has no TTL (a root or non-expiring token): nothing to renew");
+        }
+    }
+
+    @Test
+    void renewsOneLeaseThatIsDue() throws IOException {
+        Token token = token(8000);
+        Lease lease = lease(token, 5000);
+        writeVariables(token, lease);
+
+        try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
+            List<RecordedRequest> renewals = vault.requests("/v1/sys/leases/renew");
+            assertThat(leaseIds(renewals)).containsExactly(lease.id);
+            RecordedRequest renewal = renewals.get(0);
+            assertThat(renewal.method()).isEqualTo("PUT");
+            assertThat(renewal.header("X-Vault-Token")).isEqualTo(token.id);
+            assertThat(renewal.header("X-Vault-Request")).isEqualTo("true");
+            assertThat(renewal.header("Content-Type")).startsWith("application/json");
+            assertThat(renewer.output()).contains("Lease " + lease.id + " renewed: ttl 1h23m20s");
+        }
+    }
+
+    @Test
+    void renewsSeveralLeases() throws IOException {
+        Token token = token(8000);
+        Lease a = lease(token, 4000);
+        Lease b = lease(token, 5000);
+        Lease c = vault.createLease(token, "aws/creds/deploy", Duration.ofSeconds(6000), Duration.ZERO, true);
+        writeVariables(token, a, b, c);
+
+        try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
+            assertThat(leaseIds(vault.requests("/v1/sys/leases/renew"))).containsExactly(a.id, b.id, c.id);
+            assertThat(renewer.linesWith("Cycle done")).singleElement().asString()
+                    .contains("leases checked 3, renewed 3, not due 0, failed 0, capped 0");
+        }
+    }
+
+    @Test
+    void looksUpButDoesNotRenewALeaseThatIsNotDue() throws IOException {
+        Token token = token(8000);
+        Lease lease = lease(token, 7500);
+        writeVariables(token, lease);
+
+        try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
+            assertThat(leaseIds(vault.requests("/v1/sys/leases/lookup"))).containsExactly(lease.id);
+            assertThat(vault.requests("/v1/sys/leases/renew")).isEmpty();
+            assertThat(renewer.output()).contains("renewed 0, not due 1");
+        }
+    }
+
+    @Test
+    void reportsALeaseThatHasAlreadyExpiredAndExitsNonZero() throws IOException {
+        Token token = token(8000);
+        Lease lease = lease(token, 5);
+        clock.advance(Duration.ofSeconds(6));
+        writeVariables(token, lease);
+
+        try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isEqualTo(1);
+            assertThat(renewer.linesWith(" ERROR ")).singleElement().asString()
+                    .contains("Lease " + lease.id + ": vault-lease-lookup failed: HTTP 400: invalid lease");
+            assertThat(vault.requests("/v1/sys/leases/lookup")).as("a 400 is not retried").hasSize(1);
+        }
+    }
+
+    @Test
+    void warnsWhenALeaseIsCappedByItsMaxTtl() throws IOException {
+        Token token = token(8000);
+        Lease lease = vault.createLease(token, "database/creds/app", Duration.ofMinutes(10), Duration.ofMinutes(15), true);
+        clock.advance(Duration.ofMinutes(9)); // 6 min left before the max: a renewal of 10 min is capped
+        writeVariables(token, lease);
+
+        try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isEqualTo(1);
+            assertThat(renewer.linesWith(" WARN ")).singleElement().asString()
+                    .contains("Lease " + lease.id + " renewed, but it will expire at ", "its max TTL is reached",
+                            "Vault granted 5m5");
+            assertThat(renewer.output()).contains("capped 1");
+        }
+    }
+
+    @Test
+    void warnsWhenTheTokenIsCappedByItsMaxTtl() throws IOException {
+        Token token = vault.createToken(TokenSpec.ttl(Duration.ofMinutes(10)).maxTtl(Duration.ofMinutes(15)));
+        clock.advance(Duration.ofMinutes(9));
+        writeVariables(token);
+
+        try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isEqualTo(1);
+            assertThat(renewer.linesWith(" WARN ")).singleElement().asString()
+                    .contains("Token (accessor " + token.accessor + ") renewed, but it will expire at ",
+                            "its max TTL is reached");
+        }
+    }
+
+    @Test
+    void stopsWithAMessageNamingVaultTokenWhenNoTokenIsGiven() {
+        try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
+            assertThat(renewer.awaitExit(EXIT)).isEqualTo(2);
+            assertThat(renewer.linesWith("ERROR")).singleElement().asString()
+                    .contains("VAULT_TOKEN is set neither in the environment nor in " + variables);
+            assertThat(vault.requests()).isEmpty();
+        }
+    }
+
+    @Test
+    void reportsARejectedTokenAndSkipsTheLeases() throws IOException {
+        Token token = token(8000);
+        Lease lease = lease(token, 600);
+        writeVariables(token, lease);
+        vault.revokeToken(token);
+
+        try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isEqualTo(1);
+            assertThat(renewer.linesWith(" ERROR ")).singleElement().asString()
+                    .contains("Token: vault-token-lookup failed: HTTP 403: permission denied, invalid token");
+            assertThat(vault.requests("/v1/auth/token/lookup-self")).as("a 403 is not retried").hasSize(1);
+            assertThat(vault.requests("/v1/sys/leases/lookup")).isEmpty();
+            assertThat(renewer.output()).contains("token failed", "skipped 1");
+        }
+    }
+
+    @Test
+    void goesOnWithTheOtherLeasesWhenOneFails() throws IOException {
+        Token token = token(8000);
+        Lease good1 = lease(token, 5000);
+        Lease bad = lease(token, 5000);
+        Lease good2 = lease(token, 5000);
+        vault.revokeLease(bad);
+        writeVariables(token, good1, bad, good2);
+
+        try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isEqualTo(1);
+            assertThat(leaseIds(vault.requests("/v1/sys/leases/renew"))).containsExactly(good1.id, good2.id);
+            assertThat(renewer.linesWith(" ERROR ")).singleElement().asString().contains("Lease " + bad.id + ":");
+            assertThat(renewer.output()).contains("leases checked 3, renewed 2, not due 0, failed 1");
+        }
+    }
+
+    @Test
+    void sendsTheNamespaceOnEveryCall() throws IOException {
+        Token token = token(8000);
+        Lease lease = vault.addLease("database/creds/app/Xy12.ns1", token, Duration.ofSeconds(5000), Duration.ZERO,
+                true, "team-a");
+        writeVariables(token, lease);
+        Map<String, String> env = runOnceEnv(HOUR);
+        env.put("VAULT_NAMESPACE", "team-a");
+
+        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
+            assertThat(vault.requests()).isNotEmpty()
+                    .allSatisfy(r -> assertThat(r.header("X-Vault-Namespace")).isEqualTo("team-a"));
+            assertThat(vault.renewals(lease)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void takesTheTokenAndLeasesFromTheEnvironmentWhenThereIsNoFile() {
+        Token token = token(8000);
+        Lease lease = lease(token, 5000);
+        Map<String, String> env = runOnceEnv(HOUR);
+        env.put("VAULT_TOKEN", token.id);
+        env.put("LEASE_IDS", " ," + lease.id + ",, " + lease.id + " ,");
+
+        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
+            assertThat(leaseIds(vault.requests("/v1/sys/leases/renew"))).as("blanks ignored, duplicate once")
+                    .containsExactly(lease.id);
+        }
+    }
+
+    @Test
+    void prefersTheFileOverTheEnvironment() throws IOException {
+        Token fileToken = token(8000);
+        Token envToken = token(8000);
+        writeVariables(fileToken);
+        Map<String, String> env = runOnceEnv(HOUR);
+        env.put("VAULT_TOKEN", envToken.id);
+
+        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
+            assertThat(vault.requests()).allSatisfy(r -> assertThat(r.header("X-Vault-Token")).isEqualTo(fileToken.id));
+        }
+    }
+
+    @Test
+    void readsQuotedMultiLineValuesAndNeverPrintsThem() throws IOException {
+        Token token = token(8000);
+        Lease lease = lease(token, 5000);
+        String multiLine = "line one = 1\nline two has spaces # and a hash\n";
+        Files.writeString(variables, "# written by the init container\n"
+                + "export DB_PASSWORD=\"" + multiLine + "\"\n"
+                + "export VAULT_TOKEN=\"" + token.id + "\"\n"
+                + "API_KEY='p=q r'\n"
+                + "export LEASE_IDS='" + lease.id + "'\n");
+
+        try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
+            assertThat(vault.renewals(lease)).isEqualTo(1);
+            assertThat(vault.requests()).allSatisfy(r -> assertThat(r.header("X-Vault-Token")).isEqualTo(token.id));
+            assertThat(renewer.output()).doesNotContain(token.id, "line one", "line two", "p=q r");
+        }
+    }
+
+    @Test
+    void reportsEveryBadSettingAtOnceAndCallsNoVault() {
+        Map<String, String> env = env("VAULT_ADDR", "vault:8200", "RENEW_INTERVAL", "6h", "RUN_ONCE", "maybe",
+                "VARIABLES_FILE", variables.toString(), "VAULT_TOKEN", "t");
+
+        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+            assertThat(renewer.awaitExit(EXIT)).isEqualTo(2);
+            assertThat(renewer.linesWith("Invalid setting")).hasSize(3)
+                    .anySatisfy(l -> assertThat(l).contains("VAULT_ADDR=vault:8200 is not an http:// or https:// URL"))
+                    .anySatisfy(l -> assertThat(l).contains("RENEW_INTERVAL=6h is not a whole number of seconds"))
+                    .anySatisfy(l -> assertThat(l).contains("RUN_ONCE=maybe must be true or false"));
+            assertThat(vault.requests()).isEmpty();
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package io.kubevaultauthrenewer.e2e;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * The renewer as a user runs it: {@code java -jar target/kube-vault-auth-renewer.jar} in its own process, with only
+ * the environment a test gives it, its output collected line by line.
+ */
+public final class RenewerProcess implements AutoCloseable {
+
+    static final Path JAR = Path.of("target", "kube-vault-auth-renewer.jar");
+
+    private final Process process;
+    private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final Thread reader;
+
+    private RenewerProcess(Process process) {
+        this.process = process;
+        this.reader = new Thread(this::read, "renewer-output");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /** Starts the jar with exactly this environment (nothing inherited) and these JVM options. */
+    public static RenewerProcess start(Map<String, String> environment, String... jvmOptions) {
+        if (!Files.isRegularFile(JAR)) {
+            throw new IllegalStateException(JAR + " is missing: run the tests with ./mvnw verify");
+        }
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
+        command.addAll(List.of(jvmOptions));
+        command.addAll(List.of("-jar", JAR.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().clear();
+        builder.environment().putAll(environment);
+        try {
+            return new RenewerProcess(builder.start());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start " + command, e);
+        }
+    }
+
+    private void read() {
+        try (BufferedReader in = new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                lines.add(line);
+            }
+        } catch (IOException e) {
+            lines.add("<output closed: " + e + ">");
+        }
+    }
+
+    /** Everything printed so far. */
+    public List<String> lines() {
+        return List.copyOf(lines);
+    }
+
+    public String output() {
+        return String.join("\n", lines);
+    }
+
+    /** Lines that contain {@code text}. */
+    public List<String> linesWith(String text) {
+        return lines.stream().filter(l -> l.contains(text)).toList();
+    }
+
+    /** Waits until a line matches the pattern; returns that line. */
+    public String awaitLine(String regex, Duration timeout) {
+        Pattern pattern = Pattern.compile(regex);
+        return await().atMost(timeout)
+                .until(() -> lines.stream().filter(l -> pattern.matcher(l).find()).findFirst().orElse(null),
+                        l -> l != null);
+    }
+
+    /** Waits until {@code count} lines match. */
+    public void awaitLines(String regex, int count, Duration timeout) {
+        Pattern pattern = Pattern.compile(regex);
+        await().atMost(timeout)
+                .until(() -> lines.stream().filter(l -> pattern.matcher(l).find()).count() >= count);
+    }
+
+    /** Waits for the process to end on its own; returns its exit status. */
+    public int awaitExit(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("the renewer did not exit within " + timeout + "; output:\n" + output());
+            }
+            reader.join(5_000);
+            return process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Sends SIGTERM, as Kubernetes does, and waits for the exit; returns the status. */
+    public int stop(Duration timeout) {
+        process.destroy();
+        return awaitExit(timeout);
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** An environment map builder, so tests read as the variables they set. */
+    public static Map<String, String> env(String... pairs) {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            env.put(pairs[i], pairs[i + 1]);
+        }
+        return env;
+    }
+}

@@ -1,0 +1,36 @@
+package io.kubevaultauthrenewer.emulator;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The real clock, plus an offset a test can move forward: TTLs run down in real time, and a test can also jump
+ * ahead (a lease nearer its max TTL, a token half way through its life) without waiting.
+ */
+public final class ShiftableClock extends Clock {
+
+    private final AtomicReference<Duration> offset = new AtomicReference<>(Duration.ZERO);
+
+    public void advance(Duration by) {
+        offset.updateAndGet(o -> o.plus(by));
+    }
+
+    @Override
+    public Instant instant() {
+        return Instant.now().plus(offset.get());
+    }
+
+    @Override
+    public ZoneId getZone() {
+        return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+        throw new UnsupportedOperationException("always UTC");
+    }
+}
