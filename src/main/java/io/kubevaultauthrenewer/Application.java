@@ -27,7 +27,8 @@ public final class Application {
      * @return 0, 1 when a RUN_ONCE cycle found a problem, 2 when a setting is wrong
      */
     public static int run(Map<String, String> environment, String... args) throws Exception {
-        Main main = new Main(Application.class);
+        Main main = new Main();
+        main.configure().addConfiguration(new RenewerConfiguration()); // named, not scanned for: faster start
         RunOnce runOnce = new RunOnce(main::completed);
         main.bind(RenewerConfiguration.ENVIRONMENT, environment);
         main.bind(RenewerConfiguration.RUN_ONCE, runOnce);

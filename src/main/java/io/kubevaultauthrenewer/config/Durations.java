@@ -17,7 +17,14 @@ public final class Durations {
      * @throws IllegalArgumentException with a message that says what is wrong (never echoing more than the value)
      */
     public static Duration parse(String text) {
-        String s = text.strip();
+        try {
+            return parseStripped(text.strip());
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw new IllegalArgumentException("is too large");
+        }
+    }
+
+    private static Duration parseStripped(String s) {
         if (s.matches("\\d+")) {
             return Duration.ofSeconds(Long.parseLong(s));
         }

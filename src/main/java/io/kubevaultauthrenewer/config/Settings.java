@@ -44,6 +44,7 @@ public record Settings(
         Duration retryMaxDelay) {
 
     public static final long DEFAULT_RENEW_INTERVAL_SECONDS = 21_600;
+    public static final long MAX_RENEW_INTERVAL_SECONDS = 16 * 24 * 3600;
     public static final String DEFAULT_VARIABLES_FILE = "/env/variables";
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(30);
@@ -127,22 +128,23 @@ public record Settings(
                 return null;
             }
             String value = raw.get().strip();
+            String shown = value.replaceFirst("://[^/]*@", "://***@"); // never echo a password
             try {
                 URI uri = new URI(value);
                 String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
                 if (!scheme.equals("http") && !scheme.equals("https")) {
-                    problems.add("VAULT_ADDR=" + value + " is not an http:// or https:// URL");
+                    problems.add("VAULT_ADDR=" + shown + " is not an http:// or https:// URL");
                 } else if (uri.getHost() == null) {
-                    problems.add("VAULT_ADDR=" + value + " has no host name");
+                    problems.add("VAULT_ADDR=" + shown + " has no host name");
                 } else if (uri.getUserInfo() != null) {
                     problems.add("VAULT_ADDR must not carry a user name or password");
                 } else if (uri.getQuery() != null || uri.getFragment() != null) {
-                    problems.add("VAULT_ADDR=" + value + " must not have a query or a fragment");
+                    problems.add("VAULT_ADDR=" + shown + " must not have a query or a fragment");
                 } else {
                     return value.replaceAll("/+$", "");
                 }
             } catch (URISyntaxException e) {
-                problems.add("VAULT_ADDR=" + value + " is not a valid URL: " + e.getReason());
+                problems.add("VAULT_ADDR=" + shown + " is not a valid URL: " + e.getReason());
             }
             return null;
         }
@@ -161,6 +163,11 @@ public record Settings(
                 long seconds = Long.parseLong(value);
                 if (seconds < 1) {
                     problems.add("RENEW_INTERVAL=" + value + " must be at least 1 second");
+                    return null;
+                }
+                if (seconds > MAX_RENEW_INTERVAL_SECONDS) {
+                    problems.add("RENEW_INTERVAL=" + value + " must be at most " + MAX_RENEW_INTERVAL_SECONDS
+                            + " (16 days: half of Vault's longest TTL)");
                     return null;
                 }
                 return Duration.ofSeconds(seconds);

@@ -60,7 +60,11 @@ public final class RenewalCycle {
             LOG.info("{} a token ({})", last == null ? "Using" : "Switched to", current.origin());
         }
         if (last == null || !last.leaseIds().equals(current.leaseIds())) {
-            LOG.info("Watching {} lease(s): {}", current.leaseIds().size(), String.join(", ", current.leaseIds()));
+            if (current.leaseIds().isEmpty()) {
+                LOG.info("No lease ids (LEASE_IDS is empty): only the token is kept alive");
+            } else {
+                LOG.info("Watching {} lease(s): {}", current.leaseIds().size(), String.join(", ", current.leaseIds()));
+            }
         }
         last = current;
         token.set(current.token());

@@ -11,19 +11,21 @@ import java.util.Locale;
 public final class RenewalRule {
 
     private final long intervalSeconds;
+    private final long twiceTheInterval;
 
     public RenewalRule(Duration interval) {
         this.intervalSeconds = interval.toSeconds();
+        this.twiceTheInterval = intervalSeconds > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : 2 * intervalSeconds;
     }
 
     /** A token is due when {@code ttl < 2 × interval} or when it has used half of its creation TTL. */
     public boolean tokenDue(long ttl, long creationTtl) {
-        return ttl < 2 * intervalSeconds || ttl < creationTtl / 2;
+        return ttl < twiceTheInterval || ttl < creationTtl / 2;
     }
 
     /** A lease is due when {@code ttl < 2 × interval}. */
     public boolean leaseDue(long ttl) {
-        return ttl < 2 * intervalSeconds;
+        return ttl < twiceTheInterval;
     }
 
     /** Why a renewal will not keep its subject alive past the next check, or null when it will. */

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
@@ -26,7 +25,8 @@ public final class RenewerProcess implements AutoCloseable {
     static final Path JAR = Path.of("target", "kube-vault-auth-renewer.jar");
 
     private final Process process;
-    private final List<String> lines = new CopyOnWriteArrayList<>();
+    // not copy-on-write: at TRACE level the renewer prints tens of thousands of lines
+    private final List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
     private final Thread reader;
 
     private RenewerProcess(Process process) {
@@ -69,31 +69,42 @@ public final class RenewerProcess implements AutoCloseable {
 
     /** Everything printed so far. */
     public List<String> lines() {
-        return List.copyOf(lines);
+        synchronized (lines) {
+            return List.copyOf(lines);
+        }
     }
 
     public String output() {
-        return String.join("\n", lines);
+        return String.join("\n", lines());
     }
 
     /** Lines that contain {@code text}. */
     public List<String> linesWith(String text) {
-        return lines.stream().filter(l -> l.contains(text)).toList();
+        return lines().stream().filter(l -> l.contains(text)).toList();
+    }
+
+    /** Waits until the condition holds; on time-out the error shows the renewer's last lines. */
+    public void awaitUntil(java.util.concurrent.Callable<Boolean> condition, Duration timeout) {
+        try {
+            await().atMost(timeout).until(condition);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            List<String> all = lines();
+            String tail = String.join("\n", all.subList(Math.max(0, all.size() - 60), all.size()));
+            throw new AssertionError(e.getMessage() + "\nlast lines of the renewer:\n" + tail, e);
+        }
     }
 
     /** Waits until a line matches the pattern; returns that line. */
     public String awaitLine(String regex, Duration timeout) {
         Pattern pattern = Pattern.compile(regex);
-        return await().atMost(timeout)
-                .until(() -> lines.stream().filter(l -> pattern.matcher(l).find()).findFirst().orElse(null),
-                        l -> l != null);
+        awaitUntil(() -> lines().stream().anyMatch(l -> pattern.matcher(l).find()), timeout);
+        return lines().stream().filter(l -> pattern.matcher(l).find()).findFirst().orElseThrow();
     }
 
     /** Waits until {@code count} lines match. */
     public void awaitLines(String regex, int count, Duration timeout) {
         Pattern pattern = Pattern.compile(regex);
-        await().atMost(timeout)
-                .until(() -> lines.stream().filter(l -> pattern.matcher(l).find()).count() >= count);
+        awaitUntil(() -> lines().stream().filter(l -> pattern.matcher(l).find()).count() >= count, timeout);
     }
 
     /** Waits for the process to end on its own; returns its exit status. */

@@ -1,0 +1,468 @@
+package io.kubevaultauthrenewer.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class SettingsTest {
+
+    private static final String TOKEN = "s.env-token-0123456789";
+
+    @TempDir
+    Path dir;
+
+    private final Map<String, String> env = new HashMap<>();
+    private final Map<String, String> props = new HashMap<>();
+
+    @BeforeEach
+    void validBase() {
+        env.put("VAULT_ADDR", "https://vault.example.com:8200");
+        env.put("VAULT_TOKEN", TOKEN);
+        env.put("VARIABLES_FILE", dir.resolve("absent-variables").toString());
+    }
+
+    private Settings load() {
+        return Settings.load(env::get, key -> Optional.ofNullable(props.get(key)));
+    }
+
+    private InvalidSettingsException loadFails() {
+        Throwable thrown = catchThrowable(this::load);
+        assertThat(thrown).isInstanceOf(InvalidSettingsException.class);
+        return (InvalidSettingsException) thrown;
+    }
+
+    // ---- defaults ----
+    @Test
+    void usesTheDefaultsWhenOnlyTheAddressAndTokenAreGiven() {
+        Settings settings = load();
+
+        assertThat(settings.vaultAddr()).isEqualTo("https://vault.example.com:8200");
+        assertThat(settings.renewInterval()).isEqualTo(Duration.ofSeconds(21_600));
+        assertThat(settings.environmentToken()).isEqualTo(TOKEN);
+        assertThat(settings.environmentLeaseIds()).isEmpty();
+        assertThat(settings.runOnce()).isFalse();
+        assertThat(settings.namespace()).isNull();
+        assertThat(settings.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(settings.responseTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(settings.retryAttempts()).isEqualTo(3);
+        assertThat(settings.retryDelay()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(settings.retryMaxDelay()).isEqualTo(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void readsTheVariablesFileFromEnvVariablesByDefault() {
+        env.remove("VARIABLES_FILE");
+        Assumptions.assumeFalse(Files.exists(Path.of("/env/variables")));
+
+        assertThat(load().variablesFile()).isEqualTo(Path.of("/env/variables"));
+    }
+
+    // ---- sources ----
+    @Test
+    void readsEverySettingFromTheProperties() throws IOException {
+        env.clear();
+        Path file = Files.writeString(dir.resolve("variables"), "export VAULT_TOKEN=s.from-file\n");
+        props.put("renewer.vault-addr", "http://vault:8200");
+        props.put("renewer.renew-interval", "60");
+        props.put("renewer.vault-token", "s.prop");
+        props.put("renewer.lease-ids", "a/1,b/2");
+        props.put("renewer.variables-file", file.toString());
+        props.put("renewer.run-once", "true");
+        props.put("renewer.vault-namespace", "team-a");
+        props.put("renewer.connect-timeout", "2s");
+        props.put("renewer.response-timeout", "1m");
+        props.put("renewer.retry-attempts", "5");
+        props.put("renewer.retry-delay", "500ms");
+        props.put("renewer.retry-max-delay", "20s");
+
+        Settings settings = load();
+
+        assertThat(settings)
+                .extracting(
+                        Settings::vaultAddr,
+                        Settings::renewInterval,
+                        Settings::environmentToken,
+                        Settings::environmentLeaseIds,
+                        Settings::variablesFile,
+                        Settings::runOnce,
+                        Settings::namespace,
+                        Settings::connectTimeout,
+                        Settings::responseTimeout,
+                        Settings::retryAttempts,
+                        Settings::retryDelay,
+                        Settings::retryMaxDelay)
+                .containsExactly(
+                        "http://vault:8200",
+                        Duration.ofSeconds(60),
+                        "s.prop",
+                        "a/1,b/2",
+                        file,
+                        true,
+                        "team-a",
+                        Duration.ofSeconds(2),
+                        Duration.ofMinutes(1),
+                        5,
+                        Duration.ofMillis(500),
+                        Duration.ofSeconds(20));
+    }
+
+    @Test
+    void prefersTheEnvironmentOverTheProperties() {
+        env.put("RENEW_INTERVAL", "60");
+        props.put("renewer.renew-interval", "120");
+        env.put("VAULT_ADDR", "https://from-env:8200");
+        props.put("renewer.vault-addr", "https://from-props:8200");
+
+        Settings settings = load();
+
+        assertThat(settings.renewInterval()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(settings.vaultAddr()).isEqualTo("https://from-env:8200");
+    }
+
+    @Test
+    void treatsABlankEnvironmentValueAsUnset() {
+        env.put("RENEW_INTERVAL", "   ");
+        props.put("renewer.renew-interval", "120");
+
+        assertThat(load().renewInterval()).isEqualTo(Duration.ofSeconds(120));
+    }
+
+    @Test
+    void treatsABlankPropertyAsUnset() {
+        props.put("renewer.renew-interval", " ");
+        props.put("renewer.retry-attempts", "");
+
+        Settings settings = load();
+
+        assertThat(settings.renewInterval()).isEqualTo(Duration.ofSeconds(21_600));
+        assertThat(settings.retryAttempts()).isEqualTo(3);
+    }
+
+    @Test
+    void treatsABlankVaultAddrAsMissing() {
+        env.put("VAULT_ADDR", "  ");
+
+        assertThat(loadFails().problems()).singleElement(STRING).startsWith("VAULT_ADDR is not set");
+    }
+
+    @Test
+    void keepsLeaseIdsFromTheEnvironmentAsGiven() {
+        env.put("LEASE_IDS", " a/1, b/2 ");
+
+        assertThat(load().environmentLeaseIds()).isEqualTo(" a/1, b/2 ");
+    }
+
+    @Test
+    void stripsTheNamespace() {
+        env.put("VAULT_NAMESPACE", " team-a/sub ");
+
+        assertThat(load().namespace()).isEqualTo("team-a/sub");
+    }
+
+    @Test
+    void stripsWhitespaceAroundValues() {
+        env.put("RENEW_INTERVAL", " 60 ");
+        env.put("RENEWER_RETRY_ATTEMPTS", " 2 ");
+        env.put("RENEWER_CONNECT_TIMEOUT", " 3s ");
+
+        Settings settings = load();
+
+        assertThat(settings.renewInterval()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(settings.retryAttempts()).isEqualTo(2);
+        assertThat(settings.connectTimeout()).isEqualTo(Duration.ofSeconds(3));
+    }
+
+    // ---- vault addr ----
+    @ParameterizedTest
+    @CsvSource({
+        "https://vault.example.com:8200/,     https://vault.example.com:8200",
+        "https://vault.example.com:8200///,   https://vault.example.com:8200",
+        "http://vault:8200/prefix/,           http://vault:8200/prefix",
+        "http://127.0.0.1:8200,               http://127.0.0.1:8200",
+        "HTTPS://Vault.Example.com,           HTTPS://Vault.Example.com",
+        "'  https://vault:8200  ',            https://vault:8200",
+    })
+    void acceptsAnHttpOrHttpsUrlWithoutTrailingSlashes(String given, String expected) {
+        env.put("VAULT_ADDR", given);
+
+        assertThat(load().vaultAddr()).isEqualTo(expected);
+    }
+
+    @Test
+    void reportsAMissingAddress() {
+        env.remove("VAULT_ADDR");
+
+        assertThat(loadFails().problems()).singleElement(STRING).startsWith("VAULT_ADDR is not set");
+    }
+
+    @Test
+    void refusesAUserNameAndPasswordWithoutEchoingThem() {
+        env.put("VAULT_ADDR", "https://admin:s3cret-pw@vault.example.com:8200");
+
+        assertThat(loadFails().problems())
+                .singleElement(STRING)
+                .startsWith("VAULT_ADDR")
+                .contains("user name or password")
+                .doesNotContain("s3cret-pw")
+                .doesNotContain("admin");
+    }
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "https://admin:p@ss-s3cret@vault.example.com:8200",
+        "https://admin:s3cr%t@vault.example.com:8200",
+        "ftp://admin:s3cret@vault.example.com"
+    })
+    void neverEchoesAPasswordInTheAddress(String address) {
+        env.put("VAULT_ADDR", address);
+
+        assertThat(loadFails().problems()).singleElement(STRING).startsWith("VAULT_ADDR").doesNotContain("s3cr");
+    }
+
+    // ---- run once ----
+    @ParameterizedTest
+    @ValueSource(strings = {"true", "TRUE", "yes", "Yes", "1", " true "})
+    void readsRunOnceYes(String value) {
+        env.put("RUN_ONCE", value);
+
+        assertThat(load().runOnce()).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"false", "FALSE", "no", "0"})
+    void readsRunOnceNo(String value) {
+        env.put("RUN_ONCE", value);
+
+        assertThat(load().runOnce()).isFalse();
+    }
+
+    // ---- numbers ----
+    @ParameterizedTest
+    @CsvSource({"1, 1", "60, 60", "21600, 21600", "86400, 86400"})
+    void acceptsARenewIntervalOfWholeSeconds(String value, long seconds) {
+        env.put("RENEW_INTERVAL", value);
+
+        assertThat(load().renewInterval()).isEqualTo(Duration.ofSeconds(seconds));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 5, 10})
+    void acceptsRetryAttemptsFromZeroToTen(int attempts) {
+        env.put("RENEWER_RETRY_ATTEMPTS", String.valueOf(attempts));
+
+        assertThat(load().retryAttempts()).isEqualTo(attempts);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"5, PT5S", "5s, PT5S", "500ms, PT0.5S", "1m30s, PT1M30S", "1ms, PT0.001S", "10m, PT10M", "600, PT10M"})
+    void acceptsEveryTimeoutBetweenZeroAndTenMinutes(String value, Duration expected) {
+        env.put("RENEWER_CONNECT_TIMEOUT", value);
+        env.put("RENEWER_RESPONSE_TIMEOUT", value);
+        env.put("RENEWER_RETRY_DELAY", value);
+        env.put("RENEWER_RETRY_MAX_DELAY", value);
+
+        Settings settings = load();
+
+        assertThat(settings.connectTimeout()).isEqualTo(expected);
+        assertThat(settings.responseTimeout()).isEqualTo(expected);
+        assertThat(settings.retryDelay()).isEqualTo(expected);
+        assertThat(settings.retryMaxDelay()).isEqualTo(expected);
+    }
+
+    // ---- bad settings ----
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource({
+        "VAULT_ADDR, vault.example.com:8200",
+        "VAULT_ADDR, localhost",
+        "VAULT_ADDR, ftp://vault.example.com",
+        "VAULT_ADDR, http://",
+        "VAULT_ADDR, http:///v1",
+        "VAULT_ADDR, http://vault:port",
+        "VAULT_ADDR, https://vault exa.com",
+        "VAULT_ADDR, https://vault:8200?x=1",
+        "VAULT_ADDR, https://vault:8200/#frag",
+        "VAULT_ADDR, https://user@vault:8200",
+        "RENEW_INTERVAL, abc",
+        "RENEW_INTERVAL, 0",
+        "RENEW_INTERVAL, -5",
+        "RENEW_INTERVAL, 6h",
+        "RENEW_INTERVAL, 1.5",
+        "RENEW_INTERVAL, 99999999999999999999",
+        "RUN_ONCE, maybe",
+        "RUN_ONCE, on",
+        "RUN_ONCE, 2",
+        "RENEWER_RETRY_ATTEMPTS, -1",
+        "RENEWER_RETRY_ATTEMPTS, 11",
+        "RENEWER_RETRY_ATTEMPTS, 100",
+        "RENEWER_RETRY_ATTEMPTS, three",
+        "RENEWER_RETRY_ATTEMPTS, 1.5",
+    })
+    void reportsABadValueNamingItsVariable(String name, String value) {
+        env.put(name, value);
+
+        assertThat(loadFails().problems()).singleElement(STRING).startsWith(name);
+    }
+
+    static Stream<Arguments> badTimeouts() {
+        return Stream.of(
+                        "RENEWER_CONNECT_TIMEOUT",
+                        "RENEWER_RESPONSE_TIMEOUT",
+                        "RENEWER_RETRY_DELAY",
+                        "RENEWER_RETRY_MAX_DELAY")
+                .flatMap(name -> Stream.of(
+                                "0", "0s", "0ms", "-1", "-5s", "abc", "5x", "5 s", "1.5s", "601", "11m", "10m1ms",
+                                "1h", "99999999999999999999")
+                        .map(value -> Arguments.of(name, value)));
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @MethodSource("badTimeouts")
+    void reportsABadTimeoutNamingItsVariable(String name, String value) {
+        env.put(name, value);
+
+        assertThat(loadFails().problems()).singleElement(STRING).startsWith(name);
+    }
+    @ParameterizedTest
+    @EnumSource(
+            value = Setting.class,
+            names = {"RENEWER_CONNECT_TIMEOUT", "RENEWER_RESPONSE_TIMEOUT", "RENEWER_RETRY_DELAY",
+                "RENEWER_RETRY_MAX_DELAY"})
+    void reportsATimeoutTooLargeForADurationAsAProblem(Setting setting) {
+        env.put(setting.envName(), "9999999999999999h");
+
+        assertThat(loadFails().problems()).singleElement(STRING).startsWith(setting.envName());
+    }
+
+    @Test
+    void reportsEveryProblemAtOnce() {
+        env.remove("VAULT_ADDR");
+        env.put("RENEW_INTERVAL", "6h");
+        env.put("RUN_ONCE", "perhaps");
+        env.put("RENEWER_CONNECT_TIMEOUT", "0");
+        env.put("RENEWER_RESPONSE_TIMEOUT", "11m");
+        env.put("RENEWER_RETRY_ATTEMPTS", "11");
+        env.put("RENEWER_RETRY_DELAY", "soon");
+        env.put("RENEWER_RETRY_MAX_DELAY", "-1");
+        env.remove("VAULT_TOKEN");
+
+        InvalidSettingsException e = loadFails();
+
+        assertThat(e.problems())
+                .hasSize(9)
+                .anySatisfy(p -> assertThat(p).startsWith("VAULT_ADDR"))
+                .anySatisfy(p -> assertThat(p).startsWith("RENEW_INTERVAL"))
+                .anySatisfy(p -> assertThat(p).startsWith("RUN_ONCE"))
+                .anySatisfy(p -> assertThat(p).startsWith("RENEWER_CONNECT_TIMEOUT"))
+                .anySatisfy(p -> assertThat(p).startsWith("RENEWER_RESPONSE_TIMEOUT"))
+                .anySatisfy(p -> assertThat(p).startsWith("RENEWER_RETRY_ATTEMPTS"))
+                .anySatisfy(p -> assertThat(p).startsWith("RENEWER_RETRY_DELAY"))
+                .anySatisfy(p -> assertThat(p).startsWith("RENEWER_RETRY_MAX_DELAY"))
+                .anySatisfy(p -> assertThat(p).startsWith("VAULT_TOKEN"));
+        assertThat(e).hasMessage(String.join("; ", e.problems()));
+    }
+
+    @Test
+    void reportsABadValueGivenInTheProperties() {
+        props.put("renewer.renew-interval", "soon");
+
+        assertThat(loadFails().problems()).singleElement(STRING).startsWith("RENEW_INTERVAL=soon");
+    }
+
+    // ---- token ----
+    @Test
+    void reportsATokenFoundNeitherInTheEnvironmentNorInTheFile() {
+        env.remove("VAULT_TOKEN");
+
+        assertThat(loadFails().problems())
+                .singleElement(STRING)
+                .startsWith("VAULT_TOKEN")
+                .contains(env.get("VARIABLES_FILE"));
+    }
+
+    @Test
+    void reportsATokenAbsentFromAnExistingFile() throws IOException {
+        env.remove("VAULT_TOKEN");
+        Path file = Files.writeString(dir.resolve("variables"), "export LEASE_IDS=a/1\n");
+        env.put("VARIABLES_FILE", file.toString());
+
+        assertThat(loadFails().problems()).singleElement(STRING).startsWith("VAULT_TOKEN");
+    }
+
+    @Test
+    void acceptsATokenFoundOnlyInTheVariablesFile() throws IOException {
+        env.remove("VAULT_TOKEN");
+        Path file = Files.writeString(dir.resolve("variables"), "export VAULT_TOKEN=s.from-file\n");
+        env.put("VARIABLES_FILE", file.toString());
+
+        Settings settings = load();
+
+        assertThat(settings.environmentToken()).isNull();
+        assertThat(settings.variablesFile()).isEqualTo(file);
+    }
+
+    @Test
+    void reportsAVariablesFileThatIsADirectory() {
+        env.put("VARIABLES_FILE", dir.toString());
+
+        assertThat(loadFails().problems())
+                .singleElement(STRING)
+                .startsWith("VARIABLES_FILE")
+                .contains(dir.toString());
+    }
+
+    @Test
+    void reportsAnUnterminatedQuoteInTheVariablesFileWithoutItsValue() throws IOException {
+        Path file = Files.writeString(dir.resolve("variables"), "export A=1\nexport VAULT_TOKEN=\"s.half-written");
+        env.put("VARIABLES_FILE", file.toString());
+
+        assertThat(loadFails().problems())
+                .singleElement(STRING)
+                .startsWith("VARIABLES_FILE")
+                .contains(file + " line 2")
+                .doesNotContain("half-written");
+    }
+
+    @Test
+    void neverPutsTheTokenInAProblem() {
+        env.put("RENEW_INTERVAL", "x");
+        env.put("RUN_ONCE", "x");
+
+        assertThat(loadFails()).hasMessageNotContaining(TOKEN);
+    }
+
+    // ---- printing ----
+    @Test
+    void masksTheTokenInToString() {
+        String printed = load().toString();
+
+        assertThat(printed).doesNotContain(TOKEN).contains("environmentToken=****");
+        assertThat(printed).contains("vaultAddr=https://vault.example.com:8200", "renewInterval=21600s");
+    }
+
+    @Test
+    void saysTheTokenIsUnsetInToStringWhenItComesFromTheFile() throws IOException {
+        env.remove("VAULT_TOKEN");
+        Path file = Files.writeString(dir.resolve("variables"), "export VAULT_TOKEN=s.from-file\n");
+        env.put("VARIABLES_FILE", file.toString());
+
+        assertThat(load().toString()).contains("environmentToken=unset").doesNotContain("s.from-file");
+    }
+}

@@ -1,0 +1,185 @@
+package io.kubevaultauthrenewer.e2e;
+
+import static io.kubevaultauthrenewer.e2e.RenewerProcess.env;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kubevaultauthrenewer.emulator.ShiftableClock;
+import io.kubevaultauthrenewer.emulator.VaultEmulator;
+import io.kubevaultauthrenewer.emulator.VaultEmulator.Lease;
+import io.kubevaultauthrenewer.emulator.VaultEmulator.RecordedRequest;
+import io.kubevaultauthrenewer.emulator.VaultEmulator.Token;
+import io.kubevaultauthrenewer.emulator.VaultEmulator.TokenSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The renewer running as a sidecar does, cycle after cycle, against Vault's clock, outages and rewrites. */
+class RenewerLifetimeIT {
+
+    private static final Duration LONG = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+
+    private final ShiftableClock clock = new ShiftableClock();
+    private VaultEmulator vault;
+    private Path variables;
+
+    @BeforeEach
+    void startVault() {
+        vault = VaultEmulator.start(clock);
+        variables = dir.resolve("variables");
+    }
+
+    @AfterEach
+    void stopVault() {
+        vault.close();
+    }
+
+    private Map<String, String> sidecarEnv(int intervalSeconds) {
+        return env("VAULT_ADDR", vault.address(), "VARIABLES_FILE", variables.toString(),
+                "RENEW_INTERVAL", String.valueOf(intervalSeconds), "RENEWER_RETRY_DELAY", "500ms");
+    }
+
+    private void writeVariables(Token token, Lease... leases) throws IOException {
+        String ids = String.join(",", Arrays.stream(leases).map(l -> l.id).toList());
+        Path next = dir.resolve("variables.next");
+        Files.writeString(next, "export VAULT_TOKEN=\"" + token.id + "\"\n"
+                + "export DB_PASSWORD='app-secret-value'\n"
+                + "export LEASE_IDS=" + ids + "\n");
+        Files.move(next, variables, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private Lease lease(Token owner, long ttlSeconds) {
+        return vault.createLease(owner, "database/creds/app", Duration.ofSeconds(ttlSeconds), Duration.ZERO, true);
+    }
+
+    @Test
+    void keepsTheTokenAndEveryLeaseAliveOverManyTtls() throws IOException {
+        Token token = vault.createToken(TokenSpec.ttl(Duration.ofSeconds(5)));
+        List<Lease> leases = List.of(lease(token, 5), lease(token, 5), lease(token, 5));
+        writeVariables(token, leases.toArray(Lease[]::new));
+
+        try (RenewerProcess renewer = RenewerProcess.start(sidecarEnv(1))) {
+            // four renewals of a 5 s lease span more than three of its TTLs
+            renewer.awaitUntil(() -> leases.stream().allMatch(l -> vault.renewals(l) >= 4), LONG);
+
+            assertThat(vault.isAlive(token)).isTrue();
+            assertThat(leases).allMatch(vault::isAlive);
+            assertThat(vault.renewals(token)).isGreaterThanOrEqualTo(4);
+            assertThat(renewer.linesWith(" ERROR ")).isEmpty();
+            assertThat(renewer.linesWith(" WARN ")).isEmpty();
+            assertThat(renewer.isAlive()).isTrue();
+        }
+    }
+
+    @Test
+    void bridgesAShortVaultOutageWithRetries() throws IOException {
+        Token token = vault.createToken(TokenSpec.ttl(Duration.ofSeconds(12)));
+        List<Lease> leases = List.of(lease(token, 12), lease(token, 12));
+        writeVariables(token, leases.toArray(Lease[]::new));
+
+        try (RenewerProcess renewer = RenewerProcess.start(sidecarEnv(5))) {
+            renewer.awaitLine("Cycle done", LONG);
+            vault.seal();
+            // sealed until the renewer has been turned away three times in a row
+            renewer.awaitUntil(() -> vault.requests().stream().filter(r -> r.status() == 503).count() >= 3, LONG);
+            vault.unseal();
+            int renewalsAfterOutage = leases.stream().mapToInt(vault::renewals).sum();
+            renewer.awaitUntil(() -> leases.stream().mapToInt(vault::renewals).sum() >= renewalsAfterOutage + 4, LONG);
+
+            assertThat(leases).allMatch(vault::isAlive);
+            assertThat(vault.isAlive(token)).isTrue();
+            assertThat(renewer.linesWith(" WARN ")).isNotEmpty()
+                    .allSatisfy(l -> assertThat(l).contains("HTTP 503: Vault is sealed; retry"));
+            assertThat(renewer.isAlive()).isTrue();
+        }
+    }
+
+    @Test
+    void readsTheVariablesFileAgainEveryCycle() throws IOException {
+        Token first = vault.createToken(TokenSpec.ttl(Duration.ofHours(1)));
+        Lease firstLease = lease(first, 3600);
+        writeVariables(first, firstLease);
+
+        try (RenewerProcess renewer = RenewerProcess.start(sidecarEnv(1))) {
+            renewer.awaitLine("Cycle done", LONG);
+            Token second = vault.createToken(TokenSpec.ttl(Duration.ofHours(1)));
+            Lease secondLease = lease(second, 3600);
+            writeVariables(second, secondLease);
+
+            renewer.awaitUntil(() -> vault.requests("/v1/sys/leases/lookup").stream()
+                    .anyMatch(r -> secondLease.id.equals(r.leaseId()) && second.id.equals(r.header("X-Vault-Token"))), LONG);
+            assertThat(renewer.output()).contains("Switched to a token", "Watching 1 lease(s): " + secondLease.id);
+        }
+    }
+
+    @Test
+    void keepsTheCredentialsReadBeforeWhenTheFileIsHalfWritten() throws IOException {
+        Token token = vault.createToken(TokenSpec.ttl(Duration.ofSeconds(5)));
+        Lease lease = lease(token, 5);
+        writeVariables(token, lease);
+
+        try (RenewerProcess renewer = RenewerProcess.start(sidecarEnv(1))) {
+            renewer.awaitLine("Cycle done", LONG);
+            Files.writeString(variables, "export VAULT_TOKEN=\"hvs.half-writ");
+            renewer.awaitLine("ERROR .*" + Pattern.quote(variables + " line 1: the double quote opened there is never closed"), LONG);
+            int renewals = vault.renewals(lease);
+            renewer.awaitUntil(() -> vault.renewals(lease) >= renewals + 3, LONG);
+
+            assertThat(vault.isAlive(lease)).isTrue();
+            assertThat(renewer.output()).contains("this cycle goes on with the token and lease ids read before");
+        }
+    }
+
+    @Test
+    void keepsRunningWhileTheTokenIsRejectedAndRecoversWithANewOne() throws IOException {
+        Token revoked = vault.createToken(TokenSpec.ttl(Duration.ofHours(1)));
+        writeVariables(revoked);
+        vault.revokeToken(revoked);
+
+        try (RenewerProcess renewer = RenewerProcess.start(sidecarEnv(1))) {
+            renewer.awaitLines("ERROR .*HTTP 403: permission denied", 2, LONG);
+            assertThat(renewer.isAlive()).as("a restart cannot mend a token").isTrue();
+
+            Token fresh = vault.createToken(TokenSpec.ttl(Duration.ofSeconds(30)));
+            writeVariables(fresh);
+            renewer.awaitLine("Cycle done .*: token (renewed|not due)", LONG);
+        }
+    }
+
+    @Test
+    void neverPutsTheTokenOrASecretInItsOutputEvenAtTraceLevel() throws IOException {
+        Token token = vault.createToken(TokenSpec.ttl(Duration.ofSeconds(8)));
+        Lease good = lease(token, 8);
+        Lease gone = lease(token, 8);
+        vault.revokeLease(gone);
+        Files.writeString(variables, "export VAULT_TOKEN='" + token.id + "'\n"
+                + "export DB_USER=\"app-user-4711\"\nexport DB_PASSWORD=\"pa ss=word\n2nd line\"\n"
+                + "export LEASE_IDS=" + good.id + "," + gone.id + "\n");
+        Map<String, String> env = sidecarEnv(1);
+        env.put("CAMEL_MAIN_TRACING", "true");
+        env.put("CAMEL_MAIN_MESSAGE_HISTORY", "true");
+
+        try (RenewerProcess renewer =
+                RenewerProcess.start(env, "-Dorg.slf4j.simpleLogger.defaultLogLevel=trace")) {
+            renewer.awaitUntil(() -> vault.renewals(good) >= 2 && vault.renewals(token) >= 1, LONG);
+            renewer.awaitLine("ERROR .*" + Pattern.quote(gone.id), LONG);
+
+            String output = renewer.output();
+            assertThat(renewer.linesWith(" TRACE ")).as("trace logging is on").isNotEmpty();
+            assertThat(output).as("the lookup-self answer was read").contains("accessor " + token.accessor);
+            assertThat(output).doesNotContain(token.id, "app-user-4711", "pa ss=word", "2nd line");
+            assertThat(vault.requests()).extracting(RecordedRequest::status).contains(200);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package io.kubevaultauthrenewer.vault;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class RenewalRuleTest {
+
+    /** One hour between checks: anything with less than two hours left is due. */
+    private final RenewalRule rule = new RenewalRule(Duration.ofHours(1));
+
+    // ---- token ----
+    @ParameterizedTest(name = "ttl {0}s, creation ttl {1}s: due")
+    @CsvSource({
+        "0,     0",
+        "1,     0",
+        "7199,  0",
+        "7199,  7200",
+        "3600,  3600",
+        "43199, 86400",
+        "10000, 86400",
+    })
+    void renewsATokenThatCouldExpireBeforeTheCheckAfterNextOrHasUsedHalfItsTtl(long ttl, long creationTtl) {
+        assertThat(rule.tokenDue(ttl, creationTtl)).isTrue();
+    }
+
+    @ParameterizedTest(name = "ttl {0}s, creation ttl {1}s: not due")
+    @CsvSource({
+        "7200,   0",
+        "7200,   14400",
+        "43200,  86400",
+        "86400,  86400",
+        "100000, 0",
+    })
+    void leavesATokenWithMoreThanTwoIntervalsAndHalfItsTtlLeft(long ttl, long creationTtl) {
+        assertThat(rule.tokenDue(ttl, creationTtl)).isFalse();
+    }
+
+    @Test
+    void halvesAnOddCreationTtlRoundingDown() {
+        RenewalRule everySecond = new RenewalRule(Duration.ofSeconds(1));
+
+        assertThat(everySecond.tokenDue(4, 9)).isFalse();
+        assertThat(everySecond.tokenDue(3, 9)).isTrue();
+    }
+
+    // ---- lease ----
+    @ParameterizedTest
+    @ValueSource(longs = {0, 1, 3600, 7199})
+    void renewsALeaseThatCouldExpireBeforeTheCheckAfterNext(long ttl) {
+        assertThat(rule.leaseDue(ttl)).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {7200, 7201, 86400})
+    void leavesALeaseWithAtLeastTwoIntervalsLeft(long ttl) {
+        assertThat(rule.leaseDue(ttl)).isFalse();
+    }
+
+    @Test
+    void ignoresFractionsOfASecondInTheInterval() {
+        RenewalRule rule = new RenewalRule(Duration.ofMillis(1500));
+
+        assertThat(rule.leaseDue(1)).isTrue();
+        assertThat(rule.leaseDue(2)).isFalse();
+    }
+    @Test
+    void renewsALeaseWhenTheIntervalIsHuge() {
+        RenewalRule rule = new RenewalRule(Duration.ofSeconds(Long.MAX_VALUE));
+
+        assertThat(rule.leaseDue(3600)).isTrue();
+        assertThat(rule.tokenDue(3600, 7200)).isTrue();
+    }
+
+    // ---- shortfall ----
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "TTL of \"1h\" exceeded the effective max_ttl of \"59m55s\"; TTL value is capped accordingly",
+        "TTL of \"1h0m0s\" exceeded the effective max_ttl of \"59m55s0s\"; TTL value is capped accordingly",
+        "TTL OF \"1H\" EXCEEDED THE EFFECTIVE MAX_TTL OF \"59M55S\"",
+        "TTL is capped at the max TTL of the mount",
+        "period of \"768h\" exceeded the effective max_ttl of \"24h\"; period value is capped accordingly",
+        "Period of \"10h\" is capped",
+    })
+    void reportsAMaxTtlWarningEvenWhenTheGrantedTtlIsLong(String warning) {
+        assertThat(rule.shortfall(86_400, List.of(warning))).isEqualTo("its max TTL is reached");
+    }
+
+    @Test
+    void findsTheMaxTtlWarningAmongOthers() {
+        List<String> warnings = List.of(
+                "Endpoint ignored these unrecognized parameters: [foo]",
+                "TTL of \"1h\" exceeded the effective max_ttl of \"59m55s\"; TTL value is capped accordingly");
+
+        assertThat(rule.shortfall(3595, warnings)).isEqualTo("its max TTL is reached");
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {0, 1, 1800, 3600})
+    void reportsAGrantedTtlThatDoesNotReachTheNextCheck(long granted) {
+        assertThat(rule.shortfall(granted, List.of()))
+                .isEqualTo("the granted TTL does not reach the next check, 3600s away");
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {3601, 7200, 86400})
+    void acceptsAGrantedTtlBeyondTheNextCheck(long granted) {
+        assertThat(rule.shortfall(granted, List.of())).isNull();
+    }
+
+    @Test
+    void ignoresWarningsThatAreNotAboutTheMaxTtl() {
+        List<String> warnings = List.of(
+                "Endpoint ignored these unrecognized parameters: [increment]",
+                "the period of this token is 768h");
+
+        assertThat(rule.shortfall(86_400, warnings)).isNull();
+    }
+}
