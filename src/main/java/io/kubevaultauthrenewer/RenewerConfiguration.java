@@ -48,16 +48,24 @@ public class RenewerConfiguration implements CamelConfiguration {
         }
         PropertiesComponent properties = context.getPropertiesComponent();
         Settings settings = Settings.load(environment::get, properties::resolveProperty);
-        LOG.info("Vault at {}, checking every {}s{}{}", settings.vaultAddr(), settings.renewInterval().toSeconds(),
+        LOG.info(
+                "Vault at {}, checking every {}s{}{}",
+                settings.vaultAddr(),
+                settings.renewInterval().toSeconds(),
                 settings.runOnce() ? ", once (RUN_ONCE)" : "",
                 settings.namespace() == null ? "" : ", namespace " + settings.namespace());
 
         // the routes read these; they hold the validated values, whatever set them
         properties.addOverrideProperty("renewer.vault-addr", settings.vaultAddr());
-        properties.addOverrideProperty("renewer.renew-interval", String.valueOf(settings.renewInterval().toSeconds()));
+        properties.addOverrideProperty(
+                "renewer.renew-interval",
+                String.valueOf(settings.renewInterval().toSeconds()));
         properties.addOverrideProperty("renewer.cycles", settings.runOnce() ? "1" : "0");
-        properties.addOverrideProperty("renewer.retry-delay", String.valueOf(settings.retryDelay().toMillis()));
-        properties.addOverrideProperty("renewer.retry-max-delay", String.valueOf(settings.retryMaxDelay().toMillis()));
+        properties.addOverrideProperty(
+                "renewer.retry-delay", String.valueOf(settings.retryDelay().toMillis()));
+        properties.addOverrideProperty(
+                "renewer.retry-max-delay",
+                String.valueOf(settings.retryMaxDelay().toMillis()));
 
         VaultToken token = new VaultToken();
         VaultHttpHeaders headers = new VaultHttpHeaders(settings.vaultAddr(), settings.namespace(), token);
@@ -78,8 +86,10 @@ public class RenewerConfiguration implements CamelConfiguration {
         if (settings.runOnce() && runOnce == null) {
             runOnce = new RunOnce(() -> new Thread(context::stop, "run-once-stop").start());
         }
-        registry.bind("renewalCycle", new RenewalCycle(
-                new CredentialsSource(settings), token, report, clock, settings.renewInterval(), runOnce));
+        registry.bind(
+                "renewalCycle",
+                new RenewalCycle(
+                        new CredentialsSource(settings), token, report, clock, settings.renewInterval(), runOnce));
         registry.bind("tokenRenewal", new TokenRenewal(rule, report, clock));
         registry.bind("leaseRenewal", new LeaseRenewal(rule, report, clock));
         registry.bind("renewalFailures", failures);

@@ -1,6 +1,9 @@
 package io.kubevaultauthrenewer.config;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -46,6 +49,11 @@ public final class Durations {
             throw new IllegalArgumentException("is not a duration (use seconds, or units such as 30s, 1m30s, 500ms)");
         }
         return total;
+    }
+
+    /** When something with this TTL (seconds) expires, to the second. */
+    public static Instant expiry(Clock clock, long ttlSeconds) {
+        return clock.instant().plusSeconds(ttlSeconds).truncatedTo(ChronoUnit.SECONDS);
     }
 
     /** Formats seconds as Vault prints TTLs: {@code 59m55s}, {@code 1h}, {@code 0s}. */

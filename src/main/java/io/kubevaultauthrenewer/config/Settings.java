@@ -81,7 +81,8 @@ public record Settings(
                 new CredentialsSource(settings).load();
             } catch (VariablesFileException e) {
                 String problem = e.getMessage();
-                r.problems.add(problem.startsWith(Setting.VAULT_TOKEN.envName()) ? problem : "VARIABLES_FILE " + problem);
+                r.problems.add(
+                        problem.startsWith(Setting.VAULT_TOKEN.envName()) ? problem : "VARIABLES_FILE " + problem);
             }
         }
         if (!r.problems.isEmpty()) {
@@ -188,7 +189,9 @@ public record Settings(
         }
 
         boolean runOnce() {
-            String value = raw(Setting.RUN_ONCE).map(v -> v.strip().toLowerCase(Locale.ROOT)).orElse("false");
+            String value = raw(Setting.RUN_ONCE)
+                    .map(v -> v.strip().toLowerCase(Locale.ROOT))
+                    .orElse("false");
             return switch (value) {
                 case "true", "yes", "1" -> true;
                 case "false", "no", "0" -> false;
@@ -224,7 +227,8 @@ public record Settings(
             }
             String value = raw.get().strip();
             if (!value.matches("\\d{1,2}") || Integer.parseInt(value) > MAX_RETRY_ATTEMPTS) {
-                problems.add("RENEWER_RETRY_ATTEMPTS=" + value + " must be a whole number from 0 to " + MAX_RETRY_ATTEMPTS);
+                problems.add(
+                        "RENEWER_RETRY_ATTEMPTS=" + value + " must be a whole number from 0 to " + MAX_RETRY_ATTEMPTS);
                 return 0;
             }
             return Integer.parseInt(value);

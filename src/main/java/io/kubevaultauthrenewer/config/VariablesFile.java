@@ -61,7 +61,8 @@ public final class VariablesFile {
         } catch (AccessDeniedException e) {
             throw new VariablesFileException(path + " cannot be read: permission denied");
         } catch (IOException e) {
-            throw new VariablesFileException(path + " cannot be read: " + e.getClass().getSimpleName());
+            throw new VariablesFileException(
+                    path + " cannot be read: " + e.getClass().getSimpleName());
         }
     }
 

@@ -84,15 +84,23 @@ public final class CycleReport {
         StringBuilder line = new StringBuilder("Cycle done in ")
                 .append(Duration.between(started, now).toMillis())
                 .append(" ms: token ")
-                .append(tokenOutcome == null ? "unknown" : tokenOutcome.name().toLowerCase().replace('_', ' '));
+                .append(
+                        tokenOutcome == null
+                                ? "unknown"
+                                : tokenOutcome.name().toLowerCase().replace('_', ' '));
         if (tokenTtl != null) {
             line.append(", ttl ").append(Durations.format(tokenTtl));
         }
-        line.append("; leases checked ").append(leases.size())
-                .append(", renewed ").append(c.get(Outcome.RENEWED))
-                .append(", not due ").append(c.get(Outcome.NOT_DUE))
-                .append(", failed ").append(c.get(Outcome.FAILED))
-                .append(", capped ").append(c.get(Outcome.CAPPED));
+        line.append("; leases checked ")
+                .append(leases.size())
+                .append(", renewed ")
+                .append(c.get(Outcome.RENEWED))
+                .append(", not due ")
+                .append(c.get(Outcome.NOT_DUE))
+                .append(", failed ")
+                .append(c.get(Outcome.FAILED))
+                .append(", capped ")
+                .append(c.get(Outcome.CAPPED));
         if (c.get(Outcome.SKIPPED) > 0) {
             line.append(", skipped ").append(c.get(Outcome.SKIPPED));
         }

@@ -4,8 +4,6 @@ import io.kubevaultauthrenewer.config.Durations;
 import io.kubevaultauthrenewer.vault.RenewalRule;
 import io.kubevaultauthrenewer.vault.VaultAnswer;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import org.apache.camel.Body;
 import org.apache.camel.Variable;
@@ -42,7 +40,7 @@ public final class LeaseRenewal {
             return false;
         }
         if (!Boolean.TRUE.equals(data.renewable())) {
-            LOG.info("Lease {} is not renewable: left alone; it expires at {}", leaseId, expiry(ttl));
+            LOG.info("Lease {} is not renewable: left alone; it expires at {}", leaseId, Durations.expiry(clock, ttl));
             report.lease(leaseId, Outcome.NOT_DUE);
             return false;
         }
@@ -59,16 +57,20 @@ public final class LeaseRenewal {
         long granted = renewal.grantedLeaseDuration("sys/leases/renew");
         String shortfall = rule.shortfall(granted, renewal.warningsOrEmpty());
         if (shortfall != null) {
-            LOG.warn("Lease {} renewed, but it will expire at {}: {} (Vault granted {})",
-                    leaseId, expiry(granted), shortfall, Durations.format(granted));
+            LOG.warn(
+                    "Lease {} renewed, but it will expire at {}: {} (Vault granted {})",
+                    leaseId,
+                    Durations.expiry(clock, granted),
+                    shortfall,
+                    Durations.format(granted));
             report.lease(leaseId, Outcome.CAPPED);
         } else {
-            LOG.info("Lease {} renewed: ttl {}, expires at {}", leaseId, Durations.format(granted), expiry(granted));
+            LOG.info(
+                    "Lease {} renewed: ttl {}, expires at {}",
+                    leaseId,
+                    Durations.format(granted),
+                    Durations.expiry(clock, granted));
             report.lease(leaseId, Outcome.RENEWED);
         }
-    }
-
-    private Instant expiry(long ttlSeconds) {
-        return clock.instant().plusSeconds(ttlSeconds).truncatedTo(ChronoUnit.SECONDS);
     }
 }

@@ -29,7 +29,11 @@ public final class RenewalCycle {
      * @param runOnce the end of a RUN_ONCE run, or null to run until stopped
      */
     public RenewalCycle(
-            CredentialsSource source, VaultToken token, CycleReport report, Clock clock, Duration interval,
+            CredentialsSource source,
+            VaultToken token,
+            CycleReport report,
+            Clock clock,
+            Duration interval,
             RunOnce runOnce) {
         this.source = source;
         this.token = token;

@@ -4,8 +4,6 @@ import io.kubevaultauthrenewer.config.Durations;
 import io.kubevaultauthrenewer.vault.RenewalRule;
 import io.kubevaultauthrenewer.vault.VaultAnswer;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import org.apache.camel.Variable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,14 +35,15 @@ public final class TokenRenewal {
             return false;
         }
         if (!Boolean.TRUE.equals(data.renewable())) {
-            LOG.info("{} is not renewable: left alone; it expires at {}", name, expiry(ttl));
+            LOG.info("{} is not renewable: left alone; it expires at {}", name, Durations.expiry(clock, ttl));
             report.token(Outcome.NOT_DUE, ttl);
             return false;
         }
         long creationTtl = data.creationTtl() == null ? 0 : data.creationTtl();
         boolean due = rule.tokenDue(ttl, creationTtl);
         if (!due) {
-            LOG.debug("{} not due: ttl {}, creation ttl {}", name, Durations.format(ttl), Durations.format(creationTtl));
+            LOG.debug(
+                    "{} not due: ttl {}, creation ttl {}", name, Durations.format(ttl), Durations.format(creationTtl));
             report.token(Outcome.NOT_DUE, ttl);
         }
         return due;
@@ -56,16 +55,20 @@ public final class TokenRenewal {
         String shortfall = rule.shortfall(granted, renewal.warningsOrEmpty());
         String name = report.tokenName();
         if (shortfall != null) {
-            LOG.warn("{} renewed, but it will expire at {}: {} (Vault granted {})",
-                    name, expiry(granted), shortfall, Durations.format(granted));
+            LOG.warn(
+                    "{} renewed, but it will expire at {}: {} (Vault granted {})",
+                    name,
+                    Durations.expiry(clock, granted),
+                    shortfall,
+                    Durations.format(granted));
             report.token(Outcome.CAPPED, granted);
         } else {
-            LOG.info("{} renewed: ttl {}, expires at {}", name, Durations.format(granted), expiry(granted));
+            LOG.info(
+                    "{} renewed: ttl {}, expires at {}",
+                    name,
+                    Durations.format(granted),
+                    Durations.expiry(clock, granted));
             report.token(Outcome.RENEWED, granted);
         }
-    }
-
-    private Instant expiry(long ttlSeconds) {
-        return clock.instant().plusSeconds(ttlSeconds).truncatedTo(ChronoUnit.SECONDS);
     }
 }

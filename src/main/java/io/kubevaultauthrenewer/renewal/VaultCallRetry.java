@@ -26,7 +26,8 @@ public final class VaultCallRetry implements Processor {
     /** The error handler's retry-while rule: true while another try may succeed. */
     public boolean shouldRetry(Exchange exchange) {
         int done = exchange.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class);
-        return done < attempts && VaultFailure.of(RenewalFailures.cause(exchange)).isTransient();
+        return done < attempts
+                && VaultFailure.of(RenewalFailures.cause(exchange)).isTransient();
     }
 
     /** The error handler's on-redelivery step: logs each retry. */
@@ -34,7 +35,12 @@ public final class VaultCallRetry implements Processor {
     public void process(Exchange exchange) {
         int attempt = exchange.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class);
         VaultFailure failure = VaultFailure.of(RenewalFailures.cause(exchange));
-        LOG.warn("{}: {} failed: {}; retry {} of {}",
-                failures.subject(exchange), RenewalFailures.call(exchange), failure.describe(), attempt, attempts);
+        LOG.warn(
+                "{}: {} failed: {}; retry {} of {}",
+                failures.subject(exchange),
+                RenewalFailures.call(exchange),
+                failure.describe(),
+                attempt,
+                attempts);
     }
 }

@@ -85,7 +85,8 @@ public record VaultFailure(int status, String reason, boolean isTransient) {
     static String errorsText(String body, String statusText) {
         List<String> parts = new ArrayList<>();
         try {
-            JsonNode errors = body == null || body.isBlank() ? null : JSON.readTree(body).get("errors");
+            JsonNode errors =
+                    body == null || body.isBlank() ? null : JSON.readTree(body).get("errors");
             if (errors != null && errors.isArray()) {
                 for (JsonNode error : errors) {
                     for (String line : error.asText().split("\n")) {

@@ -92,9 +92,7 @@ public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHa
             bytes = in == null ? new byte[0] : in.readNBytes(MAX_ANSWER_BYTES);
         }
         String text = new String(bytes, StandardCharsets.UTF_8);
-        byte[] clean = text.contains(secret)
-                ? text.replace(secret, REDACTED).getBytes(StandardCharsets.UTF_8)
-                : bytes;
+        byte[] clean = text.contains(secret) ? text.replace(secret, REDACTED).getBytes(StandardCharsets.UTF_8) : bytes;
         ContentType type = entity.getContentType() == null ? null : ContentType.parseLenient(entity.getContentType());
         return new ByteArrayEntity(clean, type);
     }

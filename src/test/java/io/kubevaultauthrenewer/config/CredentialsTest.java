@@ -59,8 +59,7 @@ class CredentialsTest {
         ids.add("b/2");
 
         assertThat(credentials.leaseIds()).containsExactly("a/1");
-        assertThatThrownBy(() -> credentials.leaseIds().add("c/3"))
-                .isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> credentials.leaseIds().add("c/3")).isInstanceOf(UnsupportedOperationException.class);
     }
 
     @Test
@@ -101,8 +100,7 @@ class CredentialsTest {
 
         assertThat(credentials.token()).isEqualTo("s.env");
         assertThat(credentials.leaseIds()).containsExactly("a/1", "b/2");
-        assertThat(credentials.origin())
-                .isEqualTo("VAULT_TOKEN from the environment, LEASE_IDS from the environment");
+        assertThat(credentials.origin()).isEqualTo("VAULT_TOKEN from the environment, LEASE_IDS from the environment");
     }
 
     @Test
@@ -113,8 +111,7 @@ class CredentialsTest {
 
         assertThat(credentials.token()).isEqualTo("s.file");
         assertThat(credentials.leaseIds()).containsExactly("f/1", "f/2");
-        assertThat(credentials.origin())
-                .isEqualTo("VAULT_TOKEN from " + file + ", LEASE_IDS from " + file);
+        assertThat(credentials.origin()).isEqualTo("VAULT_TOKEN from " + file + ", LEASE_IDS from " + file);
     }
 
     @Test

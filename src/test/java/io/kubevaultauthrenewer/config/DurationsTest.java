@@ -41,6 +41,7 @@ class DurationsTest {
     void refusesAWholeNumberTooLargeForALong() {
         assertThatIllegalArgumentException().isThrownBy(() -> Durations.parse("99999999999999999999"));
     }
+
     @ParameterizedTest
     @ValueSource(strings = {"9999999999999999h", "999999999999999999m", "9223372036854775807s1s"})
     void refusesADurationTooLargeWithAnIllegalArgument(String text) {

@@ -225,16 +225,21 @@ class SettingsTest {
                 .doesNotContain("s3cret-pw")
                 .doesNotContain("admin");
     }
+
     @ParameterizedTest
-    @ValueSource(strings = {
-        "https://admin:p@ss-s3cret@vault.example.com:8200",
-        "https://admin:s3cr%t@vault.example.com:8200",
-        "ftp://admin:s3cret@vault.example.com"
-    })
+    @ValueSource(
+            strings = {
+                "https://admin:p@ss-s3cret@vault.example.com:8200",
+                "https://admin:s3cr%t@vault.example.com:8200",
+                "ftp://admin:s3cret@vault.example.com"
+            })
     void neverEchoesAPasswordInTheAddress(String address) {
         env.put("VAULT_ADDR", address);
 
-        assertThat(loadFails().problems()).singleElement(STRING).startsWith("VAULT_ADDR").doesNotContain("s3cr");
+        assertThat(loadFails().problems())
+                .singleElement(STRING)
+                .startsWith("VAULT_ADDR")
+                .doesNotContain("s3cr");
     }
 
     // ---- run once ----
@@ -328,8 +333,20 @@ class SettingsTest {
                         "RENEWER_RETRY_DELAY",
                         "RENEWER_RETRY_MAX_DELAY")
                 .flatMap(name -> Stream.of(
-                                "0", "0s", "0ms", "-1", "-5s", "abc", "5x", "5 s", "1.5s", "601", "11m", "10m1ms",
-                                "1h", "99999999999999999999")
+                                "0",
+                                "0s",
+                                "0ms",
+                                "-1",
+                                "-5s",
+                                "abc",
+                                "5x",
+                                "5 s",
+                                "1.5s",
+                                "601",
+                                "11m",
+                                "10m1ms",
+                                "1h",
+                                "99999999999999999999")
                         .map(value -> Arguments.of(name, value)));
     }
 
@@ -340,11 +357,16 @@ class SettingsTest {
 
         assertThat(loadFails().problems()).singleElement(STRING).startsWith(name);
     }
+
     @ParameterizedTest
     @EnumSource(
             value = Setting.class,
-            names = {"RENEWER_CONNECT_TIMEOUT", "RENEWER_RESPONSE_TIMEOUT", "RENEWER_RETRY_DELAY",
-                "RENEWER_RETRY_MAX_DELAY"})
+            names = {
+                "RENEWER_CONNECT_TIMEOUT",
+                "RENEWER_RESPONSE_TIMEOUT",
+                "RENEWER_RETRY_DELAY",
+                "RENEWER_RETRY_MAX_DELAY"
+            })
     void reportsATimeoutTooLargeForADurationAsAProblem(Setting setting) {
         env.put(setting.envName(), "9999999999999999h");
 

@@ -80,8 +80,7 @@ class VariablesFileTest {
 
     @Test
     void acceptsNamesWithUnderscoresAndDigits() throws Exception {
-        Map<String, String> values =
-                VariablesFile.parse("_X1=a\nX_2=b\n", "f", Set.of("_X1", "X_2"));
+        Map<String, String> values = VariablesFile.parse("_X1=a\nX_2=b\n", "f", Set.of("_X1", "X_2"));
 
         assertThat(values).containsOnly(entry("_X1", "a"), entry("X_2", "b"));
     }
@@ -194,8 +193,7 @@ class VariablesFileTest {
 
     @Test
     void readsASingleQuotedValueSpanningLines() throws Exception {
-        assertThat(parse("A='one\ntwo\\\nthree'\nB=2"))
-                .containsOnly(entry("A", "one\ntwo\\\nthree"), entry("B", "2"));
+        assertThat(parse("A='one\ntwo\\\nthree'\nB=2")).containsOnly(entry("A", "one\ntwo\\\nthree"), entry("B", "2"));
     }
 
     @Test
@@ -278,8 +276,8 @@ class VariablesFileTest {
         Optional<Map<String, String>> values = VariablesFile.read(file, WANTED);
 
         assertThat(values)
-                .hasValueSatisfying(map -> assertThat(map)
-                        .containsOnly(entry("VAULT_TOKEN", "s.abc"), entry("LEASE_IDS", "a/1,b/2")));
+                .hasValueSatisfying(map ->
+                        assertThat(map).containsOnly(entry("VAULT_TOKEN", "s.abc"), entry("LEASE_IDS", "a/1,b/2")));
     }
 
     @Test

@@ -3,69 +3,28 @@ package io.kubevaultauthrenewer.e2e;
 import static io.kubevaultauthrenewer.e2e.RenewerProcess.env;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kubevaultauthrenewer.emulator.ShiftableClock;
-import io.kubevaultauthrenewer.emulator.VaultEmulator;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Lease;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.RecordedRequest;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Token;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.TokenSpec;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One cycle at a time (RUN_ONCE), the original image's own scenarios and more: what Vault received, what was logged,
  * and the exit status.
  */
-class RenewalCycleIT {
+class RenewalCycleIT extends AgainstTheEmulator {
 
     private static final Duration EXIT = Duration.ofSeconds(30);
     private static final String HOUR = "3600";
 
-    @TempDir
-    Path dir;
-
-    private final ShiftableClock clock = new ShiftableClock();
-    private VaultEmulator vault;
-    private Path variables;
-
-    @BeforeEach
-    void startVault() {
-        vault = VaultEmulator.start(clock);
-        variables = dir.resolve("variables");
-    }
-
-    @AfterEach
-    void stopVault() {
-        vault.close();
-    }
-
     private Map<String, String> runOnceEnv(String interval) {
-        return env("VAULT_ADDR", vault.address(), "VARIABLES_FILE", variables.toString(),
-                "RENEW_INTERVAL", interval, "RUN_ONCE", "true", "RENEWER_RETRY_DELAY", "100ms");
-    }
-
-    private void writeVariables(Token token, Lease... leases) throws IOException {
-        String ids = String.join(",", Arrays.stream(leases).map(l -> l.id).toList());
-        Files.writeString(variables, "export VAULT_TOKEN=" + token.id + "\n"
-                + "export DB_PASSWORD='app-secret-value'\n"
-                + "export LEASE_IDS=" + ids + "\n");
-    }
-
-    private Token token(long ttlSeconds) {
-        return vault.createToken(TokenSpec.ttl(Duration.ofSeconds(ttlSeconds)));
-    }
-
-    private Lease lease(Token owner, long ttlSeconds) {
-        return vault.createLease(owner, "database/creds/app", Duration.ofSeconds(ttlSeconds), Duration.ZERO, true);
+        return renewerEnv(Integer.parseInt(interval), true);
     }
 
     private static List<String> leaseIds(List<RecordedRequest> requests) {
@@ -81,7 +40,9 @@ class RenewalCycleIT {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
             assertThat(vault.requests("/v1/auth/token/renew-self")).hasSize(1);
             assertThat(vault.requests("/v1/sys/leases/lookup")).isEmpty();
-            assertThat(renewer.linesWith("Cycle done")).singleElement().asString()
+            assertThat(renewer.linesWith("Cycle done"))
+                    .singleElement()
+                    .asString()
                     .contains("token renewed", "leases checked 0");
         }
     }
@@ -165,7 +126,9 @@ class RenewalCycleIT {
         try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
             assertThat(leaseIds(vault.requests("/v1/sys/leases/renew"))).containsExactly(a.id, b.id, c.id);
-            assertThat(renewer.linesWith("Cycle done")).singleElement().asString()
+            assertThat(renewer.linesWith("Cycle done"))
+                    .singleElement()
+                    .asString()
                     .contains("leases checked 3, renewed 3, not due 0, failed 0, capped 0");
         }
     }
@@ -193,23 +156,32 @@ class RenewalCycleIT {
 
         try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isEqualTo(1);
-            assertThat(renewer.linesWith(" ERROR ")).singleElement().asString()
+            assertThat(renewer.linesWith(" ERROR "))
+                    .singleElement()
+                    .asString()
                     .contains("Lease " + lease.id + ": vault-lease-lookup failed: HTTP 400: invalid lease");
-            assertThat(vault.requests("/v1/sys/leases/lookup")).as("a 400 is not retried").hasSize(1);
+            assertThat(vault.requests("/v1/sys/leases/lookup"))
+                    .as("a 400 is not retried")
+                    .hasSize(1);
         }
     }
 
     @Test
     void warnsWhenALeaseIsCappedByItsMaxTtl() throws IOException {
         Token token = token(8000);
-        Lease lease = vault.createLease(token, "database/creds/app", Duration.ofMinutes(10), Duration.ofMinutes(15), true);
+        Lease lease =
+                vault.createLease(token, "database/creds/app", Duration.ofMinutes(10), Duration.ofMinutes(15), true);
         clock.advance(Duration.ofMinutes(9)); // 6 min left before the max: a renewal of 10 min is capped
         writeVariables(token, lease);
 
         try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isEqualTo(1);
-            assertThat(renewer.linesWith(" WARN ")).singleElement().asString()
-                    .contains("Lease " + lease.id + " renewed, but it will expire at ", "its max TTL is reached",
+            assertThat(renewer.linesWith(" WARN "))
+                    .singleElement()
+                    .asString()
+                    .contains(
+                            "Lease " + lease.id + " renewed, but it will expire at ",
+                            "its max TTL is reached",
                             "Vault granted 5m5");
             assertThat(renewer.output()).contains("capped 1");
         }
@@ -223,8 +195,11 @@ class RenewalCycleIT {
 
         try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isEqualTo(1);
-            assertThat(renewer.linesWith(" WARN ")).singleElement().asString()
-                    .contains("Token (accessor " + token.accessor + ") renewed, but it will expire at ",
+            assertThat(renewer.linesWith(" WARN "))
+                    .singleElement()
+                    .asString()
+                    .contains(
+                            "Token (accessor " + token.accessor + ") renewed, but it will expire at ",
                             "its max TTL is reached");
         }
     }
@@ -233,7 +208,9 @@ class RenewalCycleIT {
     void stopsWithAMessageNamingVaultTokenWhenNoTokenIsGiven() {
         try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
             assertThat(renewer.awaitExit(EXIT)).isEqualTo(2);
-            assertThat(renewer.linesWith("ERROR")).singleElement().asString()
+            assertThat(renewer.linesWith("ERROR"))
+                    .singleElement()
+                    .asString()
                     .contains("VAULT_TOKEN is set neither in the environment nor in " + variables);
             assertThat(vault.requests()).isEmpty();
         }
@@ -248,9 +225,13 @@ class RenewalCycleIT {
 
         try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isEqualTo(1);
-            assertThat(renewer.linesWith(" ERROR ")).singleElement().asString()
+            assertThat(renewer.linesWith(" ERROR "))
+                    .singleElement()
+                    .asString()
                     .contains("Token: vault-token-lookup failed: HTTP 403: permission denied, invalid token");
-            assertThat(vault.requests("/v1/auth/token/lookup-self")).as("a 403 is not retried").hasSize(1);
+            assertThat(vault.requests("/v1/auth/token/lookup-self"))
+                    .as("a 403 is not retried")
+                    .hasSize(1);
             assertThat(vault.requests("/v1/sys/leases/lookup")).isEmpty();
             assertThat(renewer.output()).contains("token failed", "skipped 1");
         }
@@ -276,15 +257,16 @@ class RenewalCycleIT {
     @Test
     void sendsTheNamespaceOnEveryCall() throws IOException {
         Token token = token(8000);
-        Lease lease = vault.addLease("database/creds/app/Xy12.ns1", token, Duration.ofSeconds(5000), Duration.ZERO,
-                true, "team-a");
+        Lease lease = vault.addLease(
+                "database/creds/app/Xy12.ns1", token, Duration.ofSeconds(5000), Duration.ZERO, true, "team-a");
         writeVariables(token, lease);
         Map<String, String> env = runOnceEnv(HOUR);
         env.put("VAULT_NAMESPACE", "team-a");
 
         try (RenewerProcess renewer = RenewerProcess.start(env)) {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
-            assertThat(vault.requests()).isNotEmpty()
+            assertThat(vault.requests())
+                    .isNotEmpty()
                     .allSatisfy(r -> assertThat(r.header("X-Vault-Namespace")).isEqualTo("team-a"));
             assertThat(vault.renewals(lease)).isEqualTo(1);
         }
@@ -300,7 +282,8 @@ class RenewalCycleIT {
 
         try (RenewerProcess renewer = RenewerProcess.start(env)) {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
-            assertThat(leaseIds(vault.requests("/v1/sys/leases/renew"))).as("blanks ignored, duplicate once")
+            assertThat(leaseIds(vault.requests("/v1/sys/leases/renew")))
+                    .as("blanks ignored, duplicate once")
                     .containsExactly(lease.id);
         }
     }
@@ -315,7 +298,8 @@ class RenewalCycleIT {
 
         try (RenewerProcess renewer = RenewerProcess.start(env)) {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
-            assertThat(vault.requests()).allSatisfy(r -> assertThat(r.header("X-Vault-Token")).isEqualTo(fileToken.id));
+            assertThat(vault.requests())
+                    .allSatisfy(r -> assertThat(r.header("X-Vault-Token")).isEqualTo(fileToken.id));
         }
     }
 
@@ -324,28 +308,41 @@ class RenewalCycleIT {
         Token token = token(8000);
         Lease lease = lease(token, 5000);
         String multiLine = "line one = 1\nline two has spaces # and a hash\n";
-        Files.writeString(variables, "# written by the init container\n"
-                + "export DB_PASSWORD=\"" + multiLine + "\"\n"
-                + "export VAULT_TOKEN=\"" + token.id + "\"\n"
-                + "API_KEY='p=q r'\n"
-                + "export LEASE_IDS='" + lease.id + "'\n");
+        Files.writeString(
+                variables,
+                "# written by the init container\n"
+                        + "export DB_PASSWORD=\"" + multiLine + "\"\n"
+                        + "export VAULT_TOKEN=\"" + token.id + "\"\n"
+                        + "API_KEY='p=q r'\n"
+                        + "export LEASE_IDS='" + lease.id + "'\n");
 
         try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
             assertThat(vault.renewals(lease)).isEqualTo(1);
-            assertThat(vault.requests()).allSatisfy(r -> assertThat(r.header("X-Vault-Token")).isEqualTo(token.id));
+            assertThat(vault.requests())
+                    .allSatisfy(r -> assertThat(r.header("X-Vault-Token")).isEqualTo(token.id));
             assertThat(renewer.output()).doesNotContain(token.id, "line one", "line two", "p=q r");
         }
     }
 
     @Test
     void reportsEveryBadSettingAtOnceAndCallsNoVault() {
-        Map<String, String> env = env("VAULT_ADDR", "vault:8200", "RENEW_INTERVAL", "6h", "RUN_ONCE", "maybe",
-                "VARIABLES_FILE", variables.toString(), "VAULT_TOKEN", "t");
+        Map<String, String> env = env(
+                "VAULT_ADDR",
+                "vault:8200",
+                "RENEW_INTERVAL",
+                "6h",
+                "RUN_ONCE",
+                "maybe",
+                "VARIABLES_FILE",
+                variables.toString(),
+                "VAULT_TOKEN",
+                "t");
 
         try (RenewerProcess renewer = RenewerProcess.start(env)) {
             assertThat(renewer.awaitExit(EXIT)).isEqualTo(2);
-            assertThat(renewer.linesWith("Invalid setting")).hasSize(3)
+            assertThat(renewer.linesWith("Invalid setting"))
+                    .hasSize(3)
                     .anySatisfy(l -> assertThat(l).contains("VAULT_ADDR=vault:8200 is not an http:// or https:// URL"))
                     .anySatisfy(l -> assertThat(l).contains("RENEW_INTERVAL=6h is not a whole number of seconds"))
                     .anySatisfy(l -> assertThat(l).contains("RUN_ONCE=maybe must be true or false"));

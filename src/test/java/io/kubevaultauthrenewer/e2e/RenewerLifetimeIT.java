@@ -3,64 +3,25 @@ package io.kubevaultauthrenewer.e2e;
 import static io.kubevaultauthrenewer.e2e.RenewerProcess.env;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kubevaultauthrenewer.emulator.ShiftableClock;
-import io.kubevaultauthrenewer.emulator.VaultEmulator;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Lease;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.RecordedRequest;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Token;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.TokenSpec;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The renewer running as a sidecar does, cycle after cycle, against Vault's clock, outages and rewrites. */
-class RenewerLifetimeIT {
+class RenewerLifetimeIT extends AgainstTheEmulator {
 
     private static final Duration LONG = Duration.ofSeconds(60);
 
-    @TempDir
-    Path dir;
-
-    private final ShiftableClock clock = new ShiftableClock();
-    private VaultEmulator vault;
-    private Path variables;
-
-    @BeforeEach
-    void startVault() {
-        vault = VaultEmulator.start(clock);
-        variables = dir.resolve("variables");
-    }
-
-    @AfterEach
-    void stopVault() {
-        vault.close();
-    }
-
     private Map<String, String> sidecarEnv(int intervalSeconds) {
-        return env("VAULT_ADDR", vault.address(), "VARIABLES_FILE", variables.toString(),
-                "RENEW_INTERVAL", String.valueOf(intervalSeconds), "RENEWER_RETRY_DELAY", "500ms");
-    }
-
-    private void writeVariables(Token token, Lease... leases) throws IOException {
-        String ids = String.join(",", Arrays.stream(leases).map(l -> l.id).toList());
-        Path next = dir.resolve("variables.next");
-        Files.writeString(next, "export VAULT_TOKEN=\"" + token.id + "\"\n"
-                + "export DB_PASSWORD='app-secret-value'\n"
-                + "export LEASE_IDS=" + ids + "\n");
-        Files.move(next, variables, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    private Lease lease(Token owner, long ttlSeconds) {
-        return vault.createLease(owner, "database/creds/app", Duration.ofSeconds(ttlSeconds), Duration.ZERO, true);
+        return renewerEnv(intervalSeconds, false);
     }
 
     @Test
@@ -92,14 +53,20 @@ class RenewerLifetimeIT {
             renewer.awaitLine("Cycle done", LONG);
             vault.seal();
             // sealed until the renewer has been turned away three times in a row
-            renewer.awaitUntil(() -> vault.requests().stream().filter(r -> r.status() == 503).count() >= 3, LONG);
+            renewer.awaitUntil(
+                    () -> vault.requests().stream()
+                                    .filter(r -> r.status() == 503)
+                                    .count()
+                            >= 3,
+                    LONG);
             vault.unseal();
             int renewalsAfterOutage = leases.stream().mapToInt(vault::renewals).sum();
             renewer.awaitUntil(() -> leases.stream().mapToInt(vault::renewals).sum() >= renewalsAfterOutage + 4, LONG);
 
             assertThat(leases).allMatch(vault::isAlive);
             assertThat(vault.isAlive(token)).isTrue();
-            assertThat(renewer.linesWith(" WARN ")).isNotEmpty()
+            assertThat(renewer.linesWith(" WARN "))
+                    .isNotEmpty()
                     .allSatisfy(l -> assertThat(l).contains("HTTP 503: Vault is sealed; retry"));
             assertThat(renewer.isAlive()).isTrue();
         }
@@ -117,8 +84,11 @@ class RenewerLifetimeIT {
             Lease secondLease = lease(second, 3600);
             writeVariables(second, secondLease);
 
-            renewer.awaitUntil(() -> vault.requests("/v1/sys/leases/lookup").stream()
-                    .anyMatch(r -> secondLease.id.equals(r.leaseId()) && second.id.equals(r.header("X-Vault-Token"))), LONG);
+            renewer.awaitUntil(
+                    () -> vault.requests("/v1/sys/leases/lookup").stream()
+                            .anyMatch(r ->
+                                    secondLease.id.equals(r.leaseId()) && second.id.equals(r.header("X-Vault-Token"))),
+                    LONG);
             assertThat(renewer.output()).contains("Switched to a token", "Watching 1 lease(s): " + secondLease.id);
         }
     }
@@ -132,7 +102,9 @@ class RenewerLifetimeIT {
         try (RenewerProcess renewer = RenewerProcess.start(sidecarEnv(1))) {
             renewer.awaitLine("Cycle done", LONG);
             Files.writeString(variables, "export VAULT_TOKEN=\"hvs.half-writ");
-            renewer.awaitLine("ERROR .*" + Pattern.quote(variables + " line 1: the double quote opened there is never closed"), LONG);
+            renewer.awaitLine(
+                    "ERROR .*" + Pattern.quote(variables + " line 1: the double quote opened there is never closed"),
+                    LONG);
             int renewals = vault.renewals(lease);
             renewer.awaitUntil(() -> vault.renewals(lease) >= renewals + 3, LONG);
 
@@ -163,15 +135,16 @@ class RenewerLifetimeIT {
         Lease good = lease(token, 8);
         Lease gone = lease(token, 8);
         vault.revokeLease(gone);
-        Files.writeString(variables, "export VAULT_TOKEN='" + token.id + "'\n"
-                + "export DB_USER=\"app-user-4711\"\nexport DB_PASSWORD=\"pa ss=word\n2nd line\"\n"
-                + "export LEASE_IDS=" + good.id + "," + gone.id + "\n");
+        Files.writeString(
+                variables,
+                "export VAULT_TOKEN='" + token.id + "'\n"
+                        + "export DB_USER=\"app-user-4711\"\nexport DB_PASSWORD=\"pa ss=word\n2nd line\"\n"
+                        + "export LEASE_IDS=" + good.id + "," + gone.id + "\n");
         Map<String, String> env = sidecarEnv(1);
         env.put("CAMEL_MAIN_TRACING", "true");
         env.put("CAMEL_MAIN_MESSAGE_HISTORY", "true");
 
-        try (RenewerProcess renewer =
-                RenewerProcess.start(env, "-Dorg.slf4j.simpleLogger.defaultLogLevel=trace")) {
+        try (RenewerProcess renewer = RenewerProcess.start(env, "-Dorg.slf4j.simpleLogger.defaultLogLevel=trace")) {
             renewer.awaitUntil(() -> vault.renewals(good) >= 2 && vault.renewals(token) >= 1, LONG);
             renewer.awaitLine("ERROR .*" + Pattern.quote(gone.id), LONG);
 

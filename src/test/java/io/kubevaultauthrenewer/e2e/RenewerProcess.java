@@ -56,8 +56,8 @@ public final class RenewerProcess implements AutoCloseable {
     }
 
     private void read() {
-        try (BufferedReader in = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader in =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = in.readLine()) != null) {
                 lines.add(line);
@@ -98,7 +98,10 @@ public final class RenewerProcess implements AutoCloseable {
     public String awaitLine(String regex, Duration timeout) {
         Pattern pattern = Pattern.compile(regex);
         awaitUntil(() -> lines().stream().anyMatch(l -> pattern.matcher(l).find()), timeout);
-        return lines().stream().filter(l -> pattern.matcher(l).find()).findFirst().orElseThrow();
+        return lines().stream()
+                .filter(l -> pattern.matcher(l).find())
+                .findFirst()
+                .orElseThrow();
     }
 
     /** Waits until {@code count} lines match. */

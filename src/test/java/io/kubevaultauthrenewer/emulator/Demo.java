@@ -30,12 +30,16 @@ public final class Demo {
             List<Lease> leases = List.of(
                     vault.createLease(token, "database/creds/app", Duration.ofSeconds(12), Duration.ZERO, true),
                     vault.createLease(token, "aws/creds/deploy", Duration.ofSeconds(15), Duration.ZERO, true),
-                    vault.createLease(token, "rabbitmq/creds/app", Duration.ofSeconds(12), Duration.ofSeconds(40), true));
+                    vault.createLease(
+                            token, "rabbitmq/creds/app", Duration.ofSeconds(12), Duration.ofSeconds(40), true));
             Path variables = Path.of("target", "demo", "variables");
             Files.createDirectories(variables.getParent());
-            Files.writeString(variables, "export VAULT_TOKEN=\"" + token.id + "\"\n"
-                    + "export DB_PASSWORD='demo-secret'\n"
-                    + "export LEASE_IDS=" + String.join(",", leases.stream().map(l -> l.id).toList()) + "\n");
+            Files.writeString(
+                    variables,
+                    "export VAULT_TOKEN=\"" + token.id + "\"\n"
+                            + "export DB_PASSWORD='demo-secret'\n"
+                            + "export LEASE_IDS="
+                            + String.join(",", leases.stream().map(l -> l.id).toList()) + "\n");
             env.put("VAULT_ADDR", vault.address());
             env.put("VARIABLES_FILE", variables.toString());
             env.putIfAbsent("RENEW_INTERVAL", "5");

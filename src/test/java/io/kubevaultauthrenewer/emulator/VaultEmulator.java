@@ -592,9 +592,8 @@ public final class VaultEmulator implements AutoCloseable {
         if (lease == null) {
             return null;
         }
-        boolean sameNamespace = lease.namespace == null
-                ? namespace == null || namespace.isEmpty()
-                : lease.namespace.equals(namespace);
+        boolean sameNamespace =
+                lease.namespace == null ? namespace == null || namespace.isEmpty() : lease.namespace.equals(namespace);
         return sameNamespace ? lease : null;
     }
 
@@ -606,7 +605,8 @@ public final class VaultEmulator implements AutoCloseable {
 
     /** Vault's rule: the wanted TTL, capped so it never passes the max; null when already past it. */
     private static Grant grant(Instant now, Duration wanted, Instant maxExpiry, String capWord) {
-        Duration left = Duration.ofSeconds(Math.max(0, Duration.between(now, maxExpiry).toSeconds()));
+        Duration left =
+                Duration.ofSeconds(Math.max(0, Duration.between(now, maxExpiry).toSeconds()));
         if (left.isZero()) {
             return null;
         }
@@ -615,9 +615,13 @@ public final class VaultEmulator implements AutoCloseable {
 
     private static void warnings(ObjectNode answer, Grant grant) {
         if (grant.capped()) {
-            answer.putArray("warnings").add(String.format(
-                    "%s of \"%s\" exceeded the effective max_ttl of \"%s\"; %s value is capped accordingly",
-                    grant.capWord(), Durations.format(grant.wanted().toSeconds()), Durations.format(grant.ttl().toSeconds()), grant.capWord()));
+            answer.putArray("warnings")
+                    .add(String.format(
+                            "%s of \"%s\" exceeded the effective max_ttl of \"%s\"; %s value is capped accordingly",
+                            grant.capWord(),
+                            Durations.format(grant.wanted().toSeconds()),
+                            Durations.format(grant.ttl().toSeconds()),
+                            grant.capWord()));
         }
     }
 

@@ -69,6 +69,7 @@ class RenewalRuleTest {
         assertThat(rule.leaseDue(1)).isTrue();
         assertThat(rule.leaseDue(2)).isFalse();
     }
+
     @Test
     void renewsALeaseWhenTheIntervalIsHuge() {
         RenewalRule rule = new RenewalRule(Duration.ofSeconds(Long.MAX_VALUE));
@@ -79,14 +80,15 @@ class RenewalRuleTest {
 
     // ---- shortfall ----
     @ParameterizedTest
-    @ValueSource(strings = {
-        "TTL of \"1h\" exceeded the effective max_ttl of \"59m55s\"; TTL value is capped accordingly",
-        "TTL of \"1h0m0s\" exceeded the effective max_ttl of \"59m55s0s\"; TTL value is capped accordingly",
-        "TTL OF \"1H\" EXCEEDED THE EFFECTIVE MAX_TTL OF \"59M55S\"",
-        "TTL is capped at the max TTL of the mount",
-        "period of \"768h\" exceeded the effective max_ttl of \"24h\"; period value is capped accordingly",
-        "Period of \"10h\" is capped",
-    })
+    @ValueSource(
+            strings = {
+                "TTL of \"1h\" exceeded the effective max_ttl of \"59m55s\"; TTL value is capped accordingly",
+                "TTL of \"1h0m0s\" exceeded the effective max_ttl of \"59m55s0s\"; TTL value is capped accordingly",
+                "TTL OF \"1H\" EXCEEDED THE EFFECTIVE MAX_TTL OF \"59M55S\"",
+                "TTL is capped at the max TTL of the mount",
+                "period of \"768h\" exceeded the effective max_ttl of \"24h\"; period value is capped accordingly",
+                "Period of \"10h\" is capped",
+            })
     void reportsAMaxTtlWarningEvenWhenTheGrantedTtlIsLong(String warning) {
         assertThat(rule.shortfall(86_400, List.of(warning))).isEqualTo("its max TTL is reached");
     }
@@ -116,8 +118,7 @@ class RenewalRuleTest {
     @Test
     void ignoresWarningsThatAreNotAboutTheMaxTtl() {
         List<String> warnings = List.of(
-                "Endpoint ignored these unrecognized parameters: [increment]",
-                "the period of this token is 768h");
+                "Endpoint ignored these unrecognized parameters: [increment]", "the period of this token is 768h");
 
         assertThat(rule.shortfall(86_400, warnings)).isNull();
     }

@@ -257,6 +257,7 @@ class VaultAnswerTest {
     void acceptsAZeroTtl() throws Exception {
         assertThat(read("{\"data\": {\"ttl\": 0}}").lookupData("x").ttl()).isZero();
         assertThat(read("{\"lease_duration\": 0}").grantedLeaseDuration("x")).isZero();
-        assertThat(read("{\"auth\": {\"lease_duration\": 0}}").grantedTokenDuration("x")).isZero();
+        assertThat(read("{\"auth\": {\"lease_duration\": 0}}").grantedTokenDuration("x"))
+                .isZero();
     }
 }

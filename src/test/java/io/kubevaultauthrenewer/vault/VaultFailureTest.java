@@ -64,7 +64,8 @@ class VaultFailureTest {
 
     @Test
     void fallsBackToTheStatusTextForAnEmptyErrorList() {
-        assertThat(VaultFailure.of(http(503, "Service Unavailable", "{\"errors\":[]}")).reason())
+        assertThat(VaultFailure.of(http(503, "Service Unavailable", "{\"errors\":[]}"))
+                        .reason())
                 .isEqualTo("Service Unavailable");
     }
 
@@ -90,7 +91,8 @@ class VaultFailureTest {
 
     @Test
     void saysWhenTheAnswerIsJsonOfAnotherShape() {
-        assertThat(VaultFailure.of(http(404, "Not Found", "{\"message\":\"nope\"}")).reason())
+        assertThat(VaultFailure.of(http(404, "Not Found", "{\"message\":\"nope\"}"))
+                        .reason())
                 .isEqualTo("the answer is not Vault's error JSON");
     }
 
@@ -99,7 +101,8 @@ class VaultFailureTest {
         Exception wrapped = new CamelExecutionException(
                 "Exception occurred during execution",
                 null,
-                new RuntimeCamelException(http(429, "Too Many Requests", "{\"errors\":[\"rate limit quota exceeded\"]}")));
+                new RuntimeCamelException(
+                        http(429, "Too Many Requests", "{\"errors\":[\"rate limit quota exceeded\"]}")));
 
         assertThat(VaultFailure.of(wrapped)).isEqualTo(new VaultFailure(429, "rate limit quota exceeded", true));
     }
@@ -109,20 +112,21 @@ class VaultFailureTest {
     @ValueSource(ints = {412, 429, 500, 501, 502, 503, 504, 599})
     void retriesAStatusThatMaySucceedLater(int status) {
         assertThat(VaultFailure.isTransientStatus(status)).isTrue();
-        assertThat(VaultFailure.of(http(status, "x", "{\"errors\":[\"x\"]}")).isTransient()).isTrue();
+        assertThat(VaultFailure.of(http(status, "x", "{\"errors\":[\"x\"]}")).isTransient())
+                .isTrue();
     }
 
     @ParameterizedTest
     @ValueSource(ints = {400, 401, 403, 404, 405, 409, 413})
     void doesNotRetryAClientError(int status) {
         assertThat(VaultFailure.isTransientStatus(status)).isFalse();
-        assertThat(VaultFailure.of(http(status, "x", "{\"errors\":[\"x\"]}")).isTransient()).isFalse();
+        assertThat(VaultFailure.of(http(status, "x", "{\"errors\":[\"x\"]}")).isTransient())
+                .isFalse();
     }
 
     @Test
     void rejectsTheTokenOnA403() {
-        VaultFailure failure =
-                VaultFailure.of(http(403, "Forbidden", "{\"errors\":[\"permission denied\"]}"));
+        VaultFailure failure = VaultFailure.of(http(403, "Forbidden", "{\"errors\":[\"permission denied\"]}"));
 
         assertThat(failure.tokenRejected()).isTrue();
         assertThat(failure.isTransient()).isFalse();
@@ -183,7 +187,8 @@ class VaultFailureTest {
 
     @Test
     void findsTheNetworkCauseInsideWrappers() {
-        Exception wrapped = new RuntimeCamelException(new IOException("I/O", new ConnectException("Connection refused")));
+        Exception wrapped =
+                new RuntimeCamelException(new IOException("I/O", new ConnectException("Connection refused")));
 
         assertThat(VaultFailure.of(wrapped))
                 .isEqualTo(new VaultFailure(0, "cannot connect (Connection refused)", true));
@@ -219,8 +224,7 @@ class VaultFailureTest {
 
     @Test
     void doesNotRetryAnythingElse() {
-        assertThat(VaultFailure.of(new IllegalStateException("boom")))
-                .isEqualTo(new VaultFailure(0, "boom", false));
+        assertThat(VaultFailure.of(new IllegalStateException("boom"))).isEqualTo(new VaultFailure(0, "boom", false));
         assertThat(VaultFailure.of(new IllegalStateException()))
                 .isEqualTo(new VaultFailure(0, "IllegalStateException", false));
     }

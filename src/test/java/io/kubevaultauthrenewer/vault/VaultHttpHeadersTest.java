@@ -60,7 +60,8 @@ class VaultHttpHeadersTest {
             renewal = call(client, new HttpPost(vault.address() + "/v1/auth/token/renew-self"));
         }
 
-        assertThat(lookup).contains("\"id\":\"[redacted]\"", "\"accessor\":\"" + token.accessor + "\"")
+        assertThat(lookup)
+                .contains("\"id\":\"[redacted]\"", "\"accessor\":\"" + token.accessor + "\"")
                 .doesNotContain(token.id);
         assertThat(renewal).contains("\"client_token\":\"[redacted]\"").doesNotContain(token.id);
     }

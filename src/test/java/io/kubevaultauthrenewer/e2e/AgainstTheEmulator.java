@@ -1,0 +1,80 @@
+package io.kubevaultauthrenewer.e2e;
+
+import io.kubevaultauthrenewer.emulator.ShiftableClock;
+import io.kubevaultauthrenewer.emulator.VaultEmulator;
+import io.kubevaultauthrenewer.emulator.VaultEmulator.Lease;
+import io.kubevaultauthrenewer.emulator.VaultEmulator.Token;
+import io.kubevaultauthrenewer.emulator.VaultEmulator.TokenSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What every end-to-end test starts from: a fresh Vault emulator on a clock the test can move, and a variables file
+ * written as the init container writes it (an app secret beside the token and the lease ids).
+ */
+abstract class AgainstTheEmulator {
+
+    /** The app's secret in every variables file: it must never show in the renewer's output. */
+    static final String APP_SECRET = "app-secret-value";
+
+    @TempDir
+    Path dir;
+
+    final ShiftableClock clock = new ShiftableClock();
+    VaultEmulator vault;
+    Path variables;
+
+    @BeforeEach
+    void startVault() {
+        vault = VaultEmulator.start(clock);
+        variables = dir.resolve("variables");
+    }
+
+    @AfterEach
+    void stopVault() {
+        vault.close();
+    }
+
+    /** The environment of a renewer pointed at the emulator and the variables file. */
+    Map<String, String> renewerEnv(int intervalSeconds, boolean runOnce) {
+        return RenewerProcess.env(
+                "VAULT_ADDR",
+                vault.address(),
+                "VARIABLES_FILE",
+                variables.toString(),
+                "RENEW_INTERVAL",
+                String.valueOf(intervalSeconds),
+                "RUN_ONCE",
+                String.valueOf(runOnce),
+                "RENEWER_RETRY_DELAY",
+                "200ms");
+    }
+
+    /** Writes the variables file whole, at once (as a rename), so that a running renewer never reads half of it. */
+    void writeVariables(Token token, Lease... leases) throws IOException {
+        String ids = String.join(",", Arrays.stream(leases).map(l -> l.id).toList());
+        Path next = dir.resolve("variables.next");
+        Files.writeString(
+                next,
+                "export VAULT_TOKEN=\"" + token.id + "\"\n"
+                        + "export DB_PASSWORD='" + APP_SECRET + "'\n"
+                        + "export LEASE_IDS=" + ids + "\n");
+        Files.move(next, variables, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    Token token(long ttlSeconds) {
+        return vault.createToken(TokenSpec.ttl(Duration.ofSeconds(ttlSeconds)));
+    }
+
+    Lease lease(Token owner, long ttlSeconds) {
+        return vault.createLease(owner, "database/creds/app", Duration.ofSeconds(ttlSeconds), Duration.ZERO, true);
+    }
+}
