@@ -25,8 +25,8 @@ public final class VaultCallRetry implements Processor {
 
     /** The error handler's retry-while rule: true while another try may succeed. */
     public boolean shouldRetry(Exchange exchange) {
-        int done = exchange.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class);
-        return done < attempts
+        int failures = exchange.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class);
+        return failures <= attempts
                 && VaultFailure.of(RenewalFailures.cause(exchange)).isTransient();
     }
 

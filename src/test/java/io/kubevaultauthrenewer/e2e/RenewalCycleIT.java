@@ -3,6 +3,7 @@ package io.kubevaultauthrenewer.e2e;
 import static io.kubevaultauthrenewer.e2e.RenewerProcess.env;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kubevaultauthrenewer.emulator.VaultEmulator;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Lease;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.RecordedRequest;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Token;
@@ -347,6 +348,135 @@ class RenewalCycleIT extends AgainstTheEmulator {
                     .anySatisfy(l -> assertThat(l).contains("RENEW_INTERVAL=6h is not a whole number of seconds"))
                     .anySatisfy(l -> assertThat(l).contains("RUN_ONCE=maybe must be true or false"));
             assertThat(vault.requests()).isEmpty();
+        }
+    }
+
+    // ---- transient failures are retried within the cycle; final ones are not ----
+
+    @Test
+    void retriesATransientFailureAndThenRenews() throws IOException {
+        Token token = token(8000);
+        Lease lease = lease(token, 5000);
+        writeVariables(token, lease);
+        vault.inject("/v1/sys/leases/lookup", 2, VaultEmulator.status(503, "Vault is sealed"));
+
+        try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
+            assertThat(vault.requests("/v1/sys/leases/lookup"))
+                    .extracting(RecordedRequest::status)
+                    .containsExactly(503, 503, 200);
+            assertThat(renewer.linesWith(" WARN "))
+                    .hasSize(2)
+                    .allSatisfy(l -> assertThat(l)
+                            .contains("Lease " + lease.id
+                                    + ": vault-lease-lookup failed: HTTP 503: Vault is sealed; retry"));
+            assertThat(vault.renewals(lease)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void givesUpAfterTheRetriesAndReportsTheLastFailure() throws IOException {
+        Token token = token(8000);
+        Lease lease = lease(token, 5000);
+        writeVariables(token, lease);
+        vault.inject("/v1/sys/leases/renew", 10, VaultEmulator.status(502, "upstream connect error"));
+
+        try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isEqualTo(1);
+            assertThat(vault.requests("/v1/sys/leases/renew"))
+                    .as("the first try and 3 retries")
+                    .hasSize(4);
+            assertThat(renewer.linesWith(" ERROR "))
+                    .singleElement()
+                    .asString()
+                    .contains("Lease " + lease.id + ": vault-lease-renew failed: HTTP 502: upstream connect error");
+        }
+    }
+
+    @Test
+    void reportsAnAnswerThatIsNotJson() throws IOException {
+        Token token = token(8000);
+        Lease lease = lease(token, 5000);
+        writeVariables(token, lease);
+        vault.inject(
+                "/v1/sys/leases/lookup",
+                10,
+                new VaultEmulator.RawBody(200, "text/html", "<html><body>Proxy login</body></html>"));
+
+        try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isEqualTo(1);
+            assertThat(renewer.linesWith(" ERROR "))
+                    .singleElement()
+                    .asString()
+                    .contains("Lease " + lease.id + ": ", "failed: HTTP 200: Vault's answer is not JSON");
+        }
+    }
+
+    @Test
+    void reportsJsonOfTheWrongShapeWithoutRetrying() throws IOException {
+        Token token = token(8000);
+        writeVariables(token);
+        vault.inject(
+                "/v1/auth/token/lookup-self", 10, new VaultEmulator.RawBody(200, "application/json", "{\"data\":{}}"));
+
+        try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isEqualTo(1);
+            assertThat(vault.requests("/v1/auth/token/lookup-self")).hasSize(1);
+            assertThat(renewer.linesWith(" ERROR "))
+                    .singleElement()
+                    .asString()
+                    .contains("Token: ", "Vault's answer to auth/token/lookup-self has no data.ttl");
+        }
+    }
+
+    @Test
+    void retriesAnAnswerSlowerThanTheTimeout() throws IOException {
+        Token token = token(5000);
+        writeVariables(token);
+        vault.inject("/v1/auth/token/lookup-self", 1, new VaultEmulator.Delay(Duration.ofSeconds(3)));
+        Map<String, String> env = runOnceEnv(HOUR);
+        env.put("RENEWER_RESPONSE_TIMEOUT", "1s");
+
+        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
+            assertThat(renewer.linesWith(" WARN "))
+                    .singleElement()
+                    .asString()
+                    .contains("Token: vault-token-lookup failed: no answer in time");
+            assertThat(vault.renewals(token)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void retriesAConnectionDroppedWithoutAnAnswer() throws IOException {
+        Token token = token(8000);
+        Lease lease = lease(token, 5000);
+        writeVariables(token, lease);
+        vault.inject("/v1/sys/leases/renew", 1, new VaultEmulator.Drop());
+
+        try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
+            assertThat(renewer.linesWith(" WARN "))
+                    .singleElement()
+                    .asString()
+                    .contains("vault-lease-renew failed", "retry 1 of 3");
+            assertThat(vault.renewals(lease)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void reportsAnUnreachableVaultAndExitsNonZero() throws IOException {
+        Token token = token(8000);
+        writeVariables(token);
+        Map<String, String> env = runOnceEnv(HOUR);
+        vault.close();
+
+        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isEqualTo(1);
+            assertThat(renewer.linesWith(" ERROR "))
+                    .singleElement()
+                    .asString()
+                    .contains("Token: vault-token-lookup failed: cannot connect");
         }
     }
 }

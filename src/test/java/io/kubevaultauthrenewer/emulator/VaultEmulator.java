@@ -290,6 +290,13 @@ public final class VaultEmulator implements AutoCloseable {
             return headers.get(name.toLowerCase(Locale.ROOT));
         }
 
+        /** Without the token: test reports are read by people too. */
+        @Override
+        public String toString() {
+            return method + " " + path + " -> " + status + " " + body + " (at " + at + ", token "
+                    + (headers.containsKey("x-vault-token") ? "sent" : "absent") + ")";
+        }
+
         /** The {@code lease_id} of a JSON body, or null. */
         public String leaseId() {
             try {
