@@ -54,6 +54,8 @@ public final class VaultEmulator implements AutoCloseable {
 
     private VaultEmulator(Clock clock) throws IOException {
         this.clock = clock;
+        // answer headers and body in one segment, as a real server does (no Nagle wait per call)
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
         server.createContext("/", this::handle);
         server.setExecutor(Executors.newCachedThreadPool(r -> {
@@ -129,7 +131,8 @@ public final class VaultEmulator implements AutoCloseable {
             this.accessor = accessor;
             this.spec = spec;
             this.issued = issued;
-            this.expires = spec.ttl().isZero() ? null : issued.plus(spec.ttl());
+            Instant wanted = issued.plus(spec.ttl());
+            this.expires = spec.ttl().isZero() ? null : wanted.isAfter(maxExpiry()) ? maxExpiry() : wanted;
         }
 
         Instant maxExpiry() {
@@ -159,7 +162,8 @@ public final class VaultEmulator implements AutoCloseable {
             this.renewable = renewable;
             this.issued = issued;
             this.namespace = ns;
-            this.expires = issued.plus(ttl);
+            Instant wanted = issued.plus(ttl);
+            this.expires = wanted.isAfter(issued.plus(this.maxTtl)) ? issued.plus(this.maxTtl) : wanted;
         }
     }
 
