@@ -55,22 +55,6 @@ public final class LeaseRenewal {
     /** Reads sys/leases/renew's answer: renewed, or capped and due to expire at a known time. */
     public void renewed(@Body String leaseId, @Variable("renewal") VaultAnswer renewal) {
         long granted = renewal.grantedLeaseDuration("sys/leases/renew");
-        String shortfall = rule.shortfall(granted, renewal.warningsOrEmpty());
-        if (shortfall != null) {
-            LOG.warn(
-                    "Lease {} renewed, but it will expire at {}: {} (Vault granted {})",
-                    leaseId,
-                    Durations.expiry(clock, granted),
-                    shortfall,
-                    Durations.format(granted));
-            report.lease(leaseId, Outcome.CAPPED);
-        } else {
-            LOG.info(
-                    "Lease {} renewed: ttl {}, expires at {}",
-                    leaseId,
-                    Durations.format(granted),
-                    Durations.expiry(clock, granted));
-            report.lease(leaseId, Outcome.RENEWED);
-        }
+        report.lease(leaseId, Grants.judge(LOG, rule, clock, "Lease " + leaseId, granted, renewal.warningsOrEmpty()));
     }
 }

@@ -52,23 +52,6 @@ public final class TokenRenewal {
     /** Reads renew-self's answer: renewed, or capped and due to expire at a known time. */
     public void renewed(@Variable("renewal") VaultAnswer renewal) {
         long granted = renewal.grantedTokenDuration("auth/token/renew-self");
-        String shortfall = rule.shortfall(granted, renewal.warningsOrEmpty());
-        String name = report.tokenName();
-        if (shortfall != null) {
-            LOG.warn(
-                    "{} renewed, but it will expire at {}: {} (Vault granted {})",
-                    name,
-                    Durations.expiry(clock, granted),
-                    shortfall,
-                    Durations.format(granted));
-            report.token(Outcome.CAPPED, granted);
-        } else {
-            LOG.info(
-                    "{} renewed: ttl {}, expires at {}",
-                    name,
-                    Durations.format(granted),
-                    Durations.expiry(clock, granted));
-            report.token(Outcome.RENEWED, granted);
-        }
+        report.token(Grants.judge(LOG, rule, clock, report.tokenName(), granted, renewal.warningsOrEmpty()), granted);
     }
 }
