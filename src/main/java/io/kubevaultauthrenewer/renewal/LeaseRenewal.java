@@ -34,7 +34,7 @@ public final class LeaseRenewal {
     public boolean isDue(@Body String leaseId, @Variable("lookup") VaultAnswer lookup) {
         VaultAnswer.Data data = lookup.lookupData("sys/leases/lookup");
         long ttl = data.ttl();
-        if (ttl == 0) {
+        if (data.neverExpires()) {
             LOG.info("Lease {} has no expiry: nothing to renew", leaseId);
             report.lease(leaseId, Outcome.NOT_DUE);
             return false;

@@ -29,7 +29,7 @@ public final class TokenRenewal {
         long ttl = data.ttl();
         report.tokenLookedUp(data.accessor(), ttl);
         String name = report.tokenName();
-        if (ttl == 0) {
+        if (data.neverExpires()) {
             LOG.info("{} has no TTL (a root or non-expiring token): nothing to renew", name);
             report.token(Outcome.NOT_DUE, ttl);
             return false;

@@ -26,7 +26,17 @@ public record VaultAnswer(
             String issueTime,
             String lastRenewal,
             Long period,
-            Long explicitMaxTtl) {}
+            Long explicitMaxTtl) {
+
+        /**
+         * True for a token or lease without an expiry (a root token, a non-expiring lease): Vault then answers
+         * {@code ttl} 0 and no {@code expire_time}. A {@code ttl} of 0 with an expiry time means less than a second
+         * is left, which is the most urgent case there is, not "never".
+         */
+        public boolean neverExpires() {
+            return ttl != null && ttl == 0 && (expireTime == null || expireTime.isBlank());
+        }
+    }
 
     /** {@code auth} of renew-self. */
     @JsonIgnoreProperties(ignoreUnknown = true)

@@ -117,6 +117,23 @@ class RenewalCycleIT extends AgainstTheEmulator {
     }
 
     @Test
+    void renewsALeaseWithLessThanASecondLeftRatherThanTakeItForNonExpiring() throws IOException {
+        Token token = token(8000);
+        Lease lease = lease(token, 5000);
+        writeVariables(token, lease);
+        // Vault truncates: with 0.6 s left, the lookup says ttl 0 but still gives an expire_time
+        clock.freeze();
+        clock.advance(Duration.ofMillis(4_999_400));
+
+        try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
+            assertThat(leaseIds(vault.requests("/v1/sys/leases/renew"))).containsExactly(lease.id);
+            assertThat(renewer.output()).contains("Lease " + lease.id + " renewed: ttl 1h23m20s");
+            assertThat(renewer.output()).doesNotContain("has no expiry");
+        }
+    }
+
+    @Test
     void renewsSeveralLeases() throws IOException {
         Token token = token(8000);
         Lease a = lease(token, 4000);

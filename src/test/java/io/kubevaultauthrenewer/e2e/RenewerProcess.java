@@ -83,14 +83,16 @@ public final class RenewerProcess implements AutoCloseable {
         return lines().stream().filter(l -> l.contains(text)).toList();
     }
 
-    /** Waits until the condition holds; on time-out the error shows the renewer's last lines. */
+    /** Waits until the condition holds; on time-out the error shows the renewer's first and last lines. */
     public void awaitUntil(java.util.concurrent.Callable<Boolean> condition, Duration timeout) {
         try {
             await().atMost(timeout).until(condition);
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             List<String> all = lines();
-            String tail = String.join("\n", all.subList(Math.max(0, all.size() - 60), all.size()));
-            throw new AssertionError(e.getMessage() + "\nlast lines of the renewer:\n" + tail, e);
+            String head = String.join("\n", all.subList(0, Math.min(40, all.size())));
+            String tail = String.join("\n", all.subList(Math.max(40, all.size() - 60), all.size()));
+            throw new AssertionError(
+                    e.getMessage() + "\nfirst lines of the renewer:\n" + head + "\nlast lines:\n" + tail, e);
         }
     }
 

@@ -138,6 +138,23 @@ class VaultAnswerTest {
         assertThat(data.ttl()).isZero();
         assertThat(data.expireTime()).isNull();
         assertThat(data.renewable()).isFalse();
+        assertThat(data.neverExpires()).isTrue();
+    }
+
+    @Test
+    void tellsALeaseWithLessThanASecondLeftFromOneThatNeverExpires() throws Exception {
+        String body = "{\"data\": {\"ttl\": 0, \"expire_time\": \"2024-01-01T12:00:00.5Z\", \"renewable\": true}}";
+
+        VaultAnswer.Data data = read(body).lookupData("sys/leases/lookup");
+
+        assertThat(data.ttl()).isZero();
+        assertThat(data.neverExpires()).isFalse();
+    }
+
+    @Test
+    void doesNotTakeAPositiveTtlWithoutExpireTimeForNeverExpiring() throws Exception {
+        assertThat(read("{\"data\": {\"ttl\": 5}}").lookupData("x").neverExpires())
+                .isFalse();
     }
 
     @Test
