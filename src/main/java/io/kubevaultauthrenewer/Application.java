@@ -4,6 +4,7 @@ import io.kubevaultauthrenewer.config.InvalidSettingsException;
 import io.kubevaultauthrenewer.renewal.RunOnce;
 import java.util.Map;
 import org.apache.camel.main.Main;
+import org.apache.camel.microprofile.health.CamelMicroProfileHealthCheckRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +29,10 @@ public final class Application {
      */
     public static int run(Map<String, String> environment, String... args) throws Exception {
         Main main = new Main();
-        main.configure().addConfiguration(new RenewerConfiguration()); // named, not scanned for: faster start
+        // named, not scanned for: faster start
+        main.configure().addConfiguration(new RenewerConfiguration(main.configure()));
+        // before the context is built, so that every Camel check lands in MicroProfile Health's registries
+        main.bind("camel-microprofile-health", new CamelMicroProfileHealthCheckRegistry());
         RunOnce runOnce = new RunOnce(main::completed);
         main.bind(RenewerConfiguration.ENVIRONMENT, environment);
         main.bind(RenewerConfiguration.RUN_ONCE, runOnce);

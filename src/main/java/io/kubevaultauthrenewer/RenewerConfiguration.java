@@ -2,25 +2,50 @@ package io.kubevaultauthrenewer;
 
 import io.kubevaultauthrenewer.config.CredentialsSource;
 import io.kubevaultauthrenewer.config.Settings;
+import io.kubevaultauthrenewer.health.RenewalLoopCheck;
+import io.kubevaultauthrenewer.health.RouteFiles;
+import io.kubevaultauthrenewer.health.RoutesCheck;
+import io.kubevaultauthrenewer.health.VaultLeasesCheck;
+import io.kubevaultauthrenewer.health.VaultTokenCheck;
+import io.kubevaultauthrenewer.management.ManagementServer;
+import io.kubevaultauthrenewer.management.RenewerJmx;
+import io.kubevaultauthrenewer.management.RenewerMetrics;
 import io.kubevaultauthrenewer.renewal.CycleReport;
 import io.kubevaultauthrenewer.renewal.FailedStep;
 import io.kubevaultauthrenewer.renewal.LeaseRenewal;
 import io.kubevaultauthrenewer.renewal.RenewalCycle;
 import io.kubevaultauthrenewer.renewal.RenewalFailures;
+import io.kubevaultauthrenewer.renewal.RenewerStatus;
 import io.kubevaultauthrenewer.renewal.RunOnce;
+import io.kubevaultauthrenewer.renewal.ShutdownRevocation;
 import io.kubevaultauthrenewer.renewal.TokenRenewal;
 import io.kubevaultauthrenewer.renewal.VaultCallRetry;
 import io.kubevaultauthrenewer.vault.RenewalRule;
 import io.kubevaultauthrenewer.vault.VaultHttpHeaders;
 import io.kubevaultauthrenewer.vault.VaultToken;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.Route;
 import org.apache.camel.component.http.HttpComponent;
+import org.apache.camel.component.micrometer.MicrometerConstants;
+import org.apache.camel.component.micrometer.routepolicy.MicrometerRoutePolicyFactory;
+import org.apache.camel.health.HealthCheck;
+import org.apache.camel.health.HealthCheckRegistry;
+import org.apache.camel.main.MainConfigurationProperties;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Registry;
+import org.apache.camel.spi.Resource;
+import org.apache.camel.support.LifecycleStrategySupport;
+import org.apache.camel.support.PluginHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +61,19 @@ public class RenewerConfiguration implements CamelConfiguration {
     /** Registry name of the {@link RunOnce} hook (bound by {@link Application}). */
     public static final String RUN_ONCE = "renewer-run-once";
 
+    /** Where the schedule and renewNow() put cycles: one consumer, so never two at once. */
+    public static final String CYCLE_QUEUE = "seda:renewal-cycle?timeout=0&waitForTaskToComplete=Always";
+
     private static final Logger LOG = LoggerFactory.getLogger(RenewerConfiguration.class);
+
+    private final MainConfigurationProperties main;
+
+    /**
+     * @param main Camel Main's configuration: the routes' include pattern is set here when ROUTES_DIR is
+     */
+    public RenewerConfiguration(MainConfigurationProperties main) {
+        this.main = main;
+    }
 
     @Override
     @SuppressWarnings("unchecked")
@@ -78,23 +115,163 @@ public class RenewerConfiguration implements CamelConfiguration {
             http.setSoTimeout(settings.responseTimeout().toMillis());
         }
 
+        // on stop, a call in flight is cut at once: the cycle is abandoned, and the process exits promptly
+        context.addLifecycleStrategy(new LifecycleStrategySupport() {
+            @Override
+            public void onContextStopping(CamelContext stopping) {
+                headers.abortAll();
+                if (settings.revokeOnShutdown() && !settings.runOnce()) {
+                    try (ProducerTemplate template = stopping.createProducerTemplate()) {
+                        template.sendBody("direct:shutdown-revocation", null);
+                    } catch (Exception e) {
+                        LOG.error("Revocation on shutdown failed: {}", e.getMessage());
+                    }
+                }
+            }
+        });
+
         Clock clock = Clock.systemUTC();
         RenewalRule rule = new RenewalRule(settings.renewInterval());
-        CycleReport report = new CycleReport();
+        RenewerStatus status = new RenewerStatus(clock);
+        CycleReport report = new CycleReport(status);
         RenewalFailures failures = new RenewalFailures(report);
         RunOnce runOnce = settings.runOnce() ? registry.lookupByNameAndType(RUN_ONCE, RunOnce.class) : null;
         if (settings.runOnce() && runOnce == null) {
             runOnce = new RunOnce(() -> new Thread(context::stop, "run-once-stop").start());
         }
-        registry.bind(
-                "renewalCycle",
-                new RenewalCycle(
-                        new CredentialsSource(settings), token, report, clock, settings.renewInterval(), runOnce));
+        RenewalCycle cycle = new RenewalCycle(
+                new CredentialsSource(settings), token, report, clock, settings.renewInterval(), runOnce);
+        registry.bind("renewalCycle", cycle);
+        registry.bind("shutdownRevocation", new ShutdownRevocation(cycle, report));
         registry.bind("tokenRenewal", new TokenRenewal(rule, report, clock));
         registry.bind("leaseRenewal", new LeaseRenewal(rule, report, clock));
         registry.bind("renewalFailures", failures);
         registry.bind("vaultCallRetry", new VaultCallRetry(settings.retryAttempts(), failures));
         registry.bind("failedStep", new FailedStep());
         registry.bind("cycleReport", report);
+
+        RouteFiles routeFiles = routesFrom(context, settings);
+        if (!settings.runOnce()) {
+            operate(context, settings, status, headers, routeFiles);
+        }
+    }
+
+    /**
+     * With ROUTES_DIR, its route files replace the built-in ones of the same file name, and add to them; with
+     * ROUTES_RELOAD, edits are loaded as they are saved.
+     *
+     * @return the watcher of ROUTES_DIR, or null
+     */
+    private RouteFiles routesFrom(CamelContext context, Settings settings) {
+        Path dir = settings.routesDir();
+        if (dir == null) {
+            return null;
+        }
+        List<String> patterns = new ArrayList<>();
+        for (String pattern : main.getRoutesIncludePattern().split(",")) {
+            pattern = pattern.strip();
+            if (!pattern.startsWith("classpath:")) {
+                patterns.add(pattern);
+                continue;
+            }
+            String folder = pattern.substring(0, pattern.lastIndexOf('/') + 1);
+            try {
+                for (Resource builtIn :
+                        PluginHelper.getPackageScanResourceResolver(context).findResources(pattern)) {
+                    String location = builtIn.getLocation();
+                    String name = location.substring(location.lastIndexOf('/') + 1);
+                    if (Files.exists(dir.resolve(name))) {
+                        LOG.info("Route file {} replaces the built-in {}{}", dir.resolve(name), folder, name);
+                    } else {
+                        patterns.add(folder + name);
+                    }
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException("Cannot list the built-in routes " + pattern, e);
+            }
+        }
+        patterns.add("file:" + dir.toAbsolutePath() + "/*.camel.yaml");
+        main.setRoutesIncludePattern(String.join(",", patterns));
+        if (!settings.routesReload()) {
+            return null;
+        }
+        RouteFiles watcher = new RouteFiles(dir.toAbsolutePath().toString());
+        try {
+            context.addService(watcher);
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot watch ROUTES_DIR " + dir, e);
+        }
+        return watcher;
+    }
+
+    /** Health checks, metrics, the management port and the JMX bean: for a renewer that keeps running. */
+    private static void operate(
+            CamelContext context,
+            Settings settings,
+            RenewerStatus status,
+            VaultHttpHeaders headers,
+            RouteFiles routeFiles) {
+        Duration interval = settings.renewInterval();
+        RenewerMetrics metrics = new RenewerMetrics(status, interval);
+        headers.onAnswer(code -> {
+            metrics.answered(code);
+            status.progressed();
+        });
+        context.getRegistry().bind(MicrometerConstants.METRICS_REGISTRY_NAME, metrics.registry());
+        MicrometerRoutePolicyFactory routeMetrics = new MicrometerRoutePolicyFactory();
+        routeMetrics.setMeterRegistry(metrics.registry());
+        context.addRoutePolicyFactory(routeMetrics);
+
+        RoutesCheck routesCheck = new RoutesCheck(routeFiles);
+        List<HealthCheck> checks = List.of(
+                new RenewalLoopCheck(status, interval, callAllowance(settings)),
+                new VaultTokenCheck(status, interval),
+                new VaultLeasesCheck(status, interval),
+                routesCheck);
+        HealthCheckRegistry health = HealthCheckRegistry.get(context);
+        for (HealthCheck check : checks) {
+            ((org.apache.camel.CamelContextAware) check).setCamelContext(context);
+            health.register(check);
+        }
+        ManagementServer server = new ManagementServer(settings.managementPort(), metrics.registry());
+        RenewerJmx jmx = new RenewerJmx(status, new CycleOnDemand(context, status));
+        try {
+            context.addStartupListener((started, alreadyStarted) -> routesCheck.expect(
+                    started.getRoutes().stream().map(Route::getRouteId).toList()));
+            context.addService(server, true, true);
+            context.addService(jmx, true, true);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The longest one Vault call may take: connect and answer, for the first try and each retry, plus the waits. */
+    static Duration callAllowance(Settings settings) {
+        int tries = settings.retryAttempts() + 1;
+        return settings.connectTimeout()
+                .plus(settings.responseTimeout())
+                .multipliedBy(tries)
+                .plus(settings.retryMaxDelay().multipliedBy(settings.retryAttempts()));
+    }
+
+    /** renewNow(): a cycle through the same queue as the schedule's; returns its summary line. */
+    private static final class CycleOnDemand implements java.util.function.Supplier<String> {
+        private final CamelContext context;
+        private final RenewerStatus status;
+        private ProducerTemplate template;
+
+        CycleOnDemand(CamelContext context, RenewerStatus status) {
+            this.context = context;
+            this.status = status;
+        }
+
+        @Override
+        public synchronized String get() {
+            if (template == null) {
+                template = context.createProducerTemplate();
+            }
+            template.sendBody(CYCLE_QUEUE, null);
+            return status.lastSummary();
+        }
     }
 }

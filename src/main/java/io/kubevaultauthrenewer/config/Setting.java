@@ -16,7 +16,11 @@ public enum Setting {
     RENEWER_RESPONSE_TIMEOUT("renewer.response-timeout"),
     RENEWER_RETRY_ATTEMPTS("renewer.retry-attempts"),
     RENEWER_RETRY_DELAY("renewer.retry-delay"),
-    RENEWER_RETRY_MAX_DELAY("renewer.retry-max-delay");
+    RENEWER_RETRY_MAX_DELAY("renewer.retry-max-delay"),
+    CAMEL_MANAGEMENT_PORT("camel.management.port"),
+    ROUTES_DIR("renewer.routes-dir"),
+    ROUTES_RELOAD("renewer.routes-reload"),
+    REVOKE_ON_SHUTDOWN("renewer.revoke-on-shutdown");
 
     private final String propertyKey;
 

@@ -2,6 +2,7 @@ package io.kubevaultauthrenewer.config;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,6 +29,10 @@ import java.util.function.Function;
  * @param retryAttempts retries of a transient failure inside one cycle
  * @param retryDelay wait before the first retry; it doubles with each retry
  * @param retryMaxDelay the longest wait between two retries
+ * @param managementPort the port of the health and metrics endpoints, 0 for any free port
+ * @param routesDir a directory whose route files replace the built-in ones of the same name; null for none
+ * @param routesReload true to reload route files from {@code routesDir} when they change
+ * @param revokeOnShutdown true to revoke the leases and the token when the renewer stops
  */
 public record Settings(
         String vaultAddr,
@@ -41,7 +46,11 @@ public record Settings(
         Duration responseTimeout,
         int retryAttempts,
         Duration retryDelay,
-        Duration retryMaxDelay) {
+        Duration retryMaxDelay,
+        int managementPort,
+        Path routesDir,
+        boolean routesReload,
+        boolean revokeOnShutdown) {
 
     public static final long DEFAULT_RENEW_INTERVAL_SECONDS = 21_600;
     public static final long MAX_RENEW_INTERVAL_SECONDS = 16 * 24 * 3600;
@@ -52,6 +61,7 @@ public record Settings(
     public static final int MAX_RETRY_ATTEMPTS = 10;
     public static final Duration DEFAULT_RETRY_DELAY = Duration.ofSeconds(1);
     public static final Duration DEFAULT_RETRY_MAX_DELAY = Duration.ofSeconds(10);
+    public static final int DEFAULT_MANAGEMENT_PORT = 9876;
     private static final Duration MAX_TIMEOUT = Duration.ofMinutes(10);
 
     /**
@@ -75,7 +85,14 @@ public record Settings(
                 r.timeout(Setting.RENEWER_RESPONSE_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT),
                 r.retryAttempts(),
                 r.timeout(Setting.RENEWER_RETRY_DELAY, DEFAULT_RETRY_DELAY),
-                r.timeout(Setting.RENEWER_RETRY_MAX_DELAY, DEFAULT_RETRY_MAX_DELAY));
+                r.timeout(Setting.RENEWER_RETRY_MAX_DELAY, DEFAULT_RETRY_MAX_DELAY),
+                r.managementPort(),
+                r.routesDir(),
+                r.flag(Setting.ROUTES_RELOAD),
+                r.flag(Setting.REVOKE_ON_SHUTDOWN));
+        if (settings.routesReload() && settings.routesDir() == null) {
+            r.problems.add("ROUTES_RELOAD=true needs ROUTES_DIR: the directory whose route files are watched");
+        }
         if (settings.variablesFile() != null) {
             try {
                 new CredentialsSource(settings).load();
@@ -99,7 +116,9 @@ public record Settings(
                 + ", runOnce=" + runOnce + ", namespace=" + namespace
                 + ", connectTimeout=" + connectTimeout + ", responseTimeout=" + responseTimeout
                 + ", retryAttempts=" + retryAttempts + ", retryDelay=" + retryDelay
-                + ", retryMaxDelay=" + retryMaxDelay + "]";
+                + ", retryMaxDelay=" + retryMaxDelay + ", managementPort=" + managementPort
+                + ", routesDir=" + routesDir + ", routesReload=" + routesReload
+                + ", revokeOnShutdown=" + revokeOnShutdown + "]";
     }
 
     /** Collects the problems while reading, so that all are reported together. */
@@ -189,17 +208,52 @@ public record Settings(
         }
 
         boolean runOnce() {
-            String value = raw(Setting.RUN_ONCE)
-                    .map(v -> v.strip().toLowerCase(Locale.ROOT))
-                    .orElse("false");
+            return flag(Setting.RUN_ONCE);
+        }
+
+        /** A true/false setting, false by default; yes/no and 1/0 are understood too. */
+        boolean flag(Setting setting) {
+            String value =
+                    raw(setting).map(v -> v.strip().toLowerCase(Locale.ROOT)).orElse("false");
             return switch (value) {
                 case "true", "yes", "1" -> true;
                 case "false", "no", "0" -> false;
                 default -> {
-                    problems.add("RUN_ONCE=" + value + " must be true or false");
+                    problems.add(setting.envName() + "=" + value + " must be true or false");
                     yield false;
                 }
             };
+        }
+
+        int managementPort() {
+            Optional<String> raw = raw(Setting.CAMEL_MANAGEMENT_PORT);
+            if (raw.isEmpty()) {
+                return DEFAULT_MANAGEMENT_PORT;
+            }
+            String value = raw.get().strip();
+            if (!value.matches("\\d{1,5}") || Integer.parseInt(value) > 65_535) {
+                problems.add("CAMEL_MANAGEMENT_PORT=" + value + " is not a port number (0 to 65535)");
+                return DEFAULT_MANAGEMENT_PORT;
+            }
+            return Integer.parseInt(value);
+        }
+
+        Path routesDir() {
+            Optional<String> raw = raw(Setting.ROUTES_DIR).map(String::strip);
+            if (raw.isEmpty()) {
+                return null;
+            }
+            try {
+                Path dir = Path.of(raw.get());
+                if (!Files.isDirectory(dir)) {
+                    problems.add("ROUTES_DIR=" + raw.get() + " is not a directory");
+                    return null;
+                }
+                return dir;
+            } catch (InvalidPathException e) {
+                problems.add("ROUTES_DIR=" + raw.get() + " is not a valid path");
+                return null;
+            }
         }
 
         Duration timeout(Setting setting, Duration defaultValue) {

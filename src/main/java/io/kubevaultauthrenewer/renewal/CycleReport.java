@@ -8,8 +8,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** What the current (or last) cycle found: the token's state and each lease's outcome. */
+/**
+ * What the current (or last) cycle found: the token's state and each lease's outcome. Every finding is also handed
+ * to the {@link RenewerStatus}, which keeps it across cycles.
+ */
 public final class CycleReport {
+
+    private final RenewerStatus status;
 
     private Instant started;
     private Outcome tokenOutcome;
@@ -17,6 +22,14 @@ public final class CycleReport {
     private String tokenAccessor;
     private boolean tokenRejected;
     private final Map<String, Outcome> leases = new LinkedHashMap<>();
+
+    public CycleReport(RenewerStatus status) {
+        this.status = status;
+    }
+
+    public RenewerStatus status() {
+        return status;
+    }
 
     synchronized void start(Instant now, List<String> leaseIds) {
         started = now;
@@ -26,28 +39,63 @@ public final class CycleReport {
         tokenRejected = false;
         leases.clear();
         leaseIds.forEach(id -> leases.put(id, null));
+        status.cycleStarted(leaseIds);
     }
 
-    synchronized void tokenLookedUp(String accessor, long ttl) {
+    synchronized void tokenLookedUp(String accessor, long ttl, boolean neverExpires, Boolean renewable) {
         tokenAccessor = accessor;
         tokenTtl = ttl;
+        status.tokenSeen(accessor, ttl, neverExpires, renewable);
     }
 
-    synchronized void token(Outcome outcome, Long ttl) {
+    /**
+     * @param ttl the TTL Vault granted (renewed, capped) or reported (not due)
+     */
+    synchronized void token(Outcome outcome, long ttl) {
         tokenOutcome = outcome;
-        if (ttl != null) {
-            tokenTtl = ttl;
-        }
+        tokenTtl = ttl;
+        status.tokenOutcome(outcome, ttl, null);
     }
 
-    synchronized void lease(String leaseId, Outcome outcome) {
-        leases.put(leaseId, outcome);
+    synchronized void tokenFailed(String error) {
+        tokenOutcome = Outcome.FAILED;
+        status.tokenOutcome(Outcome.FAILED, null, error);
     }
 
     /** Vault answered 403 to the token: the leases are not looked at in this cycle (they count as skipped). */
-    synchronized void tokenRejected() {
+    synchronized void tokenRejected(String error) {
         tokenOutcome = Outcome.FAILED;
         tokenRejected = true;
+        status.tokenRejected(error);
+    }
+
+    synchronized void leaseLookedUp(String leaseId, long ttl, boolean neverExpires, Boolean renewable) {
+        status.leaseSeen(leaseId, ttl, neverExpires, renewable);
+    }
+
+    /**
+     * @param granted the TTL Vault granted when renewed or capped; null otherwise
+     */
+    synchronized void lease(String leaseId, Outcome outcome, Long granted) {
+        leases.put(leaseId, outcome);
+        status.leaseOutcome(leaseId, outcome, granted, null);
+    }
+
+    /**
+     * @param gone true when Vault no longer knows the lease
+     */
+    synchronized void leaseFailed(String leaseId, String error, boolean gone) {
+        leases.put(leaseId, Outcome.FAILED);
+        if (gone) {
+            status.leaseGone(leaseId, error);
+        } else {
+            status.leaseOutcome(leaseId, Outcome.FAILED, null, error);
+        }
+    }
+
+    /** Ends the cycle in the status; {@code next} is null with RUN_ONCE. */
+    void finished(Instant next, String summary) {
+        status.cycleFinished(next, summary);
     }
 
     public synchronized boolean isTokenRejected() {

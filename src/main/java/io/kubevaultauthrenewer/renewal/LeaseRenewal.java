@@ -34,20 +34,21 @@ public final class LeaseRenewal {
     public boolean isDue(@Body String leaseId, @Variable("lookup") VaultAnswer lookup) {
         VaultAnswer.Data data = lookup.lookupData("sys/leases/lookup");
         long ttl = data.ttl();
+        report.leaseLookedUp(leaseId, ttl, data.neverExpires(), data.renewable());
         if (data.neverExpires()) {
             LOG.info("Lease {} has no expiry: nothing to renew", leaseId);
-            report.lease(leaseId, Outcome.NOT_DUE);
+            report.lease(leaseId, Outcome.NOT_DUE, null);
             return false;
         }
         if (!Boolean.TRUE.equals(data.renewable())) {
             LOG.info("Lease {} is not renewable: left alone; it expires at {}", leaseId, Durations.expiry(clock, ttl));
-            report.lease(leaseId, Outcome.NOT_DUE);
+            report.lease(leaseId, Outcome.NOT_DUE, null);
             return false;
         }
         boolean due = rule.leaseDue(ttl);
         if (!due) {
             LOG.debug("Lease {} not due: ttl {}", leaseId, Durations.format(ttl));
-            report.lease(leaseId, Outcome.NOT_DUE);
+            report.lease(leaseId, Outcome.NOT_DUE, null);
         }
         return due;
     }
@@ -55,6 +56,9 @@ public final class LeaseRenewal {
     /** Reads sys/leases/renew's answer: renewed, or capped and due to expire at a known time. */
     public void renewed(@Body String leaseId, @Variable("renewal") VaultAnswer renewal) {
         long granted = renewal.grantedLeaseDuration("sys/leases/renew");
-        report.lease(leaseId, Grants.judge(LOG, rule, clock, "Lease " + leaseId, granted, renewal.warningsOrEmpty()));
+        report.lease(
+                leaseId,
+                Grants.judge(LOG, rule, clock, "Lease " + leaseId, granted, renewal.warningsOrEmpty()),
+                granted);
     }
 }

@@ -76,6 +76,16 @@ public final class RenewalCycle {
         return current.leaseIds();
     }
 
+    /**
+     * The credentials of the last cycle, or read now when no cycle has read them yet; the token is put where the HTTP
+     * client finds it.
+     */
+    public Credentials current() throws VariablesFileException {
+        Credentials current = last != null ? last : source.load();
+        token.set(current.token());
+        return current;
+    }
+
     /** True unless Vault rejected the token in this cycle: then no lease call can succeed either. */
     public boolean tokenAccepted() {
         return !report.isTokenRejected();
@@ -85,7 +95,9 @@ public final class RenewalCycle {
     public void finish() {
         Instant now = clock.instant();
         Instant next = runOnce == null ? now.plus(interval).truncatedTo(ChronoUnit.SECONDS) : null;
-        LOG.info(report.summary(now, next));
+        String summary = report.summary(now, next);
+        LOG.info(summary);
+        report.finished(next, summary);
         if (runOnce != null) {
             runOnce.complete(report.allFine());
         }

@@ -23,18 +23,24 @@ public final class RenewalFailures {
     @Handler
     public void record(Exchange exchange) {
         VaultFailure failure = VaultFailure.of(cause(exchange));
+        if (failure.status() == 0 && exchange.getContext().isStopping()) {
+            // the call was cut by the stop (or could not be made any more)
+            failure = new VaultFailure(0, "abandoned: the renewer is stopping", false);
+        }
         String leaseId = exchange.getVariable("leaseId", String.class);
+        String call = call(exchange);
+        String error = call + " failed: " + failure.describe();
         if (leaseId != null) {
-            report.lease(leaseId, Outcome.FAILED);
+            report.leaseFailed(leaseId, error, failure.leaseGone());
         } else if (isToken(exchange)) {
             if (failure.tokenRejected()) {
-                report.tokenRejected();
+                report.tokenRejected(error);
             } else {
-                report.token(Outcome.FAILED, null);
+                report.tokenFailed(error);
             }
         }
         exchange.setVariable("subject", subject(exchange));
-        exchange.setVariable("call", call(exchange));
+        exchange.setVariable("call", call);
         exchange.setVariable("failure", failure.describe());
     }
 

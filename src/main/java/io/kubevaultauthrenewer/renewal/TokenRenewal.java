@@ -27,7 +27,7 @@ public final class TokenRenewal {
     public boolean isDue(@Variable("lookup") VaultAnswer lookup) {
         VaultAnswer.Data data = lookup.lookupData("auth/token/lookup-self");
         long ttl = data.ttl();
-        report.tokenLookedUp(data.accessor(), ttl);
+        report.tokenLookedUp(data.accessor(), ttl, data.neverExpires(), data.renewable());
         String name = report.tokenName();
         if (data.neverExpires()) {
             LOG.info("{} has no TTL (a root or non-expiring token): nothing to renew", name);

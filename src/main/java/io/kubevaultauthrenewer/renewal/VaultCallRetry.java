@@ -27,6 +27,7 @@ public final class VaultCallRetry implements Processor {
     public boolean shouldRetry(Exchange exchange) {
         int failures = exchange.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class);
         return failures <= attempts
+                && !exchange.getContext().isStopping()
                 && VaultFailure.of(RenewalFailures.cause(exchange)).isTransient();
     }
 

@@ -73,6 +73,13 @@ public record VaultFailure(int status, String reason, boolean isTransient) {
         return status == 403;
     }
 
+    /** True when Vault says the lease no longer exists: it expired or was revoked, and cannot come back. */
+    public boolean leaseGone() {
+        String text = reason.toLowerCase(java.util.Locale.ROOT);
+        return status == 400
+                && (text.contains("invalid lease") || text.contains("lease not found") || text.contains("expired"));
+    }
+
     /** How the failure reads in a log line: {@code HTTP 400: lease not found}. */
     public String describe() {
         return (status > 0 ? "HTTP " + status + ": " : "") + reason;

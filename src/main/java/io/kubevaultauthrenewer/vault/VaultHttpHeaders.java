@@ -5,9 +5,13 @@ import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntConsumer;
 import org.apache.camel.component.http.HttpClientConfigurer;
 import org.apache.hc.client5.http.classic.ExecChain;
 import org.apache.hc.client5.http.classic.ExecChainHandler;
+import org.apache.hc.client5.http.classic.ExecRuntime;
 import org.apache.hc.client5.http.impl.ChainElement;
 import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
 import org.apache.hc.core5.http.ClassicHttpRequest;
@@ -34,6 +38,8 @@ public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHa
     private final VaultToken token;
     private final HttpHost vault;
     private final String namespace;
+    private volatile IntConsumer answers = status -> {};
+    private final Set<ExecRuntime> inFlight = ConcurrentHashMap.newKeySet();
 
     public VaultHttpHeaders(String vaultAddr, String namespace, VaultToken token) {
         this.token = token;
@@ -41,10 +47,22 @@ public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHa
         this.vault = toHost(URI.create(vaultAddr));
     }
 
+    /** Called with the HTTP status of every answer from Vault, or 0 when a call got no answer. */
+    public void onAnswer(IntConsumer listener) {
+        this.answers = listener;
+    }
+
+    /** Cuts every call in flight (the renewer is stopping): each fails at once instead of running to its timeout. */
+    public void abortAll() {
+        inFlight.forEach(ExecRuntime::discardEndpoint);
+    }
+
     @Override
     public void configureHttpClient(HttpClientBuilder builder) {
         // after the redirect step (when there is one), so that each hop is checked against VAULT_ADDR on its own
         builder.addExecInterceptorBefore(ChainElement.PROTOCOL.name(), "vault-headers", this);
+        // retries are the error handler's (counted, logged, with backoff), never the client's silent ones
+        builder.disableAutomaticRetries();
     }
 
     @Override
@@ -63,7 +81,26 @@ public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHa
         } else {
             request.removeHeaders("X-Vault-Token");
         }
-        ClassicHttpResponse response = chain.proceed(request, scope);
+        ClassicHttpResponse response;
+        ExecRuntime call = scope.execRuntime;
+        try {
+            if (call != null) {
+                inFlight.add(call);
+            }
+            response = chain.proceed(request, scope);
+        } catch (IOException | HttpException e) {
+            if (toVault) {
+                answers.accept(0);
+            }
+            throw e;
+        } finally {
+            if (call != null) {
+                inFlight.remove(call);
+            }
+        }
+        if (toVault) {
+            answers.accept(response.getCode());
+        }
         HttpEntity entity = response.getEntity();
         if (entity != null && current != null) {
             response.setEntity(redacted(entity, current));

@@ -86,7 +86,11 @@ class CredentialsTest {
                 Duration.ofSeconds(30),
                 3,
                 Duration.ofSeconds(1),
-                Duration.ofSeconds(10));
+                Duration.ofSeconds(10),
+                Settings.DEFAULT_MANAGEMENT_PORT,
+                null,
+                false,
+                false);
         return new CredentialsSource(settings).load();
     }
 

@@ -319,6 +319,13 @@ class SettingsTest {
         "RENEWER_RETRY_ATTEMPTS, 100",
         "RENEWER_RETRY_ATTEMPTS, three",
         "RENEWER_RETRY_ATTEMPTS, 1.5",
+        "CAMEL_MANAGEMENT_PORT, http",
+        "CAMEL_MANAGEMENT_PORT, -1",
+        "CAMEL_MANAGEMENT_PORT, 65536",
+        "CAMEL_MANAGEMENT_PORT, 123456",
+        "ROUTES_DIR, /nonexistent/routes",
+        "ROUTES_RELOAD, sometimes",
+        "REVOKE_ON_SHUTDOWN, later",
     })
     void reportsABadValueNamingItsVariable(String name, String value) {
         env.put(name, value);
@@ -399,6 +406,45 @@ class SettingsTest {
                 .anySatisfy(p -> assertThat(p).startsWith("RENEWER_RETRY_MAX_DELAY"))
                 .anySatisfy(p -> assertThat(p).startsWith("VAULT_TOKEN"));
         assertThat(e).hasMessage(String.join("; ", e.problems()));
+    }
+
+    @Test
+    void servesOnPort9876AndLoadsOnlyTheBuiltInRoutesByDefault() {
+        Settings settings = load();
+
+        assertThat(settings.managementPort()).isEqualTo(9876);
+        assertThat(settings.routesDir()).isNull();
+        assertThat(settings.routesReload()).isFalse();
+        assertThat(settings.revokeOnShutdown()).isFalse();
+    }
+
+    @Test
+    void readsTheManagementPortFromCamelsOwnKeyOrItsVariable() {
+        props.put("camel.management.port", "9000");
+        assertThat(load().managementPort()).isEqualTo(9000);
+
+        env.put("CAMEL_MANAGEMENT_PORT", "0");
+        assertThat(load().managementPort()).isZero();
+    }
+
+    @Test
+    void readsARoutesDirectoryWithReloadAndRevocation() {
+        env.put("ROUTES_DIR", dir.toString());
+        env.put("ROUTES_RELOAD", "true");
+        env.put("REVOKE_ON_SHUTDOWN", "yes");
+
+        Settings settings = load();
+
+        assertThat(settings.routesDir()).isEqualTo(dir);
+        assertThat(settings.routesReload()).isTrue();
+        assertThat(settings.revokeOnShutdown()).isTrue();
+    }
+
+    @Test
+    void refusesRoutesReloadWithoutARoutesDirectory() {
+        env.put("ROUTES_RELOAD", "true");
+
+        assertThat(loadFails().problems()).singleElement(STRING).startsWith("ROUTES_RELOAD=true needs ROUTES_DIR");
     }
 
     @Test

@@ -90,7 +90,8 @@ public final class RenewerProcess implements AutoCloseable {
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             List<String> all = lines();
             String head = String.join("\n", all.subList(0, Math.min(40, all.size())));
-            String tail = String.join("\n", all.subList(Math.max(40, all.size() - 60), all.size()));
+            String tail =
+                    String.join("\n", all.subList(Math.max(Math.min(40, all.size()), all.size() - 60), all.size()));
             throw new AssertionError(
                     e.getMessage() + "\nfirst lines of the renewer:\n" + head + "\nlast lines:\n" + tail, e);
         }
@@ -132,7 +133,8 @@ public final class RenewerProcess implements AutoCloseable {
 
     /** Sends SIGTERM, as Kubernetes does, and waits for the exit; returns the status. */
     public int stop(Duration timeout) {
-        process.destroy();
+        // through the handle: Process.destroy() would also close the pipe and lose the last lines
+        process.toHandle().destroy();
         return awaitExit(timeout);
     }
 

@@ -50,6 +50,7 @@ public final class VaultEmulator implements AutoCloseable {
     private final Map<String, Lease> leases = new LinkedHashMap<>();
     private final List<Fault> faults = new ArrayList<>();
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger arrivals = new java.util.concurrent.atomic.AtomicInteger();
     private boolean sealed;
 
     private VaultEmulator(Clock clock) throws IOException {
@@ -321,6 +322,11 @@ public final class VaultEmulator implements AutoCloseable {
         return requests.stream().filter(r -> r.path().equals(path)).toList();
     }
 
+    /** Requests received so far, including those not answered yet (a {@link Delay} in progress). */
+    public int arrivals() {
+        return arrivals.get();
+    }
+
     public void clearRequests() {
         requests.clear();
     }
@@ -336,6 +342,7 @@ public final class VaultEmulator implements AutoCloseable {
         Map<String, String> headers = new LinkedHashMap<>();
         exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
 
+        arrivals.incrementAndGet();
         FaultAction fault = takeFault(path);
         Answer answer;
         if (fault instanceof Drop) {

@@ -1,0 +1,44 @@
+package io.kubevaultauthrenewer.health;
+
+import io.kubevaultauthrenewer.renewal.RenewerStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.apache.camel.health.HealthCheckResultBuilder;
+import org.apache.camel.impl.health.AbstractHealthCheck;
+
+/** What the renewer's checks share: the status they read, and when the next cycle is due. */
+abstract class RenewerCheck extends AbstractHealthCheck {
+
+    final RenewerStatus status;
+    final Duration interval;
+
+    RenewerCheck(String id, RenewerStatus status, Duration interval) {
+        super("renewer", id);
+        this.status = status;
+        this.interval = interval;
+    }
+
+    @Override
+    protected final void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+        Instant now = status.clock().instant();
+        check(builder, now, nextCycle(now));
+    }
+
+    /**
+     * Fills in the result.
+     *
+     * @param next when the next cycle will look again
+     */
+    abstract void check(HealthCheckResultBuilder builder, Instant now, Instant next);
+
+    /** When the next cycle will look again: as scheduled, or one interval from now while a cycle runs. */
+    private Instant nextCycle(Instant now) {
+        Instant next = status.cycles().next();
+        return next != null && next.isAfter(now) ? next : now.plus(interval);
+    }
+
+    static String text(Object value) {
+        return value == null ? "none" : value.toString();
+    }
+}

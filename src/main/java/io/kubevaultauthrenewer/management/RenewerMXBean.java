@@ -1,0 +1,85 @@
+package io.kubevaultauthrenewer.management;
+
+import java.util.List;
+
+/**
+ * The renewer in JMX, as {@code kube-vault-auth-renewer:type=Renewer}: what it watches, what it did, and a cycle on
+ * demand. Times are ISO-8601 instants ("none" when unknown); TTLs are seconds left now (-1 when unknown or never).
+ */
+public interface RenewerMXBean {
+
+    String getTokenAccessor();
+
+    long getTokenTtl();
+
+    String getTokenExpireTime();
+
+    String getTokenLastRenewal();
+
+    String getTokenLastError();
+
+    List<LeaseView> getLeases();
+
+    long getRenewedCount();
+
+    long getNotDueCount();
+
+    long getFailedCount();
+
+    long getCappedCount();
+
+    long getCyclesCompleted();
+
+    String getLastCycleTime();
+
+    String getNextCycleTime();
+
+    String getLastCycleSummary();
+
+    /** Runs a cycle now (after the one in flight, if any) and returns its summary line. */
+    String renewNow();
+
+    /** One lease as JMX shows it. */
+    final class LeaseView {
+        private final String leaseId;
+        private final long ttl;
+        private final String expireTime;
+        private final String lastRenewal;
+        private final String lastError;
+        private final String lastOutcome;
+
+        public LeaseView(
+                String leaseId, long ttl, String expireTime, String lastRenewal, String lastError, String lastOutcome) {
+            this.leaseId = leaseId;
+            this.ttl = ttl;
+            this.expireTime = expireTime;
+            this.lastRenewal = lastRenewal;
+            this.lastError = lastError;
+            this.lastOutcome = lastOutcome;
+        }
+
+        public String getLeaseId() {
+            return leaseId;
+        }
+
+        public long getTtl() {
+            return ttl;
+        }
+
+        public String getExpireTime() {
+            return expireTime;
+        }
+
+        public String getLastRenewal() {
+            return lastRenewal;
+        }
+
+        public String getLastError() {
+            return lastError;
+        }
+
+        public String getLastOutcome() {
+            return lastOutcome;
+        }
+    }
+}

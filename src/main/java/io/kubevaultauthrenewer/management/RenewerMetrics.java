@@ -1,0 +1,142 @@
+package io.kubevaultauthrenewer.management;
+
+import io.kubevaultauthrenewer.renewal.Outcome;
+import io.kubevaultauthrenewer.renewal.RenewerStatus;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The renewer's Prometheus series, read from the {@link RenewerStatus} at scrape time:
+ *
+ * <ul>
+ *   <li>{@code vault_renewer_renewals_total{kind, outcome}}: token and lease checks by outcome;
+ *   <li>{@code vault_renewer_time_to_expiry_seconds{kind, lease_id}}: seconds until the token and each lease expire;
+ *   <li>{@code vault_renewer_cycle_duration_seconds}: how long cycles take;
+ *   <li>{@code vault_renewer_vault_responses_total{status}}: Vault's answers by HTTP status (0: no answer);
+ *   <li>{@code vault_renewer_renew_interval_seconds}, {@code vault_renewer_cycles_total},
+ *       {@code vault_renewer_last_cycle_timestamp_seconds}.
+ * </ul>
+ */
+public final class RenewerMetrics {
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final RenewerStatus status;
+    private final Timer cycleDuration;
+    private final MultiGauge leaseExpiry;
+    private final Map<Integer, Counter> responses = new ConcurrentHashMap<>();
+
+    public RenewerMetrics(RenewerStatus status, Duration interval) {
+        this.status = status;
+        for (RenewerStatus.Kind kind : RenewerStatus.Kind.values()) {
+            for (Outcome outcome : Outcome.values()) {
+                FunctionCounter.builder("vault.renewer.renewals", status, s -> s.count(kind, outcome))
+                        .description("Token and lease checks, by what came of them")
+                        .tags("kind", label(kind), "outcome", label(outcome))
+                        .register(registry);
+            }
+        }
+        Gauge.builder("vault.renewer.time.to.expiry", status, RenewerMetrics::tokenSecondsLeft)
+                .description("Seconds until the token or the lease expires, as last seen (NaN: unknown or never)")
+                .baseUnit("seconds")
+                .tags("kind", "token", "lease_id", "")
+                .register(registry);
+        leaseExpiry = MultiGauge.builder("vault.renewer.time.to.expiry")
+                .baseUnit("seconds")
+                .register(registry);
+        cycleDuration = Timer.builder("vault.renewer.cycle.duration")
+                .description("How long a renewal cycle took")
+                .register(registry);
+        Gauge.builder("vault.renewer.renew.interval", () -> interval.toSeconds())
+                .description("RENEW_INTERVAL: seconds between two cycles")
+                .baseUnit("seconds")
+                .register(registry);
+        FunctionCounter.builder("vault.renewer.cycles", status, s -> s.cycles().completed())
+                .description("Renewal cycles completed")
+                .register(registry);
+        Gauge.builder("vault.renewer.last.cycle.timestamp", status, RenewerMetrics::lastCycleEpochSeconds)
+                .description("When the last cycle completed, in Unix seconds")
+                .baseUnit("seconds")
+                .register(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        status.onCycleFinished(this::cycleFinished);
+        refreshLeases();
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** Counts one answer from Vault. */
+    public void answered(int httpStatus) {
+        responses
+                .computeIfAbsent(
+                        httpStatus,
+                        s -> Counter.builder("vault.renewer.vault.responses")
+                                .description("Answers from Vault by HTTP status; 0 when a call got no answer")
+                                .tags("status", String.valueOf(s))
+                                .register(registry))
+                .increment();
+    }
+
+    private void cycleFinished() {
+        RenewerStatus.Cycles cycles = status.cycles();
+        if (cycles.lastStarted() != null && cycles.lastCompleted() != null) {
+            cycleDuration.record(Duration.between(cycles.lastStarted(), cycles.lastCompleted()));
+        }
+        refreshLeases();
+    }
+
+    /** One series per watched lease; a lease no longer in LEASE_IDS loses its series. */
+    private void refreshLeases() {
+        leaseExpiry.register(
+                status.leases().stream()
+                        .map(lease -> MultiGauge.Row.of(
+                                Tags.of("kind", "lease", "lease_id", lease.name()),
+                                status,
+                                s -> secondsLeft(s, lease.name())))
+                        .toList(),
+                true);
+    }
+
+    private static double tokenSecondsLeft(RenewerStatus s) {
+        Long left = s.token().secondsLeft(s.clock().instant());
+        return left == null ? Double.NaN : left;
+    }
+
+    private static double secondsLeft(RenewerStatus s, String leaseId) {
+        Instant now = s.clock().instant();
+        return s.leases().stream()
+                .filter(l -> l.name().equals(leaseId))
+                .findFirst()
+                .map(l -> l.secondsLeft(now))
+                .map(Long::doubleValue)
+                .orElse(Double.NaN);
+    }
+
+    private static double lastCycleEpochSeconds(RenewerStatus s) {
+        Instant last = s.cycles().lastCompleted();
+        return last == null ? Double.NaN : last.getEpochSecond();
+    }
+
+    private static String label(Enum<?> value) {
+        return value.name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,240 @@
+package io.kubevaultauthrenewer.renewal;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the renewer knows across cycles: the token's and each lease's expiry, last renewal and last error, the
+ * outcome counters and the cycle times. Health checks, the JMX bean and the metrics read it; the cycle's steps write
+ * it through {@link CycleReport}. It never holds the token itself.
+ */
+public final class RenewerStatus {
+
+    /** What a renewal is about. */
+    public enum Kind {
+        TOKEN,
+        LEASE
+    }
+
+    /**
+     * One watched item as last seen.
+     *
+     * @param name the lease id, or the token by its accessor
+     * @param expires when it expires; null when it never does or is not known yet
+     * @param neverExpires true for a token or lease without a TTL
+     * @param renewable as Vault last said; null when not known
+     * @param lastRenewal when the renewer last renewed it; null when it has not
+     * @param lastError the last cycle's failure; null when the last cycle went well
+     * @param lastOutcome the last cycle's outcome; null before the first look
+     */
+    public record Item(
+            String name,
+            Instant expires,
+            boolean neverExpires,
+            Boolean renewable,
+            Instant lastRenewal,
+            String lastError,
+            Outcome lastOutcome) {
+
+        /** Whole seconds left at {@code now}; null when unknown or without expiry; 0 once expired. */
+        public Long secondsLeft(Instant now) {
+            if (expires == null) {
+                return null;
+            }
+            return Math.max(0, Duration.between(now, expires).getSeconds());
+        }
+
+        /** True when it is known to be gone or to expire before {@code when}. */
+        public boolean expiresBefore(Instant when) {
+            return !neverExpires && expires != null && expires.isBefore(when);
+        }
+
+        Item seen(Instant newExpires, boolean never, Boolean newRenewable) {
+            return new Item(name, newExpires, never, newRenewable, lastRenewal, lastError, lastOutcome);
+        }
+
+        Item outcome(Outcome outcome, String error, Instant renewedAt) {
+            return new Item(
+                    name,
+                    expires,
+                    neverExpires,
+                    renewable,
+                    renewedAt != null ? renewedAt : lastRenewal,
+                    error,
+                    outcome);
+        }
+    }
+
+    /** The cycle times. */
+    public record Cycles(
+            Instant started,
+            Instant lastStarted,
+            Instant lastCompleted,
+            Instant next,
+            long completed,
+            boolean running) {}
+
+    private final Clock clock;
+    private final Instant started;
+    private Item token = new Item("Token", null, false, null, null, null, null);
+    private String tokenAccessor;
+    private boolean tokenRejected;
+    private final Map<String, Item> leases = new LinkedHashMap<>();
+    private final Map<Kind, Map<Outcome, Long>> counts = new EnumMap<>(Kind.class);
+    private Instant lastStarted;
+    private Instant lastCompleted;
+    private Instant next;
+    private long completed;
+    private boolean running;
+    private Instant lastProgress;
+    private String lastSummary;
+    private final List<Runnable> cycleListeners = new ArrayList<>();
+
+    public RenewerStatus(Clock clock) {
+        this.clock = clock;
+        this.started = clock.instant();
+        for (Kind kind : Kind.values()) {
+            Map<Outcome, Long> byOutcome = new EnumMap<>(Outcome.class);
+            for (Outcome o : Outcome.values()) {
+                byOutcome.put(o, 0L);
+            }
+            counts.put(kind, byOutcome);
+        }
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    /** Runs {@code listener} after each cycle (the metrics refresh their per-lease series). */
+    public synchronized void onCycleFinished(Runnable listener) {
+        cycleListeners.add(listener);
+    }
+
+    synchronized void cycleStarted(List<String> leaseIds) {
+        Instant now = clock.instant();
+        lastStarted = now;
+        lastProgress = now;
+        running = true;
+        tokenRejected = false;
+        leases.keySet().retainAll(leaseIds);
+        leaseIds.forEach(id -> leases.computeIfAbsent(id, k -> new Item(k, null, false, null, null, null, null)));
+    }
+
+    void cycleFinished(Instant nextCycle, String summary) {
+        List<Runnable> listeners;
+        synchronized (this) {
+            lastSummary = summary;
+            lastCompleted = clock.instant();
+            lastProgress = lastCompleted;
+            next = nextCycle;
+            completed++;
+            running = false;
+            listeners = List.copyOf(cycleListeners);
+        }
+        listeners.forEach(Runnable::run);
+    }
+
+    /** A Vault call ended (well or not): the loop is moving. */
+    public synchronized void progressed() {
+        lastProgress = clock.instant();
+    }
+
+    synchronized void tokenSeen(String accessor, long ttl, boolean neverExpires, Boolean renewable) {
+        tokenAccessor = accessor;
+        token = token.seen(expiry(ttl, neverExpires), neverExpires, renewable);
+    }
+
+    synchronized void tokenOutcome(Outcome outcome, Long grantedTtl, String error) {
+        Instant now = clock.instant();
+        boolean renewed = outcome == Outcome.RENEWED || outcome == Outcome.CAPPED;
+        if (renewed && grantedTtl != null) {
+            token = token.seen(now.plusSeconds(grantedTtl), false, token.renewable());
+        }
+        token = token.outcome(outcome, error, renewed ? now : null);
+        tally(Kind.TOKEN, outcome);
+    }
+
+    synchronized void tokenRejected(String error) {
+        tokenRejected = true;
+        tokenOutcome(Outcome.FAILED, null, error);
+    }
+
+    synchronized void leaseSeen(String leaseId, long ttl, boolean neverExpires, Boolean renewable) {
+        leases.computeIfPresent(leaseId, (id, item) -> item.seen(expiry(ttl, neverExpires), neverExpires, renewable));
+    }
+
+    synchronized void leaseOutcome(String leaseId, Outcome outcome, Long grantedTtl, String error) {
+        Instant now = clock.instant();
+        boolean renewed = outcome == Outcome.RENEWED || outcome == Outcome.CAPPED;
+        leases.computeIfPresent(leaseId, (id, item) -> {
+            Item next = renewed && grantedTtl != null ? item.seen(now.plusSeconds(grantedTtl), false, true) : item;
+            return next.outcome(outcome, error, renewed ? now : null);
+        });
+        tally(Kind.LEASE, outcome);
+    }
+
+    /** A lease Vault no longer knows (400 invalid lease): it has expired or was revoked. */
+    synchronized void leaseGone(String leaseId, String error) {
+        leases.computeIfPresent(leaseId, (id, item) -> item.seen(clock.instant(), false, item.renewable()));
+        leaseOutcome(leaseId, Outcome.FAILED, null, error);
+    }
+
+    private void tally(Kind kind, Outcome outcome) {
+        counts.get(kind).merge(outcome, 1L, Long::sum);
+    }
+
+    private Instant expiry(long ttl, boolean neverExpires) {
+        return neverExpires ? null : clock.instant().plusSeconds(ttl);
+    }
+
+    public synchronized Item token() {
+        String name = tokenAccessor == null ? "Token" : "Token (accessor " + tokenAccessor + ")";
+        return new Item(
+                name,
+                token.expires(),
+                token.neverExpires(),
+                token.renewable(),
+                token.lastRenewal(),
+                token.lastError(),
+                token.lastOutcome());
+    }
+
+    public synchronized String tokenAccessor() {
+        return tokenAccessor;
+    }
+
+    /** True when Vault answered 403 to the token in the last cycle. */
+    public synchronized boolean tokenRejected() {
+        return tokenRejected;
+    }
+
+    /** The leases of the last cycle, in LEASE_IDS order. */
+    public synchronized List<Item> leases() {
+        return List.copyOf(leases.values());
+    }
+
+    public synchronized long count(Kind kind, Outcome outcome) {
+        return counts.get(kind).get(outcome);
+    }
+
+    public synchronized Cycles cycles() {
+        return new Cycles(started, lastStarted, lastCompleted, next, completed, running);
+    }
+
+    /** The last cycle's summary line; null before the first. */
+    public synchronized String lastSummary() {
+        return lastSummary;
+    }
+
+    /** When the loop last did something: a cycle began or ended, or a Vault call ended. */
+    public synchronized Instant lastProgress() {
+        return lastProgress == null ? started : lastProgress;
+    }
+}

@@ -1,0 +1,519 @@
+package io.kubevaultauthrenewer.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kubevaultauthrenewer.emulator.VaultEmulator.Delay;
+import io.kubevaultauthrenewer.emulator.VaultEmulator.Lease;
+import io.kubevaultauthrenewer.emulator.VaultEmulator.Token;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.management.MBeanServerConnection;
+import javax.management.ObjectName;
+import javax.management.openmbean.CompositeData;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What operators see and change while the renewer runs: the probes on the management port in each state, the JMX
+ * bean, the Prometheus scrape, route files from ROUTES_DIR (and their reload), and the stop on SIGTERM.
+ */
+class OperationsIT extends AgainstTheEmulator {
+
+    private static final Duration LONG = Duration.ofSeconds(60);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final Pattern PORT_LINE = Pattern.compile("Health at http://localhost:(\\d+)/");
+
+    /** A running renewer: Vault every {@code intervalSeconds}, management on any free port. */
+    private Map<String, String> sidecarEnv(int intervalSeconds, String... more) {
+        Map<String, String> env = new HashMap<>(renewerEnv(intervalSeconds, false));
+        env.put("CAMEL_MANAGEMENT_PORT", "0");
+        for (int i = 0; i < more.length; i += 2) {
+            env.put(more[i], more[i + 1]);
+        }
+        return env;
+    }
+
+    private record Answer(int status, String body) {
+        JsonNode json() throws IOException {
+            return JSON.readTree(body);
+        }
+
+        /** The named check of a health answer. */
+        JsonNode check(String name) throws IOException {
+            for (JsonNode check : json().get("checks")) {
+                if (check.get("name").asText().equals(name)) {
+                    return check;
+                }
+            }
+            throw new AssertionError("no check " + name + " in " + body);
+        }
+    }
+
+    private static int port(RenewerProcess renewer) {
+        Matcher m = PORT_LINE.matcher(renewer.awaitLine(PORT_LINE.pattern(), LONG));
+        assertThat(m.find()).isTrue();
+        return Integer.parseInt(m.group(1));
+    }
+
+    /** Waits for the first cycle to end; returns the management port. */
+    private static int afterFirstCycle(RenewerProcess renewer) {
+        int port = port(renewer);
+        renewer.awaitLine("Cycle done", LONG);
+        return port;
+    }
+
+    private static Answer get(int port, String path) {
+        try {
+            HttpResponse<String> response = HTTP.send(
+                    HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return new Answer(response.statusCode(), response.body());
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static String status(Answer answer, String check) throws IOException {
+        return answer.check(check).get("status").asText();
+    }
+
+    // ---- probes ----
+
+    @Test
+    void answersUpOnEveryProbeWhenTheTokenAndLeasesAreFine() throws IOException {
+        Token token = token(3600);
+        Lease lease = lease(token, 3600);
+        writeVariables(token, lease);
+
+        try (RenewerProcess renewer = RenewerProcess.start(sidecarEnv(60))) {
+            int port = afterFirstCycle(renewer);
+
+            Answer health = get(port, "/observe/health");
+            Answer live = get(port, "/observe/health/live");
+            Answer ready = get(port, "/observe/health/ready");
+
+            assertThat(health.status()).as(health.body()).isEqualTo(200);
+            assertThat(health.json().get("status").asText()).isEqualTo("UP");
+            assertThat(live.status()).isEqualTo(200);
+            assertThat(status(live, "renewal-loop")).isEqualTo("UP");
+            assertThat(ready.status()).isEqualTo(200);
+            assertThat(status(ready, "vault-token")).isEqualTo("UP");
+            assertThat(status(ready, "vault-leases")).isEqualTo("UP");
+            assertThat(status(ready, "renewer-routes")).isEqualTo("UP");
+            JsonNode tokenData = ready.check("vault-token").get("data");
+            assertThat(tokenData.get("accessor").asText()).isEqualTo(token.accessor);
+            assertThat(tokenData.get("renewable").asText()).isEqualTo("true");
+            assertThat(Long.parseLong(tokenData.get("ttl").asText())).isBetween(3500L, 3600L);
+            JsonNode leaseData = ready.check("vault-leases").get("data");
+            assertThat(Long.parseLong(leaseData.get(lease.id + ".ttl").asText()))
+                    .isBetween(3500L, 3600L);
+            assertThat(leaseData.get(lease.id + ".last_error").asText()).isEqualTo("none");
+            assertThat(health.body() + live.body() + ready.body()).doesNotContain(token.id, APP_SECRET);
+            assertThat(get(port, "/observe/nothing").status()).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void turnsReadinessDownButKeepsLivenessUpWhenTheTokenIsRevoked() throws IOException {
+        Token token = token(3600);
+        writeVariables(token, lease(token, 3600));
+
+        try (RenewerProcess renewer = RenewerProcess.start(sidecarEnv(1))) {
+            int port = afterFirstCycle(renewer);
+            assertThat(get(port, "/observe/health/ready").status()).isEqualTo(200);
+
+            vault.revokeToken(token);
+            renewer.awaitUntil(() -> get(port, "/observe/health/ready").status() == 503, LONG);
+
+            Answer ready = get(port, "/observe/health/ready");
+            assertThat(status(ready, "vault-token")).isEqualTo("DOWN");
+            assertThat(ready.check("vault-token").get("data").get("reason").asText())
+                    .isEqualTo("Vault rejected the token (403)");
+            Answer live = get(port, "/observe/health/live");
+            assertThat(live.status()).as(live.body()).isEqualTo(200);
+            assertThat(status(live, "renewal-loop")).isEqualTo("UP");
+            assertThat(get(port, "/observe/health").status()).isEqualTo(503);
+        }
+    }
+
+    @Test
+    void staysReadyThroughAShortOutageWhileEveryTtlOutlastsTheNextCycle() throws IOException {
+        Token token = token(3600);
+        Lease lease = lease(token, 3600);
+        writeVariables(token, lease);
+
+        try (RenewerProcess renewer = RenewerProcess.start(sidecarEnv(1, "RENEWER_RETRY_ATTEMPTS", "0"))) {
+            int port = afterFirstCycle(renewer);
+            vault.seal();
+            renewer.awaitLines("Cycle done .*token failed", 2, LONG);
+
+            Answer ready = get(port, "/observe/health/ready");
+            assertThat(ready.status()).as(ready.body()).isEqualTo(200);
+            assertThat(ready.check("vault-token").get("data").get("last_error").asText())
+                    .contains("HTTP 503: Vault is sealed");
+            assertThat(get(port, "/observe/health/live").status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void turnsReadinessDownWhenALeaseIsGone() throws IOException {
+        Token token = token(3600);
+        Lease kept = lease(token, 3600);
+        Lease lost = lease(token, 3600);
+        writeVariables(token, kept, lost);
+
+        try (RenewerProcess renewer = RenewerProcess.start(sidecarEnv(1))) {
+            int port = afterFirstCycle(renewer);
+            vault.revokeLease(lost);
+            renewer.awaitUntil(() -> get(port, "/observe/health/ready").status() == 503, LONG);
+
+            Answer ready = get(port, "/observe/health/ready");
+            JsonNode leases = ready.check("vault-leases");
+            assertThat(leases.get("status").asText()).isEqualTo("DOWN");
+            assertThat(leases.get("data").get("expiring").asText()).isEqualTo(lost.id);
+            assertThat(leases.get("data").get(lost.id + ".last_error").asText())
+                    .isEqualTo("vault-lease-lookup failed: HTTP 400: invalid lease");
+            assertThat(leases.get("data").get(kept.id + ".last_error").asText()).isEqualTo("none");
+            assertThat(status(ready, "vault-token")).isEqualTo("UP");
+            assertThat(get(port, "/observe/health/live").status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void turnsLivenessDownWhenTheLoopHasStopped() throws Exception {
+        Token token = token(3600);
+        writeVariables(token, lease(token, 3600));
+        int jmxPort = freePort();
+
+        try (RenewerProcess renewer = RenewerProcess.start(
+                        sidecarEnv(
+                                1,
+                                "RENEWER_CONNECT_TIMEOUT",
+                                "1s",
+                                "RENEWER_RESPONSE_TIMEOUT",
+                                "1s",
+                                "RENEWER_RETRY_ATTEMPTS",
+                                "0"),
+                        jmxOptions(jmxPort));
+                JMXConnector jmx = connect(jmxPort)) {
+            int port = afterFirstCycle(renewer);
+            assertThat(get(port, "/observe/health/live").status()).isEqualTo(200);
+
+            // an operator stops the schedule through Camel's own route MBean
+            jmx.getMBeanServerConnection()
+                    .invoke(
+                            new ObjectName("org.apache.camel:context=kube-vault-auth-renewer,type=routes,"
+                                    + "name=\"renewal-schedule\""),
+                            "stop",
+                            null,
+                            null);
+            renewer.awaitUntil(() -> get(port, "/observe/health/live").status() == 503, LONG);
+
+            Answer live = get(port, "/observe/health/live");
+            assertThat(status(live, "renewal-loop")).isEqualTo("DOWN");
+            assertThat(live.check("renewal-loop").get("data").get("reason").asText())
+                    .startsWith("no cycle completed since");
+            Answer ready = get(port, "/observe/health/ready");
+            assertThat(status(ready, "renewer-routes")).isEqualTo("DOWN");
+            assertThat(ready.check("renewer-routes")
+                            .get("data")
+                            .get("not_running")
+                            .asText())
+                    .isEqualTo("renewal-schedule");
+        }
+    }
+
+    // ---- JMX ----
+
+    @Test
+    void showsTheRenewerInJmxAndRunsACycleOnRenewNow() throws Exception {
+        Token token = token(3600);
+        Lease lease = lease(token, 3600);
+        writeVariables(token, lease);
+        int jmxPort = freePort();
+
+        try (RenewerProcess renewer = RenewerProcess.start(sidecarEnv(600), jmxOptions(jmxPort));
+                JMXConnector jmx = connect(jmxPort)) {
+            renewer.awaitLine("Cycle done", LONG);
+            MBeanServerConnection server = jmx.getMBeanServerConnection();
+            ObjectName name = new ObjectName("kube-vault-auth-renewer:type=Renewer");
+
+            assertThat(server.getAttribute(name, "TokenAccessor")).isEqualTo(token.accessor);
+            assertThat((Long) server.getAttribute(name, "TokenTtl")).isBetween(3500L, 3600L);
+            assertThat((String) server.getAttribute(name, "TokenExpireTime")).matches("\\d{4}-.*Z");
+            assertThat(server.getAttribute(name, "CyclesCompleted")).isEqualTo(1L);
+            assertThat(server.getAttribute(name, "NotDueCount")).isEqualTo(2L);
+            assertThat(server.getAttribute(name, "FailedCount")).isEqualTo(0L);
+            CompositeData[] leases = (CompositeData[]) server.getAttribute(name, "Leases");
+            assertThat(leases).hasSize(1);
+            assertThat(leases[0].get("leaseId")).isEqualTo(lease.id);
+            assertThat((Long) leases[0].get("ttl")).isBetween(3500L, 3600L);
+            assertThat(leases[0].get("lastOutcome")).isEqualTo("NOT_DUE");
+            assertThat((String) server.getAttribute(name, "NextCycleTime")).matches("\\d{4}-.*Z");
+
+            int lookups = vault.requests("/v1/auth/token/lookup-self").size();
+            Object summary = server.invoke(name, "renewNow", null, null);
+
+            assertThat((String) summary).startsWith("Cycle done in").contains("leases checked 1");
+            assertThat(server.getAttribute(name, "CyclesCompleted")).isEqualTo(2L);
+            assertThat(vault.requests("/v1/auth/token/lookup-self")).hasSize(lookups + 1);
+            List<String> everything = new ArrayList<>();
+            for (var attribute : server.getMBeanInfo(name).getAttributes()) {
+                everything.add(String.valueOf(server.getAttribute(name, attribute.getName())));
+            }
+            everything.add(java.util.Arrays.toString(leases));
+            assertThat(String.join("\n", everything)).doesNotContain(token.id, APP_SECRET);
+        }
+    }
+
+    // ---- metrics ----
+
+    @Test
+    void servesPrometheusTextWithTheRenewerSeries() throws IOException {
+        Token token = token(3600);
+        Lease due = lease(token, 100);
+        Lease notDue = lease(token, 3600);
+        writeVariables(token, due, notDue);
+
+        try (RenewerProcess renewer = RenewerProcess.start(sidecarEnv(60))) {
+            int port = afterFirstCycle(renewer);
+
+            Answer scrape = get(port, "/observe/metrics");
+
+            assertThat(scrape.status()).isEqualTo(200);
+            Map<String, Double> series = parsePrometheusText(scrape.body());
+            assertThat(series)
+                    .containsEntry("vault_renewer_renewals_total{kind=\"lease\",outcome=\"renewed\"}", 1.0)
+                    .containsEntry("vault_renewer_renewals_total{kind=\"lease\",outcome=\"not_due\"}", 1.0)
+                    .containsEntry("vault_renewer_renewals_total{kind=\"token\",outcome=\"not_due\"}", 1.0)
+                    .containsEntry("vault_renewer_renewals_total{kind=\"lease\",outcome=\"failed\"}", 0.0)
+                    .containsEntry("vault_renewer_renewals_total{kind=\"lease\",outcome=\"capped\"}", 0.0)
+                    .containsEntry("vault_renewer_renew_interval_seconds", 60.0)
+                    .containsEntry("vault_renewer_cycles_total", 1.0)
+                    .containsEntry("vault_renewer_cycle_duration_seconds_count", 1.0)
+                    .containsEntry("vault_renewer_vault_responses_total{status=\"200\"}", 4.0);
+            assertThat(series.get("vault_renewer_time_to_expiry_seconds{kind=\"lease\",lease_id=\"" + due.id + "\"}"))
+                    .isBetween(90.0, 100.0);
+            assertThat(series.get(
+                            "vault_renewer_time_to_expiry_seconds{kind=\"lease\",lease_id=\"" + notDue.id + "\"}"))
+                    .isBetween(3500.0, 3600.0);
+            assertThat(series.get("vault_renewer_time_to_expiry_seconds{kind=\"token\",lease_id=\"\"}"))
+                    .isBetween(3500.0, 3600.0);
+            assertThat(series)
+                    .containsKey("camel_exchanges_total{camelContext=\"kube-vault-auth-renewer\","
+                            + "eventType=\"route\",kind=\"CamelRoute\",routeId=\"lease-renewal\"}");
+            assertThat(scrape.body()).doesNotContain(token.id, APP_SECRET);
+        }
+    }
+
+    /** Reads Prometheus text format 0.0.4; fails on any line that is not a comment or a sample. */
+    static Map<String, Double> parsePrometheusText(String text) {
+        Pattern sample = Pattern.compile(
+                "([a-zA-Z_:][a-zA-Z0-9_:]*(?:\\{(?:[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\\]|\\\\.)*\",?)*})?)"
+                        + " ([-+]?(?:\\d+\\.?\\d*(?:[eE][-+]?\\d+)?|NaN|[+-]Inf))(?: \\d+)?");
+        Map<String, Double> series = new HashMap<>();
+        for (String line : text.split("\n")) {
+            if (line.isEmpty() || line.startsWith("# HELP ") || line.startsWith("# TYPE ")) {
+                continue;
+            }
+            Matcher m = sample.matcher(line);
+            assertThat(m.matches()).as("a Prometheus sample: %s", line).isTrue();
+            series.put(m.group(1), Double.parseDouble(m.group(2).replace("Inf", "Infinity")));
+        }
+        return series;
+    }
+
+    // ---- route files ----
+
+    private static String failureRoute(String text) {
+        return """
+                - route:
+                    id: renewal-failure
+                    from:
+                      uri: direct:renewal-failure
+                      steps:
+                        - bean:
+                            ref: renewalFailures
+                        - log:
+                            loggingLevel: ERROR
+                            logName: io.kubevaultauthrenewer.renewal-failure
+                            message: "%s ${variable.subject}"
+                """.formatted(text);
+    }
+
+    @Test
+    void runsARouteFileFromRoutesDirInsteadOfTheBuiltInOne() throws IOException {
+        Path routes = Files.createDirectories(dir.resolve("routes"));
+        Files.writeString(routes.resolve("renewal-failure.camel.yaml"), failureRoute("Lost from the outside:"));
+        Token token = token(3600);
+        Lease lease = lease(token, 3600);
+        writeVariables(token, lease);
+        vault.revokeLease(lease);
+        Map<String, String> env = renewerEnv(3600, true);
+        env.put("ROUTES_DIR", routes.toString());
+
+        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+            assertThat(renewer.awaitExit(LONG)).isEqualTo(1);
+            assertThat(renewer.output())
+                    .contains("replaces the built-in")
+                    .contains("ERROR renewal-failure - Lost from the outside: Lease " + lease.id)
+                    .doesNotContain("vault-lease-lookup failed");
+            // the outside file replaced the built-in one: every route once, none twice
+            assertThat(renewer.linesWith(" Started ").stream()
+                            .map(l -> l.replaceFirst(".* Started (\\S+) .*", "$1"))
+                            .toList())
+                    .containsExactlyInAnyOrder(
+                            "renewal-schedule",
+                            "renewal-cycle",
+                            "token-renewal",
+                            "lease-renewal",
+                            "renewal-failure",
+                            "shutdown-revocation",
+                            "lease-revocation");
+        }
+    }
+
+    @Test
+    void reloadsAnEditedRouteFileAndReportsABrokenOne() throws IOException {
+        Path routes = Files.createDirectories(dir.resolve("routes"));
+        Path file = routes.resolve("renewal-failure.camel.yaml");
+        Files.writeString(file, failureRoute("First edit:"));
+        Token token = token(3600);
+        Lease lease = lease(token, 3600);
+        writeVariables(token, lease);
+        vault.revokeLease(lease);
+
+        try (RenewerProcess renewer =
+                RenewerProcess.start(sidecarEnv(1, "ROUTES_DIR", routes.toString(), "ROUTES_RELOAD", "true"))) {
+            int port = port(renewer);
+            renewer.awaitLine("First edit: Lease " + lease.id, LONG);
+
+            Files.writeString(file, failureRoute("Second edit:"));
+            renewer.awaitLine("Second edit: Lease " + lease.id, LONG);
+
+            Files.writeString(file, "- route:\n    id: renewal-failure\n    from: [this is not a route\n");
+            renewer.awaitLine(
+                    "ERROR RouteFiles - Route file\\(s\\) .*renewal-failure.camel.yaml could not be loaded", LONG);
+            renewer.awaitUntil(() -> get(port, "/observe/health/ready").status() == 503, LONG);
+            Answer ready = get(port, "/observe/health/ready");
+            assertThat(status(ready, "renewer-routes")).isEqualTo("DOWN");
+            assertThat(ready.check("renewer-routes")
+                            .get("data")
+                            .get("reload_error")
+                            .asText())
+                    .contains("renewal-failure.camel.yaml");
+            int cycles = renewer.linesWith("Cycle done").size();
+            renewer.awaitLines("Cycle done", cycles + 2, LONG);
+            assertThat(renewer.isAlive()).isTrue();
+        }
+    }
+
+    // ---- shutdown ----
+
+    @Test
+    void exitsWithinFiveSecondsOfSigtermWithACycleInFlight() throws IOException {
+        Token token = token(3600);
+        writeVariables(token, lease(token, 3600));
+        vault.inject("lookup-self", 1, new Delay(Duration.ofSeconds(60)));
+
+        try (RenewerProcess renewer = RenewerProcess.start(sidecarEnv(1))) {
+            renewer.awaitLine("Started renewal-cycle", LONG);
+            await().atMost(LONG).until(() -> vault.arrivals() >= 1);
+
+            long start = System.nanoTime();
+            int exit = renewer.stop(Duration.ofSeconds(30));
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+            assertThat(took).as(renewer.output()).isLessThanOrEqualTo(Duration.ofSeconds(5));
+            assertThat(exit).isIn(0, 143);
+            assertThat(vault.requests("/v1/auth/token/revoke-self")).isEmpty();
+        }
+    }
+
+    @Test
+    void revokesTheLeasesAndThenTheTokenOnSigtermWhenAskedTo() throws IOException {
+        Token token = token(3600);
+        Lease first = lease(token, 3600);
+        Lease second = lease(token, 3600);
+        writeVariables(token, first, second);
+
+        try (RenewerProcess renewer = RenewerProcess.start(sidecarEnv(600, "REVOKE_ON_SHUTDOWN", "true"))) {
+            renewer.awaitLine("Cycle done", LONG);
+
+            int exit = renewer.stop(Duration.ofSeconds(30));
+
+            assertThat(exit).isIn(0, 143);
+            List<String> calls = vault.requests().stream()
+                    .filter(r -> r.path().contains("revoke"))
+                    .map(r -> r.path() + " " + (r.leaseId() == null ? "" : r.leaseId()) + " " + r.status())
+                    .toList();
+            assertThat(calls)
+                    .containsExactly(
+                            "/v1/sys/leases/revoke " + first.id + " 204",
+                            "/v1/sys/leases/revoke " + second.id + " 204",
+                            "/v1/auth/token/revoke-self  204");
+            assertThat(vault.isAlive(token)).isFalse();
+            assertThat(renewer.output())
+                    .contains("Lease " + first.id + " revoked")
+                    .contains("Token (accessor " + token.accessor + ") revoked");
+        }
+    }
+
+    // ---- JMX plumbing ----
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** The README's remote-JMX flags, on loopback. */
+    private static String[] jmxOptions(int port) {
+        return new String[] {
+            "-Dcom.sun.management.jmxremote.port=" + port,
+            "-Dcom.sun.management.jmxremote.rmi.port=" + port,
+            "-Dcom.sun.management.jmxremote.host=127.0.0.1",
+            "-Djava.rmi.server.hostname=127.0.0.1",
+            "-Dcom.sun.management.jmxremote.authenticate=false",
+            "-Dcom.sun.management.jmxremote.ssl=false"
+        };
+    }
+
+    private static JMXConnector connect(int port) {
+        JMXServiceURL url;
+        try {
+            url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port + "/jmxrmi");
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        JMXConnector[] connector = new JMXConnector[1];
+        await().atMost(LONG).ignoreExceptions().until(() -> {
+            connector[0] = JMXConnectorFactory.connect(url);
+            return true;
+        });
+        return connector[0];
+    }
+}
