@@ -17,12 +17,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
- * The renewer as a user runs it: {@code java -jar target/kube-vault-auth-renewer.jar} in its own process, with only
- * the environment a test gives it, its output collected line by line.
+ * The renewer as the image runs it: {@code bin/kube-vault-auth-renewer}, which runs
+ * {@code java -jar target/kube-vault-auth-renewer.jar} with the image's JVM flags, in its own process, with only the
+ * environment a test gives it, its output collected line by line.
  */
 public final class RenewerProcess implements AutoCloseable {
 
     static final Path JAR = Path.of("target", "kube-vault-auth-renewer.jar");
+    static final Path SCRIPT = Path.of("bin", "kube-vault-auth-renewer");
 
     private final Process process;
     // not copy-on-write: at TRACE level the renewer prints tens of thousands of lines
@@ -36,18 +38,22 @@ public final class RenewerProcess implements AutoCloseable {
         reader.start();
     }
 
-    /** Starts the jar with exactly this environment (nothing inherited) and these JVM options. */
+    /**
+     * Starts the renewer as the container image does, through {@code bin/kube-vault-auth-renewer} (the jar with the
+     * image's JVM flags), with exactly this environment (nothing inherited) and these extra JVM options.
+     */
     public static RenewerProcess start(Map<String, String> environment, String... jvmOptions) {
         if (!Files.isRegularFile(JAR)) {
             throw new IllegalStateException(JAR + " is missing: run the tests with ./mvnw verify");
         }
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
-        command.addAll(List.of(jvmOptions));
-        command.addAll(List.of("-jar", JAR.toString()));
+        List<String> command = List.of("/bin/sh", SCRIPT.toString());
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().clear();
         builder.environment().putAll(environment);
+        builder.environment()
+                .put("JAVA", ProcessHandle.current().info().command().orElse("java"));
+        builder.environment().put("RENEWER_JAR", JAR.toString());
+        builder.environment().put("JAVA_OPTS", String.join(" ", jvmOptions));
         try {
             return new RenewerProcess(builder.start());
         } catch (IOException e) {
