@@ -24,6 +24,11 @@ import org.slf4j.LoggerFactory;
 public final class ManagementServer extends ServiceSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(ManagementServer.class);
+    public static final String HEALTH_PATH = "/observe/health";
+    public static final String LIVENESS_PATH = HEALTH_PATH + "/live";
+    public static final String READINESS_PATH = HEALTH_PATH + "/ready";
+    public static final String METRICS_PATH = "/observe/metrics";
+
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
     private final int port;
@@ -86,10 +91,10 @@ public final class ManagementServer extends ServiceSupport {
             }
             String path = exchange.getRequestURI().getPath().replaceAll("/+$", "");
             switch (path) {
-                case "/observe/health" -> health(exchange, HealthEndpoint.Group.ALL);
-                case "/observe/health/live" -> health(exchange, HealthEndpoint.Group.LIVENESS);
-                case "/observe/health/ready" -> health(exchange, HealthEndpoint.Group.READINESS);
-                case "/observe/metrics" ->
+                case HEALTH_PATH -> health(exchange, HealthEndpoint.Group.ALL);
+                case LIVENESS_PATH -> health(exchange, HealthEndpoint.Group.LIVENESS);
+                case READINESS_PATH -> health(exchange, HealthEndpoint.Group.READINESS);
+                case METRICS_PATH ->
                     send(exchange, 200, PROMETHEUS_TEXT, metrics.scrape().getBytes(StandardCharsets.UTF_8));
                 default ->
                     send(
