@@ -46,6 +46,7 @@ import org.apache.camel.spi.Registry;
 import org.apache.camel.spi.Resource;
 import org.apache.camel.support.LifecycleStrategySupport;
 import org.apache.camel.support.PluginHelper;
+import org.apache.hc.client5.http.io.HttpClientConnectionManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -106,8 +107,16 @@ public class RenewerConfiguration implements CamelConfiguration {
 
         VaultToken token = new VaultToken();
         VaultHttpHeaders headers = new VaultHttpHeaders(settings.vaultAddr(), settings.namespace(), token);
+        if (settings.tls().skipVerify()) {
+            LOG.warn("VAULT_SKIP_VERIFY is set: Vault's certificate and name are not checked, so anyone on the way"
+                    + " can read the token; use VAULT_CACERT instead");
+        }
+        // one pool for both schemes, with the TLS of VAULT_CACERT, VAULT_CLIENT_CERT, … and the timeouts
+        HttpClientConnectionManager connections =
+                settings.tls().connections(settings.connectTimeout(), settings.responseTimeout());
         for (String scheme : new String[] {"http", "https"}) {
             HttpComponent http = context.getComponent(scheme, HttpComponent.class);
+            http.setClientConnectionManager(connections);
             http.setHttpClientConfigurer(headers);
             http.setConnectTimeout(settings.connectTimeout().toMillis());
             http.setConnectionRequestTimeout(settings.connectTimeout().toMillis());

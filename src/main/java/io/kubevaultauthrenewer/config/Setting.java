@@ -20,7 +20,15 @@ public enum Setting {
     CAMEL_MANAGEMENT_PORT("camel.management.port"),
     ROUTES_DIR("renewer.routes-dir"),
     ROUTES_RELOAD("renewer.routes-reload"),
-    REVOKE_ON_SHUTDOWN("renewer.revoke-on-shutdown");
+    REVOKE_ON_SHUTDOWN("renewer.revoke-on-shutdown"),
+    VAULT_CACERT("renewer.vault-cacert"),
+    VAULT_CAPATH("renewer.vault-capath"),
+    VAULT_CLIENT_CERT("renewer.vault-client-cert"),
+    VAULT_CLIENT_KEY("renewer.vault-client-key"),
+    VAULT_SKIP_VERIFY("renewer.vault-skip-verify"),
+    VAULT_TLS_SERVER_NAME("renewer.vault-tls-server-name"),
+    VAULT_CLIENT_TIMEOUT("renewer.vault-client-timeout"),
+    VAULT_MAX_RETRIES("renewer.vault-max-retries");
 
     private final String propertyKey;
 

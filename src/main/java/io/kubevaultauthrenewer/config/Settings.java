@@ -1,5 +1,6 @@
 package io.kubevaultauthrenewer.config;
 
+import io.kubevaultauthrenewer.vault.VaultTls;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -33,6 +34,7 @@ import java.util.function.Function;
  * @param routesDir a directory whose route files replace the built-in ones of the same name; null for none
  * @param routesReload true to reload route files from {@code routesDir} when they change
  * @param revokeOnShutdown true to revoke the leases and the token when the renewer stops
+ * @param tls the TLS settings of the Vault client (VAULT_CACERT, VAULT_CAPATH, VAULT_CLIENT_CERT, …)
  */
 public record Settings(
         String vaultAddr,
@@ -50,7 +52,8 @@ public record Settings(
         int managementPort,
         Path routesDir,
         boolean routesReload,
-        boolean revokeOnShutdown) {
+        boolean revokeOnShutdown,
+        VaultTls tls) {
 
     public static final long DEFAULT_RENEW_INTERVAL_SECONDS = 21_600;
     public static final long MAX_RENEW_INTERVAL_SECONDS = 16 * 24 * 3600;
@@ -82,14 +85,17 @@ public record Settings(
                 r.runOnce(),
                 r.raw(Setting.VAULT_NAMESPACE).map(String::strip).orElse(null),
                 r.timeout(Setting.RENEWER_CONNECT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT),
-                r.timeout(Setting.RENEWER_RESPONSE_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT),
+                r.timeout(
+                        Setting.RENEWER_RESPONSE_TIMEOUT,
+                        r.timeout(Setting.VAULT_CLIENT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT)),
                 r.retryAttempts(),
                 r.timeout(Setting.RENEWER_RETRY_DELAY, DEFAULT_RETRY_DELAY),
                 r.timeout(Setting.RENEWER_RETRY_MAX_DELAY, DEFAULT_RETRY_MAX_DELAY),
                 r.managementPort(),
                 r.routesDir(),
                 r.flag(Setting.ROUTES_RELOAD),
-                r.flag(Setting.REVOKE_ON_SHUTDOWN));
+                r.flag(Setting.REVOKE_ON_SHUTDOWN),
+                r.tls());
         if (settings.routesReload() && settings.routesDir() == null) {
             r.problems.add("ROUTES_RELOAD=true needs ROUTES_DIR: the directory whose route files are watched");
         }
@@ -118,7 +124,7 @@ public record Settings(
                 + ", retryAttempts=" + retryAttempts + ", retryDelay=" + retryDelay
                 + ", retryMaxDelay=" + retryMaxDelay + ", managementPort=" + managementPort
                 + ", routesDir=" + routesDir + ", routesReload=" + routesReload
-                + ", revokeOnShutdown=" + revokeOnShutdown + "]";
+                + ", revokeOnShutdown=" + revokeOnShutdown + ", tls=" + tls + "]";
     }
 
     /** Collects the problems while reading, so that all are reported together. */
@@ -274,18 +280,50 @@ public record Settings(
             }
         }
 
+        /** RENEWER_RETRY_ATTEMPTS, else Vault's own VAULT_MAX_RETRIES (same meaning: retries after the first try). */
         int retryAttempts() {
-            Optional<String> raw = raw(Setting.RENEWER_RETRY_ATTEMPTS);
+            Setting setting = Setting.RENEWER_RETRY_ATTEMPTS;
+            Optional<String> raw = raw(setting);
+            if (raw.isEmpty()) {
+                setting = Setting.VAULT_MAX_RETRIES;
+                raw = raw(setting);
+            }
             if (raw.isEmpty()) {
                 return DEFAULT_RETRY_ATTEMPTS;
             }
             String value = raw.get().strip();
             if (!value.matches("\\d{1,2}") || Integer.parseInt(value) > MAX_RETRY_ATTEMPTS) {
                 problems.add(
-                        "RENEWER_RETRY_ATTEMPTS=" + value + " must be a whole number from 0 to " + MAX_RETRY_ATTEMPTS);
+                        setting.envName() + "=" + value + " must be a whole number from 0 to " + MAX_RETRY_ATTEMPTS);
                 return 0;
             }
             return Integer.parseInt(value);
+        }
+
+        /** The TLS settings, with every file read now: a bad path or PEM is a problem naming its variable. */
+        VaultTls tls() {
+            VaultTls tls = new VaultTls(
+                    path(Setting.VAULT_CACERT),
+                    path(Setting.VAULT_CAPATH),
+                    path(Setting.VAULT_CLIENT_CERT),
+                    path(Setting.VAULT_CLIENT_KEY),
+                    flag(Setting.VAULT_SKIP_VERIFY),
+                    raw(Setting.VAULT_TLS_SERVER_NAME).map(String::strip).orElse(null));
+            problems.addAll(tls.problems());
+            return tls;
+        }
+
+        private Path path(Setting setting) {
+            Optional<String> raw = raw(setting).map(String::strip);
+            if (raw.isEmpty()) {
+                return null;
+            }
+            try {
+                return Path.of(raw.get());
+            } catch (InvalidPathException e) {
+                problems.add(setting.envName() + "=" + raw.get() + " is not a valid path");
+                return null;
+            }
         }
     }
 }

@@ -3,6 +3,7 @@ package io.kubevaultauthrenewer.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.kubevaultauthrenewer.vault.VaultTls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,7 +91,8 @@ class CredentialsTest {
                 Settings.DEFAULT_MANAGEMENT_PORT,
                 null,
                 false,
-                false);
+                false,
+                VaultTls.DEFAULT);
         return new CredentialsSource(settings).load();
     }
 

@@ -326,6 +326,14 @@ class SettingsTest {
         "ROUTES_DIR, /nonexistent/routes",
         "ROUTES_RELOAD, sometimes",
         "REVOKE_ON_SHUTDOWN, later",
+        "VAULT_MAX_RETRIES, 11",
+        "VAULT_MAX_RETRIES, two",
+        "VAULT_CLIENT_TIMEOUT, soon",
+        "VAULT_CLIENT_TIMEOUT, 0",
+        "VAULT_SKIP_VERIFY, maybe",
+        "VAULT_CACERT, /nonexistent/ca.pem",
+        "VAULT_CAPATH, /nonexistent/cas",
+        "VAULT_CLIENT_CERT, /nonexistent/client.pem",
     })
     void reportsABadValueNamingItsVariable(String name, String value) {
         env.put(name, value);
@@ -438,6 +446,42 @@ class SettingsTest {
         assertThat(settings.routesDir()).isEqualTo(dir);
         assertThat(settings.routesReload()).isTrue();
         assertThat(settings.revokeOnShutdown()).isTrue();
+    }
+
+    @ParameterizedTest(
+            name = "VAULT_MAX_RETRIES={0} RENEWER_RETRY_ATTEMPTS={1} VAULT_CLIENT_TIMEOUT={2}"
+                    + " RENEWER_RESPONSE_TIMEOUT={3}")
+    @CsvSource({
+        // Vault's own names, when the renewer's are unset
+        "5, , 60, , 5, 60",
+        // the renewer's names win
+        "5, 1, 60s, 10s, 1, 10",
+    })
+    void readsVaultsRetryAndTimeoutVariablesUnderTheRenewers(
+            String vaultRetries, String retries, String vaultTimeout, String timeout, int attempts, long seconds) {
+        env.put("VAULT_MAX_RETRIES", vaultRetries);
+        env.put("VAULT_CLIENT_TIMEOUT", vaultTimeout);
+        if (retries != null) {
+            env.put("RENEWER_RETRY_ATTEMPTS", retries);
+            env.put("RENEWER_RESPONSE_TIMEOUT", timeout);
+        }
+
+        Settings settings = load();
+
+        assertThat(settings.retryAttempts()).isEqualTo(attempts);
+        assertThat(settings.responseTimeout()).isEqualTo(Duration.ofSeconds(seconds));
+    }
+
+    @Test
+    void reportsAClientCertificateWithoutItsKey() throws IOException {
+        Path cert = Files.writeString(
+                dir.resolve("client.pem"), "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+        env.put("VAULT_CLIENT_CERT", cert.toString());
+
+        assertThat(loadFails().problems())
+                .singleElement(STRING)
+                .contains("VAULT_CLIENT_CERT")
+                .doesNotContain("AAAA");
     }
 
     @Test

@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import io.kubevaultauthrenewer.config.Durations;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -27,6 +30,8 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.function.Predicate;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 
 /**
  * A Vault server for tests, answering the calls the renewer makes as Vault does (see the project's notes on Vault's
@@ -53,11 +58,25 @@ public final class VaultEmulator implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger arrivals = new java.util.concurrent.atomic.AtomicInteger();
     private boolean sealed;
 
-    private VaultEmulator(Clock clock) throws IOException {
+    private VaultEmulator(Clock clock, SSLContext tls, boolean clientCertificateRequired) throws IOException {
         this.clock = clock;
         // answer headers and body in one segment, as a real server does (no Nagle wait per call)
         System.setProperty("sun.net.httpserver.nodelay", "true");
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        if (tls == null) {
+            server = HttpServer.create(loopback, 50);
+        } else {
+            HttpsServer https = HttpsServer.create(loopback, 50);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls) {
+                @Override
+                public void configure(HttpsParameters parameters) {
+                    SSLParameters ssl = tls.getDefaultSSLParameters();
+                    ssl.setNeedClientAuth(clientCertificateRequired);
+                    parameters.setSSLParameters(ssl);
+                }
+            });
+            server = https;
+        }
         server.createContext("/", this::handle);
         server.setExecutor(Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "vault-emulator");
@@ -73,8 +92,18 @@ public final class VaultEmulator implements AutoCloseable {
     }
 
     public static VaultEmulator start(Clock clock) {
+        return start(clock, null, false);
+    }
+
+    /**
+     * Starts an emulator that speaks TLS with this context (its key and certificate, and the CAs it trusts for client
+     * certificates).
+     *
+     * @param clientCertificateRequired true to refuse a client without a certificate
+     */
+    public static VaultEmulator start(Clock clock, SSLContext tls, boolean clientCertificateRequired) {
         try {
-            return new VaultEmulator(clock);
+            return new VaultEmulator(clock, tls, clientCertificateRequired);
         } catch (IOException e) {
             throw new IllegalStateException("cannot start the Vault emulator", e);
         }
@@ -82,7 +111,8 @@ public final class VaultEmulator implements AutoCloseable {
 
     /** The address to give as VAULT_ADDR. */
     public String address() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return (server instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:"
+                + server.getAddress().getPort();
     }
 
     public int port() {
