@@ -11,6 +11,7 @@ import io.kubevaultauthrenewer.management.ManagementServer;
 import io.kubevaultauthrenewer.management.RenewerJmx;
 import io.kubevaultauthrenewer.management.RenewerMetrics;
 import io.kubevaultauthrenewer.renewal.CycleReport;
+import io.kubevaultauthrenewer.renewal.EarlyChecks;
 import io.kubevaultauthrenewer.renewal.FailedStep;
 import io.kubevaultauthrenewer.renewal.LeaseRenewal;
 import io.kubevaultauthrenewer.renewal.RenewalCycle;
@@ -140,7 +141,7 @@ public class RenewerConfiguration implements CamelConfiguration {
         });
 
         Clock clock = Clock.systemUTC();
-        RenewalRule rule = new RenewalRule(settings.renewInterval());
+        RenewalRule rule = new RenewalRule(settings.renewInterval(), !settings.runOnce());
         RenewerStatus status = new RenewerStatus(clock);
         CycleReport report = new CycleReport(status);
         RenewalFailures failures = new RenewalFailures(report);
@@ -148,8 +149,23 @@ public class RenewerConfiguration implements CamelConfiguration {
         if (settings.runOnce() && runOnce == null) {
             runOnce = new RunOnce(() -> new Thread(context::stop, "run-once-stop").start());
         }
+        EarlyChecks earlyChecks = settings.runOnce() ? null : new EarlyChecks(clock, new CycleRequests(context));
         RenewalCycle cycle = new RenewalCycle(
-                new CredentialsSource(settings), token, report, clock, settings.renewInterval(), runOnce);
+                new CredentialsSource(settings),
+                token,
+                report,
+                clock,
+                settings.renewInterval(),
+                runOnce,
+                new RenewalCycle.FollowUpPolicy(settings.backoffInitial(), settings.backoffMax()),
+                earlyChecks);
+        if (earlyChecks != null) {
+            try {
+                context.addService(earlyChecks, true, true);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
         registry.bind("renewalCycle", cycle);
         registry.bind("shutdownRevocation", new ShutdownRevocation(cycle, report));
         registry.bind("tokenRenewal", new TokenRenewal(rule, report, clock));
@@ -263,23 +279,37 @@ public class RenewerConfiguration implements CamelConfiguration {
                 .plus(settings.retryMaxDelay().multipliedBy(settings.retryAttempts()));
     }
 
-    /** renewNow(): a cycle through the same queue as the schedule's; returns its summary line. */
-    private static final class CycleOnDemand implements java.util.function.Supplier<String> {
+    /** Puts a cycle (or an early check) in the cycle queue and waits for it to end. */
+    private static final class CycleRequests implements java.util.function.Consumer<Object> {
         private final CamelContext context;
-        private final RenewerStatus status;
         private ProducerTemplate template;
 
-        CycleOnDemand(CamelContext context, RenewerStatus status) {
+        CycleRequests(CamelContext context) {
             this.context = context;
+        }
+
+        @Override
+        public synchronized void accept(Object request) {
+            if (template == null) {
+                template = context.createProducerTemplate();
+            }
+            template.sendBody(CYCLE_QUEUE, request);
+        }
+    }
+
+    /** renewNow(): a cycle through the same queue as the schedule's; returns its summary line. */
+    private static final class CycleOnDemand implements java.util.function.Supplier<String> {
+        private final CycleRequests requests;
+        private final RenewerStatus status;
+
+        CycleOnDemand(CamelContext context, RenewerStatus status) {
+            this.requests = new CycleRequests(context);
             this.status = status;
         }
 
         @Override
-        public synchronized String get() {
-            if (template == null) {
-                template = context.createProducerTemplate();
-            }
-            template.sendBody(CYCLE_QUEUE, null);
+        public String get() {
+            requests.accept(null);
             return status.lastSummary();
         }
     }

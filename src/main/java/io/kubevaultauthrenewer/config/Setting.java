@@ -28,7 +28,9 @@ public enum Setting {
     VAULT_SKIP_VERIFY("renewer.vault-skip-verify"),
     VAULT_TLS_SERVER_NAME("renewer.vault-tls-server-name"),
     VAULT_CLIENT_TIMEOUT("renewer.vault-client-timeout"),
-    VAULT_MAX_RETRIES("renewer.vault-max-retries");
+    VAULT_MAX_RETRIES("renewer.vault-max-retries"),
+    RENEWER_BACKOFF_INITIAL("renewer.backoff-initial"),
+    RENEWER_BACKOFF_MAX("renewer.backoff-max");
 
     private final String propertyKey;
 

@@ -35,6 +35,8 @@ import java.util.function.Function;
  * @param routesReload true to reload route files from {@code routesDir} when they change
  * @param revokeOnShutdown true to revoke the leases and the token when the renewer stops
  * @param tls the TLS settings of the Vault client (VAULT_CACERT, VAULT_CAPATH, VAULT_CLIENT_CERT, …)
+ * @param backoffInitial after a cycle's retries, the wait before the next try of what failed; it doubles with each
+ * @param backoffMax the longest such wait (never later than the item's expiry allows)
  */
 public record Settings(
         String vaultAddr,
@@ -53,7 +55,9 @@ public record Settings(
         Path routesDir,
         boolean routesReload,
         boolean revokeOnShutdown,
-        VaultTls tls) {
+        VaultTls tls,
+        Duration backoffInitial,
+        Duration backoffMax) {
 
     public static final long DEFAULT_RENEW_INTERVAL_SECONDS = 21_600;
     public static final long MAX_RENEW_INTERVAL_SECONDS = 16 * 24 * 3600;
@@ -65,6 +69,8 @@ public record Settings(
     public static final Duration DEFAULT_RETRY_DELAY = Duration.ofSeconds(1);
     public static final Duration DEFAULT_RETRY_MAX_DELAY = Duration.ofSeconds(10);
     public static final int DEFAULT_MANAGEMENT_PORT = 9876;
+    public static final Duration DEFAULT_BACKOFF_INITIAL = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_BACKOFF_MAX = Duration.ofMinutes(5);
     private static final Duration MAX_TIMEOUT = Duration.ofMinutes(10);
 
     /**
@@ -95,7 +101,9 @@ public record Settings(
                 r.routesDir(),
                 r.flag(Setting.ROUTES_RELOAD),
                 r.flag(Setting.REVOKE_ON_SHUTDOWN),
-                r.tls());
+                r.tls(),
+                r.timeout(Setting.RENEWER_BACKOFF_INITIAL, DEFAULT_BACKOFF_INITIAL),
+                r.timeout(Setting.RENEWER_BACKOFF_MAX, DEFAULT_BACKOFF_MAX));
         if (settings.routesReload() && settings.routesDir() == null) {
             r.problems.add("ROUTES_RELOAD=true needs ROUTES_DIR: the directory whose route files are watched");
         }
@@ -124,7 +132,8 @@ public record Settings(
                 + ", retryAttempts=" + retryAttempts + ", retryDelay=" + retryDelay
                 + ", retryMaxDelay=" + retryMaxDelay + ", managementPort=" + managementPort
                 + ", routesDir=" + routesDir + ", routesReload=" + routesReload
-                + ", revokeOnShutdown=" + revokeOnShutdown + ", tls=" + tls + "]";
+                + ", revokeOnShutdown=" + revokeOnShutdown + ", tls=" + tls + ", backoffInitial=" + backoffInitial
+                + ", backoffMax=" + backoffMax + "]";
     }
 
     /** Collects the problems while reading, so that all are reported together. */

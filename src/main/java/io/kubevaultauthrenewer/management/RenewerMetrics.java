@@ -68,6 +68,10 @@ public final class RenewerMetrics {
         FunctionCounter.builder("vault.renewer.cycles", status, s -> s.cycles().completed())
                 .description("Renewal cycles completed")
                 .register(registry);
+        FunctionCounter.builder("vault.renewer.early.checks", status, RenewerStatus::earlyChecks)
+                .description(
+                        "Checks between two cycles: a TTL too short for the interval, or a failed call tried again")
+                .register(registry);
         Gauge.builder("vault.renewer.last.cycle.timestamp", status, RenewerMetrics::lastCycleEpochSeconds)
                 .description("When the last cycle completed, in Unix seconds")
                 .baseUnit("seconds")

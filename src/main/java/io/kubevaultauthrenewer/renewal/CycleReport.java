@@ -31,7 +31,27 @@ public final class CycleReport {
         return status;
     }
 
+    private boolean early;
+
+    /** Starts an early check of these leases (and the token), between two cycles. */
+    synchronized void startEarly(Instant now, List<String> leaseIds) {
+        reset(now, leaseIds);
+        early = true;
+        status.earlyCheckStarted(leaseIds);
+    }
+
     synchronized void start(Instant now, List<String> leaseIds) {
+        reset(now, leaseIds);
+        early = false;
+        status.cycleStarted(leaseIds);
+    }
+
+    /** True while the report is about an early check rather than a cycle. */
+    public synchronized boolean isEarly() {
+        return early;
+    }
+
+    private void reset(Instant now, List<String> leaseIds) {
         started = now;
         tokenOutcome = null;
         tokenTtl = null;
@@ -39,7 +59,6 @@ public final class CycleReport {
         tokenRejected = false;
         leases.clear();
         leaseIds.forEach(id -> leases.put(id, null));
-        status.cycleStarted(leaseIds);
     }
 
     synchronized void tokenLookedUp(String accessor, long ttl, boolean neverExpires, Boolean renewable) {
@@ -57,9 +76,15 @@ public final class CycleReport {
         status.tokenOutcome(outcome, ttl, null);
     }
 
-    synchronized void tokenFailed(String error) {
+    /**
+     * @param isTransient true when a later try may succeed: it is then tried again early
+     */
+    synchronized void tokenFailed(String error, boolean isTransient) {
         tokenOutcome = Outcome.FAILED;
         status.tokenOutcome(Outcome.FAILED, null, error);
+        if (isTransient) {
+            status.failedTransiently(RenewerStatus.TOKEN_KEY);
+        }
     }
 
     /** Vault answered 403 to the token: the leases are not looked at in this cycle (they count as skipped). */
@@ -84,18 +109,25 @@ public final class CycleReport {
     /**
      * @param gone true when Vault no longer knows the lease
      */
-    synchronized void leaseFailed(String leaseId, String error, boolean gone) {
+    synchronized void leaseFailed(String leaseId, String error, boolean gone, boolean isTransient) {
         leases.put(leaseId, Outcome.FAILED);
         if (gone) {
             status.leaseGone(leaseId, error);
         } else {
             status.leaseOutcome(leaseId, Outcome.FAILED, null, error);
+            if (isTransient) {
+                status.failedTransiently(leaseId);
+            }
         }
     }
 
     /** Ends the cycle in the status; {@code next} is null with RUN_ONCE. */
     void finished(Instant next, String summary) {
-        status.cycleFinished(next, summary);
+        if (isEarly()) {
+            status.earlyCheckFinished(summary);
+        } else {
+            status.cycleFinished(next, summary);
+        }
     }
 
     public synchronized boolean isTokenRejected() {
@@ -129,7 +161,7 @@ public final class CycleReport {
     /** The INFO line that ends a cycle. */
     public synchronized String summary(Instant now, Instant nextCycle) {
         Map<Outcome, Integer> c = leaseCounts();
-        StringBuilder line = new StringBuilder("Cycle done in ")
+        StringBuilder line = new StringBuilder(early ? "Early check done in " : "Cycle done in ")
                 .append(Duration.between(started, now).toMillis())
                 .append(" ms: token ")
                 .append(
@@ -152,7 +184,9 @@ public final class CycleReport {
         if (c.get(Outcome.SKIPPED) > 0) {
             line.append(", skipped ").append(c.get(Outcome.SKIPPED));
         }
-        line.append(nextCycle == null ? "; no next cycle (RUN_ONCE)" : "; next cycle at " + nextCycle);
+        if (!early) {
+            line.append(nextCycle == null ? "; no next cycle (RUN_ONCE)" : "; next cycle at " + nextCycle);
+        }
         return line.toString();
     }
 }

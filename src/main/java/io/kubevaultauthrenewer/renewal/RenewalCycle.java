@@ -2,6 +2,7 @@ package io.kubevaultauthrenewer.renewal;
 
 import io.kubevaultauthrenewer.config.Credentials;
 import io.kubevaultauthrenewer.config.CredentialsSource;
+import io.kubevaultauthrenewer.config.Durations;
 import io.kubevaultauthrenewer.config.VariablesFileException;
 import io.kubevaultauthrenewer.vault.VaultToken;
 import java.time.Clock;
@@ -9,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import org.apache.camel.Body;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,10 +25,23 @@ public final class RenewalCycle {
     private final Clock clock;
     private final Duration interval;
     private final RunOnce runOnce;
+    private final FollowUpPolicy followUps;
+    private final EarlyChecks earlyChecks;
+    private final java.util.Set<String> warnedShort = new java.util.HashSet<>();
     private Credentials last;
 
     /**
+     * When to look again between cycles.
+     *
+     * @param backoffInitial the wait before the first retry of a transient failure; it doubles with each
+     * @param backoffMax the longest wait between two retries
+     */
+    public record FollowUpPolicy(Duration backoffInitial, Duration backoffMax) {}
+
+    /**
      * @param runOnce the end of a RUN_ONCE run, or null to run until stopped
+     * @param followUps when to look again between cycles
+     * @param earlyChecks where early checks are planned; null for none (RUN_ONCE)
      */
     public RenewalCycle(
             CredentialsSource source,
@@ -34,13 +49,17 @@ public final class RenewalCycle {
             CycleReport report,
             Clock clock,
             Duration interval,
-            RunOnce runOnce) {
+            RunOnce runOnce,
+            FollowUpPolicy followUps,
+            EarlyChecks earlyChecks) {
         this.source = source;
         this.token = token;
         this.report = report;
         this.clock = clock;
         this.interval = interval;
         this.runOnce = runOnce;
+        this.followUps = followUps;
+        this.earlyChecks = earlyChecks;
     }
 
     /**
@@ -49,7 +68,7 @@ public final class RenewalCycle {
      *
      * @return the lease ids to check
      */
-    public List<String> begin() throws VariablesFileException {
+    public List<String> begin(@Body Object request) throws VariablesFileException {
         Credentials current;
         try {
             current = source.load();
@@ -72,6 +91,14 @@ public final class RenewalCycle {
         }
         last = current;
         token.set(current.token());
+        if (request instanceof EarlyChecks.Request early) {
+            List<String> ids = current.leaseIds().stream()
+                    .filter(early.leaseIds()::contains)
+                    .toList();
+            LOG.info("Early check of the token{}", ids.isEmpty() ? "" : " and " + String.join(", ", ids));
+            report.startEarly(clock.instant(), ids);
+            return ids;
+        }
         report.start(clock.instant(), current.leaseIds());
         return current.leaseIds();
     }
@@ -86,6 +113,44 @@ public final class RenewalCycle {
         return current;
     }
 
+    /** Warns once about each short TTL, and plans the next early check when one is needed. */
+    private void planEarlyChecks(Instant regularNext) {
+        RenewerStatus status = report.status();
+        RenewerStatus.FollowUp followUp = status.planFollowUps(
+                regularNext,
+                interval,
+                followUps.backoffInitial(),
+                followUps.backoffMax(),
+                java.util.concurrent.ThreadLocalRandom.current()::nextDouble);
+        java.util.Map<String, String> names = new java.util.LinkedHashMap<>();
+        names.put(null, status.token().name());
+        status.leases().forEach(l -> names.put(l.name(), "Lease " + l.name()));
+        names.forEach((id, name) -> {
+            Long ttl = status.grantedTtl(id);
+            boolean isShort = ttl != null && ttl < 2 * interval.toSeconds();
+            String key = id == null ? "" : id;
+            if (isShort && warnedShort.add(key)) {
+                LOG.warn(
+                        "{} has a TTL of {}, shorter than 2 x RENEW_INTERVAL ({}): it is checked early, when about"
+                                + " two thirds of its TTL are used",
+                        name,
+                        Durations.format(ttl),
+                        Durations.format(interval.toSeconds()));
+            } else if (!isShort && ttl != null) {
+                warnedShort.remove(key);
+            }
+        });
+        if (followUp != null) {
+            LOG.info(
+                    "Early check at {} (token{})",
+                    followUp.at().truncatedTo(ChronoUnit.MILLIS),
+                    followUp.leaseIds().isEmpty()
+                            ? ""
+                            : " and " + followUp.leaseIds().size() + " lease(s)");
+            earlyChecks.plan(followUp.at(), followUp.leaseIds());
+        }
+    }
+
     /** True unless Vault rejected the token in this cycle: then no lease call can succeed either. */
     public boolean tokenAccepted() {
         return !report.isTokenRejected();
@@ -95,9 +160,15 @@ public final class RenewalCycle {
     public void finish() {
         Instant now = clock.instant();
         Instant next = runOnce == null ? now.plus(interval).truncatedTo(ChronoUnit.SECONDS) : null;
+        if (report.isEarly()) {
+            next = report.status().cycles().next();
+        }
         String summary = report.summary(now, next);
         LOG.info(summary);
         report.finished(next, summary);
+        if (earlyChecks != null) {
+            planEarlyChecks(next);
+        }
         if (runOnce != null) {
             runOnce.complete(report.allFine());
         }

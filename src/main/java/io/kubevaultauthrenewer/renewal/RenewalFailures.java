@@ -31,12 +31,12 @@ public final class RenewalFailures {
         String call = call(exchange);
         String error = call + " failed: " + failure.describe();
         if (leaseId != null) {
-            report.leaseFailed(leaseId, error, failure.leaseGone());
+            report.leaseFailed(leaseId, error, failure.leaseGone(), failure.isTransient());
         } else if (isToken(exchange)) {
             if (failure.tokenRejected()) {
                 report.tokenRejected(error);
             } else {
-                report.tokenFailed(error);
+                report.tokenFailed(error, failure.isTransient());
             }
         }
         exchange.setVariable("subject", subject(exchange));

@@ -8,6 +8,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.DoubleSupplier;
 
 /**
  * What the renewer knows across cycles: the token's and each lease's expiry, last renewal and last error, the
@@ -94,6 +95,14 @@ public final class RenewerStatus {
     private boolean running;
     private Instant lastProgress;
     private String lastSummary;
+    private long earlyChecks;
+    private final Map<String, Integer> failures = new java.util.HashMap<>();
+    private final Map<String, Instant> nextChecks = new java.util.HashMap<>();
+    private final Map<String, Long> granted = new java.util.HashMap<>();
+
+    /** The key of the token in the follow-up maps (lease ids never look like this). */
+    static final String TOKEN_KEY = "\u0000token";
+
     private final List<Runnable> cycleListeners = new ArrayList<>();
 
     public RenewerStatus(Clock clock) {
@@ -117,6 +126,27 @@ public final class RenewerStatus {
         cycleListeners.add(listener);
     }
 
+    /** An early check of these leases (and the token) began: the other leases are kept as they are. */
+    synchronized void earlyCheckStarted(List<String> leaseIds) {
+        lastProgress = clock.instant();
+        running = true;
+        tokenRejected = false;
+        leaseIds.forEach(id -> leases.computeIfAbsent(id, k -> new Item(k, null, false, null, null, null, null)));
+    }
+
+    /** An early check ended. */
+    void earlyCheckFinished(String summary) {
+        List<Runnable> listeners;
+        synchronized (this) {
+            lastSummary = summary;
+            lastProgress = clock.instant();
+            earlyChecks++;
+            running = false;
+            listeners = List.copyOf(cycleListeners);
+        }
+        listeners.forEach(Runnable::run);
+    }
+
     synchronized void cycleStarted(List<String> leaseIds) {
         Instant now = clock.instant();
         lastStarted = now;
@@ -124,6 +154,8 @@ public final class RenewerStatus {
         running = true;
         tokenRejected = false;
         leases.keySet().retainAll(leaseIds);
+        failures.keySet().removeIf(k -> !k.equals(TOKEN_KEY) && !leaseIds.contains(k));
+        granted.keySet().removeIf(k -> !k.equals(TOKEN_KEY) && !leaseIds.contains(k));
         leaseIds.forEach(id -> leases.computeIfAbsent(id, k -> new Item(k, null, false, null, null, null, null)));
     }
 
@@ -156,9 +188,18 @@ public final class RenewerStatus {
         boolean renewed = outcome == Outcome.RENEWED || outcome == Outcome.CAPPED;
         if (renewed && grantedTtl != null) {
             token = token.seen(now.plusSeconds(grantedTtl), false, token.renewable());
+            granted.put(TOKEN_KEY, outcome == Outcome.RENEWED ? grantedTtl : null);
         }
         token = token.outcome(outcome, error, renewed ? now : null);
         tally(Kind.TOKEN, outcome);
+        if (outcome != Outcome.FAILED) {
+            failures.remove(TOKEN_KEY);
+        }
+    }
+
+    /** A failure a later try may mend (network, timeout, 412, 429, 5xx): counted for the backoff. */
+    synchronized void failedTransiently(String key) {
+        failures.merge(key, 1, Integer::sum);
     }
 
     synchronized void tokenRejected(String error) {
@@ -173,11 +214,17 @@ public final class RenewerStatus {
     synchronized void leaseOutcome(String leaseId, Outcome outcome, Long grantedTtl, String error) {
         Instant now = clock.instant();
         boolean renewed = outcome == Outcome.RENEWED || outcome == Outcome.CAPPED;
+        if (renewed && grantedTtl != null) {
+            granted.put(leaseId, outcome == Outcome.RENEWED ? grantedTtl : null);
+        }
         leases.computeIfPresent(leaseId, (id, item) -> {
             Item next = renewed && grantedTtl != null ? item.seen(now.plusSeconds(grantedTtl), false, true) : item;
             return next.outcome(outcome, error, renewed ? now : null);
         });
         tally(Kind.LEASE, outcome);
+        if (outcome != Outcome.FAILED) {
+            failures.remove(leaseId);
+        }
     }
 
     /** A lease Vault no longer knows (400 invalid lease): it has expired or was revoked. */
@@ -227,6 +274,102 @@ public final class RenewerStatus {
     public synchronized Cycles cycles() {
         return new Cycles(started, lastStarted, lastCompleted, next, completed, running);
     }
+
+    /** Early checks run so far. */
+    public synchronized long earlyChecks() {
+        return earlyChecks;
+    }
+
+    /** When the lease (or, with null, the token) is checked early, before the next cycle; null when it is not. */
+    public synchronized Instant nextCheck(String leaseId) {
+        return nextChecks.get(leaseId == null ? TOKEN_KEY : leaseId);
+    }
+
+    /**
+     * After a cycle: when must each item be looked at again before the next cycle? One whose last call failed for a
+     * transient reason is tried again after a doubling backoff; one whose TTL is shorter than twice the interval is
+     * checked when about two thirds of its TTL are used; neither later than its expiry allows.
+     *
+     * @param regularNext when the next cycle comes
+     * @return the items due before it and when the first is, or null when none is
+     */
+    synchronized FollowUp planFollowUps(
+            Instant regularNext,
+            Duration interval,
+            Duration backoffInitial,
+            Duration backoffMax,
+            DoubleSupplier random) {
+        Instant now = clock.instant();
+        nextChecks.clear();
+        Map<String, Item> items = new LinkedHashMap<>();
+        items.put(TOKEN_KEY, token);
+        leases.forEach(items::put);
+        for (Map.Entry<String, Item> entry : items.entrySet()) {
+            Item item = entry.getValue();
+            if (item.neverExpires() || (tokenRejected && entry.getKey().equals(TOKEN_KEY))) {
+                continue;
+            }
+            Duration left = item.expires() == null ? null : Duration.between(now, item.expires());
+            if (left != null && (left.isNegative() || left.isZero())) {
+                continue; // gone: nothing to save
+            }
+            Instant at = null;
+            int failed = failures.getOrDefault(entry.getKey(), 0);
+            if (failed > 0) {
+                long shift = Math.min(failed - 1, 20);
+                Duration backoff = backoffInitial.multipliedBy(1L << shift);
+                if (backoff.compareTo(backoffMax) > 0) {
+                    backoff = backoffMax;
+                }
+                // jitter: between 80 % and 100 % of the backoff
+                at = now.plus(scaled(backoff, 0.8 + 0.2 * random.getAsDouble()));
+            } else if (left != null && isShort(entry.getKey(), interval)) {
+                // about two thirds of the TTL, a little earlier at random
+                at = now.plus(scaled(left, (2.0 / 3.0) * (1 - 0.1 * random.getAsDouble())));
+            }
+            if (at == null) {
+                continue;
+            }
+            if (left != null) {
+                Instant latest = now.plus(scaled(left, 2.0 / 3.0));
+                if (at.isAfter(latest)) {
+                    at = latest;
+                }
+            }
+            Instant earliest = now.plusSeconds(1);
+            if (at.isBefore(earliest)) {
+                at = earliest;
+            }
+            if (regularNext == null || at.isBefore(regularNext)) {
+                nextChecks.put(entry.getKey(), at);
+            }
+        }
+        if (nextChecks.isEmpty()) {
+            return null;
+        }
+        Instant first = nextChecks.values().stream().min(Instant::compareTo).orElseThrow();
+        List<String> leaseIds =
+                nextChecks.keySet().stream().filter(k -> !k.equals(TOKEN_KEY)).toList();
+        return new FollowUp(first, leaseIds);
+    }
+
+    /** True when Vault's last grant to the item (not capped) is shorter than twice the interval. */
+    private boolean isShort(String key, Duration interval) {
+        Long ttl = granted.get(key);
+        return ttl != null && ttl < 2 * interval.toSeconds();
+    }
+
+    /** The TTL Vault last granted the lease (or, with null, the token) when that grant was not capped; else null. */
+    public synchronized Long grantedTtl(String leaseId) {
+        return granted.get(leaseId == null ? TOKEN_KEY : leaseId);
+    }
+
+    private static Duration scaled(Duration d, double factor) {
+        return Duration.ofMillis(Math.round(d.toMillis() * factor));
+    }
+
+    /** An early check: when, and which leases (the token is always looked at). */
+    public record FollowUp(Instant at, List<String> leaseIds) {}
 
     /** The last cycle's summary line; null before the first. */
     public synchronized String lastSummary() {

@@ -12,8 +12,19 @@ public final class RenewalRule {
 
     private final long intervalSeconds;
     private final long twiceTheInterval;
+    private final boolean earlyChecks;
 
+    /** The rule of a single cycle (RUN_ONCE): nothing looks again before the next interval. */
     public RenewalRule(Duration interval) {
+        this(interval, false);
+    }
+
+    /**
+     * @param earlyChecks true when a TTL shorter than the interval is checked again early, so that such a grant is not
+     *     a shortfall
+     */
+    public RenewalRule(Duration interval, boolean earlyChecks) {
+        this.earlyChecks = earlyChecks;
         this.intervalSeconds = interval.toSeconds();
         this.twiceTheInterval = intervalSeconds > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : 2 * intervalSeconds;
     }
@@ -36,7 +47,7 @@ public final class RenewalRule {
                 return "its max TTL is reached";
             }
         }
-        if (granted <= intervalSeconds) {
+        if (granted <= intervalSeconds && !earlyChecks) {
             return "the granted TTL does not reach the next check, " + intervalSeconds + "s away";
         }
         return null;

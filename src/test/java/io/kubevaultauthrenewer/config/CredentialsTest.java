@@ -92,7 +92,9 @@ class CredentialsTest {
                 null,
                 false,
                 false,
-                VaultTls.DEFAULT);
+                VaultTls.DEFAULT,
+                Settings.DEFAULT_BACKOFF_INITIAL,
+                Settings.DEFAULT_BACKOFF_MAX);
         return new CredentialsSource(settings).load();
     }
 

@@ -3,6 +3,7 @@ package io.kubevaultauthrenewer.e2e;
 import static io.kubevaultauthrenewer.e2e.RenewerProcess.env;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kubevaultauthrenewer.emulator.VaultEmulator;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Lease;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.RecordedRequest;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Token;
@@ -40,6 +41,48 @@ class RenewerLifetimeIT extends AgainstTheEmulator {
             assertThat(renewer.linesWith(" ERROR ")).isEmpty();
             assertThat(renewer.linesWith(" WARN ")).isEmpty();
             assertThat(renewer.isAlive()).isTrue();
+        }
+    }
+
+    @Test
+    void keepsALeaseWithATtlShorterThanTheIntervalAliveWithEarlyChecks() throws IOException {
+        Token token = vault.createToken(TokenSpec.ttl(Duration.ofHours(3)));
+        Lease lease = lease(token, 6);
+        writeVariables(token, lease);
+
+        try (RenewerProcess renewer = RenewerProcess.start(sidecarEnv(3600))) {
+            // a 6 s lease with checks an hour apart: only the early checks keep it
+            renewer.awaitUntil(() -> vault.renewals(lease) >= 4, LONG);
+
+            assertThat(vault.isAlive(lease)).isTrue();
+            assertThat(renewer.linesWith(" WARN "))
+                    .singleElement()
+                    .asString()
+                    .contains("Lease " + lease.id + " has a TTL of ")
+                    .contains("shorter than 2 x RENEW_INTERVAL (1h)");
+            assertThat(renewer.linesWith("Early check done")).hasSizeGreaterThanOrEqualTo(3);
+            assertThat(renewer.linesWith(" ERROR ")).isEmpty();
+        }
+    }
+
+    @Test
+    void triesAFailedRenewalAgainSoonInsteadOfAnIntervalLater() throws IOException {
+        Token token = vault.createToken(TokenSpec.ttl(Duration.ofHours(3)));
+        Lease lease = lease(token, 5400);
+        writeVariables(token, lease);
+        vault.inject("/v1/sys/leases/renew", 2, VaultEmulator.status(503, "Vault is sealed"));
+        Map<String, String> env = new java.util.HashMap<>(sidecarEnv(3600));
+        env.put("RENEWER_RETRY_ATTEMPTS", "0");
+        env.put("RENEWER_BACKOFF_INITIAL", "500ms");
+
+        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+            renewer.awaitUntil(() -> vault.renewals(lease) >= 1, LONG);
+
+            assertThat(renewer.linesWith(" ERROR "))
+                    .hasSize(2)
+                    .allSatisfy(l -> assertThat(l).contains("vault-lease-renew failed: HTTP 503: Vault is sealed"));
+            assertThat(renewer.linesWith("Early check done")).hasSizeGreaterThanOrEqualTo(2);
+            assertThat(vault.requests("/v1/sys/leases/renew")).hasSize(3);
         }
     }
 

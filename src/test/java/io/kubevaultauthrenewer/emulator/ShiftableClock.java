@@ -17,6 +17,13 @@ public final class ShiftableClock extends Clock {
     private final AtomicReference<Duration> offset = new AtomicReference<>(Duration.ZERO);
     private final AtomicReference<Instant> frozenAt = new AtomicReference<>();
 
+    /** A clock stopped at the current time: TTLs hold still until a test moves it. */
+    public static ShiftableClock frozen() {
+        ShiftableClock clock = new ShiftableClock();
+        clock.freeze();
+        return clock;
+    }
+
     public void advance(Duration by) {
         offset.updateAndGet(o -> o.plus(by));
         frozenAt.updateAndGet(f -> f == null ? null : f.plus(by));

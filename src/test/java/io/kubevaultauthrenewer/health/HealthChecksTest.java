@@ -20,15 +20,9 @@ class HealthChecksTest {
     private static final Duration INTERVAL = Duration.ofMinutes(10);
     private static final Duration CALL = Duration.ofSeconds(35);
 
-    private final ShiftableClock clock = frozenClock();
+    private final ShiftableClock clock = ShiftableClock.frozen();
     private final RenewerStatus status = new RenewerStatus(clock);
     private final Cycles cycles = new Cycles(status);
-
-    private static ShiftableClock frozenClock() {
-        ShiftableClock clock = new ShiftableClock();
-        clock.freeze();
-        return clock;
-    }
 
     private Instant next() {
         return clock.instant().plus(INTERVAL);
@@ -140,7 +134,7 @@ class HealthChecksTest {
             cycles.start().tokenLookedUp("acc", 500).finish(next());
 
             assertThat(call(check).getState()).isEqualTo(State.DOWN);
-            assertThat(call(check).getDetails().get("reason").toString()).contains("before the next cycle");
+            assertThat(call(check).getDetails().get("reason").toString()).contains("before it is checked again");
         }
     }
 

@@ -23,13 +23,19 @@ public final class Cycles {
         return this;
     }
 
+    public Cycles tokenRenewed(long granted) {
+        report.tokenLookedUp("acc", granted, false, true);
+        report.token(Outcome.RENEWED, granted);
+        return this;
+    }
+
     public Cycles tokenRejected() {
         report.tokenRejected("vault-token-lookup failed: HTTP 403: permission denied");
         return this;
     }
 
     public Cycles tokenFailed(String error) {
-        report.tokenFailed(error);
+        report.tokenFailed(error, true);
         return this;
     }
 
@@ -45,7 +51,7 @@ public final class Cycles {
     }
 
     public Cycles leaseFailed(String id, String error, boolean gone) {
-        report.leaseFailed(id, error, gone);
+        report.leaseFailed(id, error, gone, !gone);
         return this;
     }
 

@@ -1,0 +1,66 @@
+package io.kubevaultauthrenewer.renewal;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.apache.camel.support.service.ServiceSupport;
+
+/**
+ * The checks between two cycles: for a token or lease whose TTL is too short for the fixed interval, or whose last
+ * call failed for a transient reason. One is pending at a time (a newer plan replaces it); it runs through the same
+ * queue as the cycles, so never beside one.
+ */
+public final class EarlyChecks extends ServiceSupport {
+
+    /** The message an early check puts in the cycle queue: which leases to look at (the token always is). */
+    public record Request(List<String> leaseIds) {}
+
+    private final Clock clock;
+    private final Consumer<? super Request> run;
+    private ScheduledExecutorService executor;
+    private ScheduledFuture<?> pending;
+
+    /**
+     * @param run puts the request in the cycle queue and waits for it
+     */
+    public EarlyChecks(Clock clock, Consumer<? super Request> run) {
+        this.clock = clock;
+        this.run = run;
+    }
+
+    /** Plans the next early check, replacing any pending one. */
+    public synchronized void plan(Instant at, List<String> leaseIds) {
+        if (executor == null) {
+            return; // not started, or stopped
+        }
+        if (pending != null) {
+            pending.cancel(false);
+        }
+        long delay = Math.max(0, Duration.between(clock.instant(), at).toMillis());
+        Request request = new Request(List.copyOf(leaseIds));
+        pending = executor.schedule(() -> run.accept(request), delay, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    protected synchronized void doStart() {
+        executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "early-checks");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Override
+    protected synchronized void doStop() {
+        if (executor != null) {
+            executor.shutdownNow();
+            executor = null;
+        }
+    }
+}
