@@ -144,7 +144,7 @@ public class RenewerConfiguration implements CamelConfiguration {
         RenewalRule rule = new RenewalRule(settings.renewInterval(), !settings.runOnce());
         RenewerStatus status = new RenewerStatus(clock);
         CycleReport report = new CycleReport(status);
-        RenewalFailures failures = new RenewalFailures(report);
+        RenewalFailures failures = new RenewalFailures(report, clock);
         RunOnce runOnce = settings.runOnce() ? registry.lookupByNameAndType(RUN_ONCE, RunOnce.class) : null;
         if (settings.runOnce() && runOnce == null) {
             runOnce = new RunOnce(() -> new Thread(context::stop, "run-once-stop").start());
@@ -171,7 +171,9 @@ public class RenewerConfiguration implements CamelConfiguration {
         registry.bind("tokenRenewal", new TokenRenewal(rule, report, clock));
         registry.bind("leaseRenewal", new LeaseRenewal(rule, report, clock));
         registry.bind("renewalFailures", failures);
-        registry.bind("vaultCallRetry", new VaultCallRetry(settings.retryAttempts(), failures));
+        registry.bind(
+                "vaultCallRetry",
+                new VaultCallRetry(settings.retryAttempts(), failures, settings.retryMaxDelay(), clock));
         registry.bind("failedStep", new FailedStep());
         registry.bind("cycleReport", report);
 

@@ -1,6 +1,8 @@
 package io.kubevaultauthrenewer.renewal;
 
 import io.kubevaultauthrenewer.vault.VaultFailure;
+import java.time.Clock;
+import java.time.Duration;
 import org.apache.camel.Exchange;
 import org.apache.camel.Handler;
 
@@ -15,9 +17,11 @@ import org.apache.camel.Handler;
 public final class RenewalFailures {
 
     private final CycleReport report;
+    private final Clock clock;
 
-    public RenewalFailures(CycleReport report) {
+    public RenewalFailures(CycleReport report, Clock clock) {
         this.report = report;
+        this.clock = clock;
     }
 
     @Handler
@@ -29,14 +33,17 @@ public final class RenewalFailures {
         }
         String leaseId = exchange.getVariable("leaseId", String.class);
         String call = call(exchange);
+        Duration retryAfter = failure.isTransient() ? VaultFailure.retryAfter(cause(exchange), clock) : null;
         String error = call + " failed: " + failure.describe();
         if (leaseId != null) {
             report.leaseFailed(leaseId, error, failure.leaseGone(), failure.isTransient());
+            report.status().askedToWait(leaseId, retryAfter);
         } else if (isToken(exchange)) {
             if (failure.tokenRejected()) {
                 report.tokenRejected(error);
             } else {
                 report.tokenFailed(error, failure.isTransient());
+                report.status().askedToWait(null, retryAfter);
             }
         }
         exchange.setVariable("subject", subject(exchange));

@@ -99,6 +99,7 @@ public final class RenewerStatus {
     private final Map<String, Integer> failures = new java.util.HashMap<>();
     private final Map<String, Instant> nextChecks = new java.util.HashMap<>();
     private final Map<String, Long> granted = new java.util.HashMap<>();
+    private final Map<String, Duration> waits = new java.util.HashMap<>();
 
     /** The key of the token in the follow-up maps (lease ids never look like this). */
     static final String TOKEN_KEY = "\u0000token";
@@ -194,6 +195,17 @@ public final class RenewerStatus {
         tally(Kind.TOKEN, outcome);
         if (outcome != Outcome.FAILED) {
             failures.remove(TOKEN_KEY);
+            waits.remove(TOKEN_KEY);
+        }
+    }
+
+    /** Vault asked (Retry-After) to wait this long before trying the lease (or, with null, the token) again. */
+    public synchronized void askedToWait(String leaseId, Duration retryAfter) {
+        String key = leaseId == null ? TOKEN_KEY : leaseId;
+        if (retryAfter == null) {
+            waits.remove(key);
+        } else {
+            waits.put(key, retryAfter);
         }
     }
 
@@ -224,6 +236,7 @@ public final class RenewerStatus {
         tally(Kind.LEASE, outcome);
         if (outcome != Outcome.FAILED) {
             failures.remove(leaseId);
+            waits.remove(leaseId);
         }
     }
 
@@ -321,8 +334,12 @@ public final class RenewerStatus {
                 if (backoff.compareTo(backoffMax) > 0) {
                     backoff = backoffMax;
                 }
-                // jitter: between 80 % and 100 % of the backoff
+                // jitter: between 80 % and 100 % of the backoff; never sooner than Vault asked (Retry-After)
                 at = now.plus(scaled(backoff, 0.8 + 0.2 * random.getAsDouble()));
+                Duration asked = waits.get(entry.getKey());
+                if (asked != null && at.isBefore(now.plus(asked))) {
+                    at = now.plus(asked);
+                }
             } else if (left != null && isShort(entry.getKey(), interval)) {
                 // about two thirds of the TTL, a little earlier at random
                 at = now.plus(scaled(left, (2.0 / 3.0) * (1 - 0.1 * random.getAsDouble())));

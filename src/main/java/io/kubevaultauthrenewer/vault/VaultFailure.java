@@ -9,8 +9,15 @@ import java.net.NoRouteToHostException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import javax.net.ssl.SSLException;
 import org.apache.camel.http.base.HttpOperationFailedException;
@@ -62,6 +69,42 @@ public record VaultFailure(int status, String reason, boolean isTransient) {
             }
         }
         return new VaultFailure(0, thrown == null ? "unknown failure" : safeMessage(thrown), false);
+    }
+
+    /**
+     * How long Vault (or a proxy) asked to wait before the next try, from a {@code Retry-After} header of seconds or
+     * of an HTTP date; null when the answer has none.
+     */
+    public static Duration retryAfter(Throwable thrown, Clock clock) {
+        for (Throwable t = thrown; t != null; t = t.getCause()) {
+            if (t instanceof HttpOperationFailedException http && http.getResponseHeaders() != null) {
+                for (Map.Entry<String, String> header :
+                        http.getResponseHeaders().entrySet()) {
+                    if (header.getKey() != null && header.getKey().equalsIgnoreCase("Retry-After")) {
+                        return parseRetryAfter(header.getValue(), clock);
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    static Duration parseRetryAfter(String value, Clock clock) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        String v = value.strip();
+        try {
+            if (v.matches("\\d{1,9}")) {
+                return Duration.ofSeconds(Long.parseLong(v));
+            }
+            Instant at =
+                    ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+            Duration wait = Duration.between(clock.instant(), at);
+            return wait.isNegative() ? Duration.ZERO : wait;
+        } catch (DateTimeParseException e) {
+            return null;
+        }
     }
 
     public static boolean isTransientStatus(int status) {

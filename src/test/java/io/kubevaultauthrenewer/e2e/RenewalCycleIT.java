@@ -430,6 +430,33 @@ class RenewalCycleIT extends AgainstTheEmulator {
     }
 
     @Test
+    void reportsAnEmptyAnswerOnceAndRetriesA412() throws IOException {
+        Token token = token(8000);
+        Lease empty = lease(token, 5000);
+        Lease busy = lease(token, 5000);
+        writeVariables(token, empty, busy);
+        vault.inject("/v1/sys/leases/lookup", 1, new VaultEmulator.RawBody(200, "application/json", ""));
+        vault.inject("/v1/sys/leases/renew", 1, VaultEmulator.status(412, "required index state not present"));
+
+        try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isEqualTo(1);
+            // re-reading the same empty answer cannot help: reported at once (a running renewer asks again early)
+            assertThat(renewer.linesWith(" ERROR "))
+                    .singleElement()
+                    .asString()
+                    .contains("Lease " + empty.id + ": vault-lease-lookup-answer failed: HTTP 200: Vault's answer is"
+                            + " not JSON");
+            assertThat(renewer.linesWith(" WARN "))
+                    .singleElement()
+                    .asString()
+                    .contains("Lease " + busy.id + ": vault-lease-renew failed: HTTP 412: required index state not"
+                            + " present; retry 1 of 3");
+            assertThat(leaseIds(vault.requests("/v1/sys/leases/renew"))).containsExactly(busy.id, busy.id);
+            assertThat(vault.renewals(busy)).isEqualTo(1);
+        }
+    }
+
+    @Test
     void reportsJsonOfTheWrongShapeWithoutRetrying() throws IOException {
         Token token = token(8000);
         writeVariables(token);

@@ -87,6 +87,34 @@ class RenewerLifetimeIT extends AgainstTheEmulator {
     }
 
     @Test
+    void waitsAsLongAsA429sRetryAfterAsksAndStillRenews() throws IOException {
+        Token token = vault.createToken(TokenSpec.ttl(Duration.ofHours(3)));
+        Lease lease = lease(token, 5400);
+        writeVariables(token, lease);
+        vault.inject(
+                "/v1/sys/leases/renew",
+                4,
+                new VaultEmulator.Status(429, List.of("rate limit quota exceeded"), Map.of("Retry-After", "2")));
+        Map<String, String> env = new java.util.HashMap<>(sidecarEnv(3600));
+        env.put("RENEWER_RETRY_ATTEMPTS", "1");
+        env.put("RENEWER_BACKOFF_INITIAL", "200ms");
+
+        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+            renewer.awaitUntil(() -> vault.renewals(lease) >= 1, LONG);
+
+            List<RecordedRequest> renewals = vault.requests("/v1/sys/leases/renew");
+            assertThat(renewals).extracting(RecordedRequest::status).containsExactly(429, 429, 429, 429, 200);
+            for (int i = 1; i < renewals.size(); i++) {
+                assertThat(Duration.between(
+                                renewals.get(i - 1).at(), renewals.get(i).at()))
+                        .as("the wait before try %d", i + 1)
+                        .isGreaterThanOrEqualTo(Duration.ofMillis(1900));
+            }
+            assertThat(vault.isAlive(lease)).isTrue();
+        }
+    }
+
+    @Test
     void bridgesAShortVaultOutageWithRetries() throws IOException {
         Token token = vault.createToken(TokenSpec.ttl(Duration.ofSeconds(12)));
         List<Lease> leases = List.of(lease(token, 12), lease(token, 12));

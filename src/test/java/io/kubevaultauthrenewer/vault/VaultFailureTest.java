@@ -233,4 +233,30 @@ class VaultFailureTest {
     void describesAMissingException() {
         assertThat(VaultFailure.of(null)).isEqualTo(new VaultFailure(0, "unknown failure", false));
     }
+
+    @Test
+    void readsRetryAfterAsSecondsOrAnHttpDate() {
+        java.time.Clock clock =
+                java.time.Clock.fixed(java.time.Instant.parse("2026-11-30T12:00:00Z"), java.time.ZoneOffset.UTC);
+
+        assertThat(VaultFailure.parseRetryAfter("5", clock)).isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(VaultFailure.parseRetryAfter(" 120 ", clock)).isEqualTo(java.time.Duration.ofMinutes(2));
+        assertThat(VaultFailure.parseRetryAfter("Mon, 30 Nov 2026 12:00:30 GMT", clock))
+                .isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThat(VaultFailure.parseRetryAfter("Mon, 30 Nov 2026 11:00:00 GMT", clock))
+                .isEqualTo(java.time.Duration.ZERO);
+        assertThat(VaultFailure.parseRetryAfter("soon", clock)).isNull();
+        assertThat(VaultFailure.parseRetryAfter("", clock)).isNull();
+    }
+
+    @Test
+    void findsRetryAfterInAnAnswerWhateverTheHeadersCase() {
+        HttpOperationFailedException tooMany = new HttpOperationFailedException(
+                "http://vault/v1/sys/leases/renew", 429, "Too Many Requests", null, Map.of("retry-after", "7"), "");
+
+        assertThat(VaultFailure.retryAfter(new RuntimeCamelException(tooMany), java.time.Clock.systemUTC()))
+                .isEqualTo(java.time.Duration.ofSeconds(7));
+        assertThat(VaultFailure.retryAfter(new ConnectException("refused"), java.time.Clock.systemUTC()))
+                .isNull();
+    }
 }
