@@ -16,6 +16,7 @@ import io.kubevaultauthrenewer.renewal.FailedStep;
 import io.kubevaultauthrenewer.renewal.LeaseRenewal;
 import io.kubevaultauthrenewer.renewal.RenewalCycle;
 import io.kubevaultauthrenewer.renewal.RenewalFailures;
+import io.kubevaultauthrenewer.renewal.RenewalSchedule;
 import io.kubevaultauthrenewer.renewal.RenewerStatus;
 import io.kubevaultauthrenewer.renewal.RunOnce;
 import io.kubevaultauthrenewer.renewal.ShutdownRevocation;
@@ -101,6 +102,9 @@ public class RenewerConfiguration implements CamelConfiguration {
                 String.valueOf(settings.renewInterval().toSeconds()));
         properties.addOverrideProperty("renewer.cycles", settings.runOnce() ? "1" : "0");
         properties.addOverrideProperty(
+                "renewer.schedule-period",
+                String.valueOf(RenewalSchedule.periodMillis(settings.renewInterval(), settings.jitterPercent())));
+        properties.addOverrideProperty(
                 "renewer.retry-delay", String.valueOf(settings.retryDelay().toMillis()));
         properties.addOverrideProperty(
                 "renewer.retry-max-delay",
@@ -108,6 +112,7 @@ public class RenewerConfiguration implements CamelConfiguration {
 
         VaultToken token = new VaultToken();
         VaultHttpHeaders headers = new VaultHttpHeaders(settings.vaultAddr(), settings.namespace(), token);
+        headers.maxRequestsPerSecond(settings.maxRequestsPerSecond());
         if (settings.tls().skipVerify()) {
             LOG.warn("VAULT_SKIP_VERIFY is set: Vault's certificate and name are not checked, so anyone on the way"
                     + " can read the token; use VAULT_CACERT instead");
@@ -167,6 +172,7 @@ public class RenewerConfiguration implements CamelConfiguration {
             }
         }
         registry.bind("renewalCycle", cycle);
+        registry.bind("renewalSchedule", new RenewalSchedule(settings.renewInterval(), settings.jitterPercent()));
         registry.bind("shutdownRevocation", new ShutdownRevocation(cycle, report));
         registry.bind("tokenRenewal", new TokenRenewal(rule, report, clock));
         registry.bind("leaseRenewal", new LeaseRenewal(rule, report, clock));

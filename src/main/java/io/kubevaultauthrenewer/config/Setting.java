@@ -30,7 +30,9 @@ public enum Setting {
     VAULT_CLIENT_TIMEOUT("renewer.vault-client-timeout"),
     VAULT_MAX_RETRIES("renewer.vault-max-retries"),
     RENEWER_BACKOFF_INITIAL("renewer.backoff-initial"),
-    RENEWER_BACKOFF_MAX("renewer.backoff-max");
+    RENEWER_BACKOFF_MAX("renewer.backoff-max"),
+    RENEWER_MAX_REQUESTS_PER_SECOND("renewer.max-requests-per-second"),
+    RENEWER_JITTER("renewer.jitter");
 
     private final String propertyKey;
 

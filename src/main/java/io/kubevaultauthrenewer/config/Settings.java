@@ -37,6 +37,8 @@ import java.util.function.Function;
  * @param tls the TLS settings of the Vault client (VAULT_CACERT, VAULT_CAPATH, VAULT_CLIENT_CERT, …)
  * @param backoffInitial after a cycle's retries, the wait before the next try of what failed; it doubles with each
  * @param backoffMax the longest such wait (never later than the item's expiry allows)
+ * @param maxRequestsPerSecond the most requests to Vault in a second, 0 for no bound
+ * @param jitterPercent how much earlier than RENEW_INTERVAL a later cycle may come, at random, in percent (0 to 50)
  */
 public record Settings(
         String vaultAddr,
@@ -57,7 +59,9 @@ public record Settings(
         boolean revokeOnShutdown,
         VaultTls tls,
         Duration backoffInitial,
-        Duration backoffMax) {
+        Duration backoffMax,
+        int maxRequestsPerSecond,
+        int jitterPercent) {
 
     public static final long DEFAULT_RENEW_INTERVAL_SECONDS = 21_600;
     public static final long MAX_RENEW_INTERVAL_SECONDS = 16 * 24 * 3600;
@@ -71,6 +75,8 @@ public record Settings(
     public static final int DEFAULT_MANAGEMENT_PORT = 9876;
     public static final Duration DEFAULT_BACKOFF_INITIAL = Duration.ofSeconds(5);
     public static final Duration DEFAULT_BACKOFF_MAX = Duration.ofMinutes(5);
+    public static final int DEFAULT_MAX_REQUESTS_PER_SECOND = 20;
+    public static final int DEFAULT_JITTER_PERCENT = 10;
     private static final Duration MAX_TIMEOUT = Duration.ofMinutes(10);
 
     /**
@@ -103,7 +109,9 @@ public record Settings(
                 r.flag(Setting.REVOKE_ON_SHUTDOWN),
                 r.tls(),
                 r.timeout(Setting.RENEWER_BACKOFF_INITIAL, DEFAULT_BACKOFF_INITIAL),
-                r.timeout(Setting.RENEWER_BACKOFF_MAX, DEFAULT_BACKOFF_MAX));
+                r.timeout(Setting.RENEWER_BACKOFF_MAX, DEFAULT_BACKOFF_MAX),
+                r.whole(Setting.RENEWER_MAX_REQUESTS_PER_SECOND, DEFAULT_MAX_REQUESTS_PER_SECOND, 0, 10_000, ""),
+                r.whole(Setting.RENEWER_JITTER, DEFAULT_JITTER_PERCENT, 0, 50, "%"));
         if (settings.routesReload() && settings.routesDir() == null) {
             r.problems.add("ROUTES_RELOAD=true needs ROUTES_DIR: the directory whose route files are watched");
         }
@@ -133,7 +141,8 @@ public record Settings(
                 + ", retryMaxDelay=" + retryMaxDelay + ", managementPort=" + managementPort
                 + ", routesDir=" + routesDir + ", routesReload=" + routesReload
                 + ", revokeOnShutdown=" + revokeOnShutdown + ", tls=" + tls + ", backoffInitial=" + backoffInitial
-                + ", backoffMax=" + backoffMax + "]";
+                + ", backoffMax=" + backoffMax + ", maxRequestsPerSecond=" + maxRequestsPerSecond
+                + ", jitterPercent=" + jitterPercent + "]";
     }
 
     /** Collects the problems while reading, so that all are reported together. */
@@ -307,6 +316,28 @@ public record Settings(
                 return 0;
             }
             return Integer.parseInt(value);
+        }
+
+        /**
+         * A whole number between {@code min} and {@code max}, with an optional unit suffix (such as {@code %}).
+         */
+        int whole(Setting setting, int defaultValue, int min, int max, String unit) {
+            Optional<String> raw = raw(setting);
+            if (raw.isEmpty()) {
+                return defaultValue;
+            }
+            String value = raw.get().strip();
+            String number = !unit.isEmpty() && value.endsWith(unit)
+                    ? value.substring(0, value.length() - unit.length())
+                    : value;
+            if (!number.strip().matches("\\d{1,6}")
+                    || Integer.parseInt(number.strip()) < min
+                    || Integer.parseInt(number.strip()) > max) {
+                problems.add(
+                        setting.envName() + "=" + value + " must be a whole number from " + min + " to " + max + unit);
+                return defaultValue;
+            }
+            return Integer.parseInt(number.strip());
         }
 
         /** The TLS settings, with every file read now: a bad path or PEM is a problem naming its variable. */

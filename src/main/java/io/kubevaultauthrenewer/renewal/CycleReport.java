@@ -185,7 +185,7 @@ public final class CycleReport {
             line.append(", skipped ").append(c.get(Outcome.SKIPPED));
         }
         if (!early) {
-            line.append(nextCycle == null ? "; no next cycle (RUN_ONCE)" : "; next cycle at " + nextCycle);
+            line.append(nextCycle == null ? "; no next cycle (RUN_ONCE)" : "; next cycle by " + nextCycle);
         }
         return line.toString();
     }

@@ -2,6 +2,7 @@ package io.kubevaultauthrenewer.vault;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -40,6 +41,8 @@ public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHa
     private final String namespace;
     private volatile IntConsumer answers = status -> {};
     private final Set<ExecRuntime> inFlight = ConcurrentHashMap.newKeySet();
+    private long spacingNanos;
+    private long nextSlotNanos = System.nanoTime();
 
     public VaultHttpHeaders(String vaultAddr, String namespace, VaultToken token) {
         this.token = token;
@@ -50,6 +53,33 @@ public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHa
     /** Called with the HTTP status of every answer from Vault, or 0 when a call got no answer. */
     public void onAnswer(IntConsumer listener) {
         this.answers = listener;
+    }
+
+    /** Bounds the requests to Vault: at most this many per second, evenly spaced; 0 for no bound. */
+    public synchronized void maxRequestsPerSecond(int perSecond) {
+        this.spacingNanos = perSecond <= 0 ? 0 : 1_000_000_000L / perSecond;
+    }
+
+    /** Waits for this request's slot (the caller's thread sleeps; nothing spins). */
+    private void pace() throws InterruptedIOException {
+        long wait;
+        synchronized (this) {
+            if (spacingNanos == 0) {
+                return;
+            }
+            long now = System.nanoTime();
+            long slot = Math.max(now, nextSlotNanos);
+            nextSlotNanos = slot + spacingNanos;
+            wait = slot - now;
+        }
+        if (wait > 0) {
+            try {
+                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("stopped while waiting for a request slot");
+            }
+        }
     }
 
     /** Cuts every call in flight (the renewer is stopping): each fails at once instead of running to its timeout. */
@@ -71,6 +101,7 @@ public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHa
         String current = token.get();
         boolean toVault = isVault(scope.route.getTargetHost());
         if (toVault) {
+            pace();
             if (current != null) {
                 request.setHeader("X-Vault-Token", current);
             }

@@ -94,7 +94,9 @@ class CredentialsTest {
                 false,
                 VaultTls.DEFAULT,
                 Settings.DEFAULT_BACKOFF_INITIAL,
-                Settings.DEFAULT_BACKOFF_MAX);
+                Settings.DEFAULT_BACKOFF_MAX,
+                Settings.DEFAULT_MAX_REQUESTS_PER_SECOND,
+                Settings.DEFAULT_JITTER_PERCENT);
         return new CredentialsSource(settings).load();
     }
 

@@ -334,6 +334,10 @@ class SettingsTest {
         "VAULT_CACERT, /nonexistent/ca.pem",
         "VAULT_CAPATH, /nonexistent/cas",
         "VAULT_CLIENT_CERT, /nonexistent/client.pem",
+        "RENEWER_MAX_REQUESTS_PER_SECOND, many",
+        "RENEWER_MAX_REQUESTS_PER_SECOND, -1",
+        "RENEWER_JITTER, 60%",
+        "RENEWER_JITTER, 0.1",
     })
     void reportsABadValueNamingItsVariable(String name, String value) {
         env.put(name, value);
@@ -470,6 +474,18 @@ class SettingsTest {
 
         assertThat(settings.retryAttempts()).isEqualTo(attempts);
         assertThat(settings.responseTimeout()).isEqualTo(Duration.ofSeconds(seconds));
+    }
+
+    @Test
+    void readsTheRequestBoundAndTheJitter() {
+        assertThat(load().maxRequestsPerSecond()).isEqualTo(20);
+        assertThat(load().jitterPercent()).isEqualTo(10);
+
+        env.put("RENEWER_MAX_REQUESTS_PER_SECOND", "0");
+        env.put("RENEWER_JITTER", "25%");
+
+        assertThat(load().maxRequestsPerSecond()).isZero();
+        assertThat(load().jitterPercent()).isEqualTo(25);
     }
 
     @Test

@@ -430,6 +430,30 @@ class RenewalCycleIT extends AgainstTheEmulator {
     }
 
     @Test
+    void neverSendsVaultMoreThanTheBoundOfRequestsPerSecond() throws IOException {
+        Token token = token(8000);
+        Lease[] leases = new Lease[30];
+        for (int i = 0; i < leases.length; i++) {
+            leases[i] = lease(token, 8000);
+        }
+        writeVariables(token, leases);
+        Map<String, String> env = runOnceEnv(HOUR);
+        env.put("RENEWER_MAX_REQUESTS_PER_SECOND", "10");
+
+        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
+            List<RecordedRequest> requests = vault.requests();
+            assertThat(requests).hasSize(31);
+            for (int i = 10; i < requests.size(); i++) {
+                assertThat(Duration.between(
+                                requests.get(i - 10).at(), requests.get(i).at()))
+                        .as("requests %d to %d", i - 9, i + 1)
+                        .isGreaterThanOrEqualTo(Duration.ofMillis(950));
+            }
+        }
+    }
+
+    @Test
     void reportsAnEmptyAnswerOnceAndRetriesA412() throws IOException {
         Token token = token(8000);
         Lease empty = lease(token, 5000);
