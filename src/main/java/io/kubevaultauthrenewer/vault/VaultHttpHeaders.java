@@ -41,8 +41,9 @@ public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHa
     private final String namespace;
     private volatile IntConsumer answers = status -> {};
     private final Set<ExecRuntime> inFlight = ConcurrentHashMap.newKeySet();
-    private long spacingNanos;
-    private long nextSlotNanos = System.nanoTime();
+    private int perSecond;
+    private double tokens;
+    private long refilledNanos = System.nanoTime();
 
     public VaultHttpHeaders(String vaultAddr, String namespace, VaultToken token) {
         this.token = token;
@@ -55,26 +56,32 @@ public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHa
         this.answers = listener;
     }
 
-    /** Bounds the requests to Vault: at most this many per second, evenly spaced; 0 for no bound. */
+    /**
+     * Bounds the requests to Vault to this many per second on average, in bursts of at most as many (a token bucket:
+     * a cycle of a few calls is not slowed, a cycle of thousands is spread); 0 for no bound.
+     */
     public synchronized void maxRequestsPerSecond(int perSecond) {
-        this.spacingNanos = perSecond <= 0 ? 0 : 1_000_000_000L / perSecond;
+        this.perSecond = Math.max(0, perSecond);
+        this.tokens = this.perSecond;
+        this.refilledNanos = System.nanoTime();
     }
 
-    /** Waits for this request's slot (the caller's thread sleeps; nothing spins). */
+    /** Waits for this request's token (the caller's thread sleeps; nothing spins). */
     private void pace() throws InterruptedIOException {
-        long wait;
+        long waitNanos;
         synchronized (this) {
-            if (spacingNanos == 0) {
+            if (perSecond == 0) {
                 return;
             }
             long now = System.nanoTime();
-            long slot = Math.max(now, nextSlotNanos);
-            nextSlotNanos = slot + spacingNanos;
-            wait = slot - now;
+            tokens = Math.min(perSecond, tokens + (now - refilledNanos) * perSecond / 1e9);
+            refilledNanos = now;
+            tokens -= 1; // taken now, or owed: later callers queue behind it
+            waitNanos = tokens >= 0 ? 0 : (long) (-tokens * 1e9 / perSecond);
         }
-        if (wait > 0) {
+        if (waitNanos > 0) {
             try {
-                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                Thread.sleep(waitNanos / 1_000_000, (int) (waitNanos % 1_000_000));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("stopped while waiting for a request slot");
