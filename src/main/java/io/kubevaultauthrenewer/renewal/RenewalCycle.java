@@ -92,8 +92,10 @@ public final class RenewalCycle {
         last = current;
         token.set(current.token());
         if (request instanceof EarlyChecks.Request early) {
+            // the leases asked for, and any new in the file since: they have not been looked at at all
             List<String> ids = current.leaseIds().stream()
-                    .filter(early.leaseIds()::contains)
+                    .filter(id ->
+                            early.leaseIds().contains(id) || report.status().isNew(id))
                     .toList();
             LOG.info("Early check of the token{}", ids.isEmpty() ? "" : " and " + String.join(", ", ids));
             report.startEarly(clock.instant(), ids);

@@ -288,6 +288,12 @@ public final class RenewerStatus {
         return new Cycles(started, lastStarted, lastCompleted, next, completed, running);
     }
 
+    /** True for a lease id no check has looked at yet (new in LEASE_IDS). */
+    public synchronized boolean isNew(String leaseId) {
+        Item item = leases.get(leaseId);
+        return item == null || item.lastOutcome() == null;
+    }
+
     /** Early checks run so far. */
     public synchronized long earlyChecks() {
         return earlyChecks;

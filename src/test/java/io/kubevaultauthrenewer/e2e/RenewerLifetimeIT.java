@@ -87,6 +87,37 @@ class RenewerLifetimeIT extends AgainstTheEmulator {
     }
 
     @Test
+    void keepsTryingWhileVaultIsUnreachableAtStartUpAndRenewsOnceItAnswers() throws IOException {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        java.nio.file.Files.writeString(variables, "export VAULT_TOKEN=hvs.not-yet-issued\n");
+        Map<String, String> env = new java.util.HashMap<>(sidecarEnv(3600));
+        env.put("VAULT_ADDR", "http://127.0.0.1:" + port);
+        env.put("RENEWER_RETRY_ATTEMPTS", "0");
+        env.put("RENEWER_BACKOFF_INITIAL", "500ms");
+        env.put("RENEWER_BACKOFF_MAX", "2s");
+
+        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+            renewer.awaitLines("Token: vault-token-lookup failed: cannot connect", 2, LONG);
+            // Vault comes up, and the init container's file with it
+            try (VaultEmulator late = VaultEmulator.startOnPort(clock, port)) {
+                Token token = late.createToken(TokenSpec.ttl(Duration.ofHours(3)));
+                Lease lease =
+                        late.createLease(token, "database/creds/app", Duration.ofMinutes(90), Duration.ZERO, true);
+                writeVariables(token, lease);
+
+                renewer.awaitUntil(() -> late.renewals(lease) >= 1, LONG);
+
+                assertThat(late.isAlive(lease)).isTrue();
+                assertThat(renewer.isAlive()).isTrue();
+                assertThat(renewer.linesWith("Early check done")).hasSizeGreaterThanOrEqualTo(2);
+            }
+        }
+    }
+
+    @Test
     void waitsAsLongAsA429sRetryAfterAsksAndStillRenews() throws IOException {
         Token token = vault.createToken(TokenSpec.ttl(Duration.ofHours(3)));
         Lease lease = lease(token, 5400);

@@ -58,11 +58,11 @@ public final class VaultEmulator implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger arrivals = new java.util.concurrent.atomic.AtomicInteger();
     private boolean sealed;
 
-    private VaultEmulator(Clock clock, SSLContext tls, boolean clientCertificateRequired) throws IOException {
+    private VaultEmulator(Clock clock, SSLContext tls, boolean clientCertificateRequired, int port) throws IOException {
         this.clock = clock;
         // answer headers and body in one segment, as a real server does (no Nagle wait per call)
         System.setProperty("sun.net.httpserver.nodelay", "true");
-        InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
         if (tls == null) {
             server = HttpServer.create(loopback, 50);
         } else {
@@ -95,6 +95,15 @@ public final class VaultEmulator implements AutoCloseable {
         return start(clock, null, false);
     }
 
+    /** Starts an emulator on this loopback port: a Vault that comes up where a renewer already looks for it. */
+    public static VaultEmulator startOnPort(Clock clock, int port) {
+        try {
+            return new VaultEmulator(clock, null, false, port);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start the Vault emulator on port " + port, e);
+        }
+    }
+
     /**
      * Starts an emulator that speaks TLS with this context (its key and certificate, and the CAs it trusts for client
      * certificates).
@@ -103,7 +112,7 @@ public final class VaultEmulator implements AutoCloseable {
      */
     public static VaultEmulator start(Clock clock, SSLContext tls, boolean clientCertificateRequired) {
         try {
-            return new VaultEmulator(clock, tls, clientCertificateRequired);
+            return new VaultEmulator(clock, tls, clientCertificateRequired, 0);
         } catch (IOException e) {
             throw new IllegalStateException("cannot start the Vault emulator", e);
         }
