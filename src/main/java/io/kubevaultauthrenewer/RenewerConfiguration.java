@@ -267,7 +267,12 @@ public class RenewerConfiguration implements CamelConfiguration {
             health.register(check);
         }
         ManagementServer server = new ManagementServer(settings.managementPort(), metrics.registry());
-        RenewerJmx jmx = new RenewerJmx(status, new CycleOnDemand(context, status));
+        // renewNow(): a cycle through the same queue as the schedule's; answers its summary line
+        CycleRequests requests = new CycleRequests(context);
+        RenewerJmx jmx = new RenewerJmx(status, () -> {
+            requests.accept(null);
+            return status.lastSummary();
+        });
         try {
             context.addStartupListener((started, alreadyStarted) -> routesCheck.expect(
                     started.getRoutes().stream().map(Route::getRouteId).toList()));
@@ -302,23 +307,6 @@ public class RenewerConfiguration implements CamelConfiguration {
                 template = context.createProducerTemplate();
             }
             template.sendBody(CYCLE_QUEUE, request);
-        }
-    }
-
-    /** renewNow(): a cycle through the same queue as the schedule's; returns its summary line. */
-    private static final class CycleOnDemand implements java.util.function.Supplier<String> {
-        private final CycleRequests requests;
-        private final RenewerStatus status;
-
-        CycleOnDemand(CamelContext context, RenewerStatus status) {
-            this.requests = new CycleRequests(context);
-            this.status = status;
-        }
-
-        @Override
-        public String get() {
-            requests.accept(null);
-            return status.lastSummary();
         }
     }
 }
