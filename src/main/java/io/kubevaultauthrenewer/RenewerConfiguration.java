@@ -23,6 +23,7 @@ import io.kubevaultauthrenewer.renewal.ShutdownRevocation;
 import io.kubevaultauthrenewer.renewal.TokenRenewal;
 import io.kubevaultauthrenewer.renewal.VaultCallRetry;
 import io.kubevaultauthrenewer.vault.RenewalRule;
+import io.kubevaultauthrenewer.vault.TokenHosts;
 import io.kubevaultauthrenewer.vault.VaultHttpHeaders;
 import io.kubevaultauthrenewer.vault.VaultToken;
 import java.nio.file.Files;
@@ -111,7 +112,8 @@ public class RenewerConfiguration implements CamelConfiguration {
                 String.valueOf(settings.retryMaxDelay().toMillis()));
 
         VaultToken token = new VaultToken();
-        VaultHttpHeaders headers = new VaultHttpHeaders(settings.vaultAddr(), settings.namespace(), token);
+        VaultHttpHeaders headers = new VaultHttpHeaders(
+                new TokenHosts(settings.vaultAddr(), settings.redirectHosts()), settings.namespace(), token);
         headers.maxRequestsPerSecond(settings.maxRequestsPerSecond());
         if (settings.tls().skipVerify()) {
             LOG.warn("VAULT_SKIP_VERIFY is set: Vault's certificate and name are not checked, so anyone on the way"
@@ -124,6 +126,8 @@ public class RenewerConfiguration implements CamelConfiguration {
             HttpComponent http = context.getComponent(scheme, HttpComponent.class);
             http.setClientConnectionManager(connections);
             http.setHttpClientConfigurer(headers);
+            // a standby answers 307 to the active node; VaultRedirects decides which redirects are followed
+            http.setFollowRedirects(true);
             http.setConnectTimeout(settings.connectTimeout().toMillis());
             http.setConnectionRequestTimeout(settings.connectTimeout().toMillis());
             http.setResponseTimeout(settings.responseTimeout().toMillis());

@@ -32,7 +32,8 @@ public enum Setting {
     RENEWER_BACKOFF_INITIAL("renewer.backoff-initial"),
     RENEWER_BACKOFF_MAX("renewer.backoff-max"),
     RENEWER_MAX_REQUESTS_PER_SECOND("renewer.max-requests-per-second"),
-    RENEWER_JITTER("renewer.jitter");
+    RENEWER_JITTER("renewer.jitter"),
+    RENEWER_REDIRECT_HOSTS("renewer.redirect-hosts");
 
     private final String propertyKey;
 

@@ -39,6 +39,8 @@ import java.util.function.Function;
  * @param backoffMax the longest such wait (never later than the item's expiry allows)
  * @param maxRequestsPerSecond the most requests to Vault in a second, 0 for no bound
  * @param jitterPercent how much earlier than RENEW_INTERVAL a later cycle may come, at random, in percent (0 to 50)
+ * @param redirectHosts host names ({@code vault-0.vault-internal}) or domains ({@code *.vault-internal}) besides
+ *     VAULT_ADDR's host that a redirect from Vault may lead to with the token; empty for none
  */
 public record Settings(
         String vaultAddr,
@@ -61,7 +63,8 @@ public record Settings(
         Duration backoffInitial,
         Duration backoffMax,
         int maxRequestsPerSecond,
-        int jitterPercent) {
+        int jitterPercent,
+        List<String> redirectHosts) {
 
     public static final long DEFAULT_RENEW_INTERVAL_SECONDS = 21_600;
     public static final long MAX_RENEW_INTERVAL_SECONDS = 16 * 24 * 3600;
@@ -111,7 +114,8 @@ public record Settings(
                 r.timeout(Setting.RENEWER_BACKOFF_INITIAL, DEFAULT_BACKOFF_INITIAL),
                 r.timeout(Setting.RENEWER_BACKOFF_MAX, DEFAULT_BACKOFF_MAX),
                 r.whole(Setting.RENEWER_MAX_REQUESTS_PER_SECOND, DEFAULT_MAX_REQUESTS_PER_SECOND, 0, 10_000, ""),
-                r.whole(Setting.RENEWER_JITTER, DEFAULT_JITTER_PERCENT, 0, 50, "%"));
+                r.whole(Setting.RENEWER_JITTER, DEFAULT_JITTER_PERCENT, 0, 50, "%"),
+                r.redirectHosts());
         if (settings.routesReload() && settings.routesDir() == null) {
             r.problems.add("ROUTES_RELOAD=true needs ROUTES_DIR: the directory whose route files are watched");
         }
@@ -142,7 +146,7 @@ public record Settings(
                 + ", routesDir=" + routesDir + ", routesReload=" + routesReload
                 + ", revokeOnShutdown=" + revokeOnShutdown + ", tls=" + tls + ", backoffInitial=" + backoffInitial
                 + ", backoffMax=" + backoffMax + ", maxRequestsPerSecond=" + maxRequestsPerSecond
-                + ", jitterPercent=" + jitterPercent + "]";
+                + ", jitterPercent=" + jitterPercent + ", redirectHosts=" + redirectHosts + "]";
     }
 
     /** Collects the problems while reading, so that all are reported together. */
@@ -338,6 +342,24 @@ public record Settings(
                 return defaultValue;
             }
             return Integer.parseInt(number.strip());
+        }
+
+        /** Comma-separated host names or {@code *.domain} patterns; anything else (a URL, a port) is a problem. */
+        List<String> redirectHosts() {
+            List<String> hosts = new ArrayList<>();
+            for (String entry : raw(Setting.RENEWER_REDIRECT_HOSTS).orElse("").split(",")) {
+                String host = entry.strip().toLowerCase(Locale.ROOT);
+                if (host.isEmpty()) {
+                    continue;
+                }
+                if (!host.matches("(\\*\\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")) {
+                    problems.add("RENEWER_REDIRECT_HOSTS entry '" + entry.strip()
+                            + "' is not a host name or *.domain (no scheme, port or path)");
+                    continue;
+                }
+                hosts.add(host);
+            }
+            return List.copyOf(hosts);
         }
 
         /** The TLS settings, with every file read now: a bad path or PEM is a problem naming its variable. */

@@ -40,8 +40,21 @@ public record VaultFailure(int status, String reason, boolean isTransient) {
         for (Throwable t = thrown; t != null; t = t.getCause()) {
             if (t instanceof HttpOperationFailedException http) {
                 int status = http.getStatusCode();
+                if (status >= 300 && status < 400) {
+                    // a redirect the client did not follow: the next try may reach the node that answers
+                    return new VaultFailure(
+                            status,
+                            "redirected to "
+                                    + (http.getRedirectLocation() == null ? "no address" : http.getRedirectLocation())
+                                    + " and not followed",
+                            true);
+                }
                 return new VaultFailure(
                         status, errorsText(http.getResponseBody(), http.getStatusText()), isTransientStatus(status));
+            }
+            if (t instanceof VaultRedirects.Refused) {
+                // a standby pointing elsewhere: the next try may land on the active node
+                return new VaultFailure(307, t.getMessage(), true);
             }
             if (t instanceof UnexpectedAnswerException) {
                 return new VaultFailure(200, t.getMessage(), false);

@@ -3,9 +3,7 @@ package io.kubevaultauthrenewer.vault;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntConsumer;
@@ -20,12 +18,12 @@ import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpException;
-import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 
 /**
- * Puts Vault's headers on every request to the Vault address ({@code X-Vault-Token}, {@code X-Vault-Request},
- * {@code X-Vault-Namespace}) and takes the token out of every answer, at the HTTP client itself. The token thus never
+ * Puts Vault's headers on every request to Vault ({@code X-Vault-Token}, {@code X-Vault-Request},
+ * {@code X-Vault-Namespace}; only toward the hosts of {@link TokenHosts}, checked again at each redirect) and takes the
+ * token out of every answer, at the HTTP client itself. The token thus never
  * enters a Camel message: neither Camel's logs, tracer, message history and JMX, nor an exception, can show it.
  */
 public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHandler {
@@ -37,7 +35,7 @@ public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHa
     static final int MAX_ANSWER_BYTES = 1024 * 1024;
 
     private final VaultToken token;
-    private final HttpHost vault;
+    private final TokenHosts hosts;
     private final String namespace;
     private volatile IntConsumer answers = status -> {};
     private final Set<ExecRuntime> inFlight = ConcurrentHashMap.newKeySet();
@@ -45,10 +43,10 @@ public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHa
     private double tokens;
     private long refilledNanos = System.nanoTime();
 
-    public VaultHttpHeaders(String vaultAddr, String namespace, VaultToken token) {
+    public VaultHttpHeaders(TokenHosts hosts, String namespace, VaultToken token) {
         this.token = token;
         this.namespace = namespace;
-        this.vault = toHost(URI.create(vaultAddr));
+        this.hosts = hosts;
     }
 
     /** Called with the HTTP status of every answer from Vault, or 0 when a call got no answer. */
@@ -96,8 +94,11 @@ public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHa
 
     @Override
     public void configureHttpClient(HttpClientBuilder builder) {
-        // after the redirect step (when there is one), so that each hop is checked against VAULT_ADDR on its own
+        // before the redirect step: a 307 sends the body again, so it must be readable twice
+        builder.addExecInterceptorFirst("vault-repeatable-body", VaultHttpHeaders::withRepeatableBody);
+        // after the redirect step, so that each hop is checked on its own
         builder.addExecInterceptorBefore(ChainElement.PROTOCOL.name(), "vault-headers", this);
+        builder.setRedirectStrategy(new VaultRedirects(hosts));
         // retries are the error handler's (counted, logged, with backoff), never the client's silent ones
         builder.disableAutomaticRetries();
     }
@@ -106,7 +107,7 @@ public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHa
     public ClassicHttpResponse execute(ClassicHttpRequest request, ExecChain.Scope scope, ExecChain chain)
             throws IOException, HttpException {
         String current = token.get();
-        boolean toVault = isVault(scope.route.getTargetHost());
+        boolean toVault = hosts.mayReceiveToken(scope.route.getTargetHost());
         if (toVault) {
             pace();
             if (current != null) {
@@ -146,19 +147,25 @@ public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHa
         return response;
     }
 
-    /** Same scheme, host name and port as VAULT_ADDR (an address resolved on the way does not count). */
-    private boolean isVault(HttpHost target) {
-        if (target == null) {
-            return false;
+    /** Reads a request body that can be read only once (a stream) into memory: Vault's requests are small JSON. */
+    private static ClassicHttpResponse withRepeatableBody(
+            ClassicHttpRequest request, ExecChain.Scope scope, ExecChain chain) throws IOException, HttpException {
+        HttpEntity entity = request.getEntity();
+        if (entity != null && !entity.isRepeatable()) {
+            byte[] bytes;
+            try (InputStream in = entity.getContent()) {
+                bytes = in == null ? new byte[0] : in.readAllBytes();
+            }
+            ContentType type =
+                    entity.getContentType() == null ? null : ContentType.parseLenient(entity.getContentType());
+            HttpEntity repeatable = new ByteArrayEntity(bytes, type, entity.getContentEncoding());
+            request.setEntity(repeatable);
+            // a redirect is built from the original request, which shares the stream just read
+            if (scope.originalRequest.getEntity() == entity) {
+                scope.originalRequest.setEntity(repeatable);
+            }
         }
-        int port = target.getPort() != -1 ? target.getPort() : defaultPort(target.getSchemeName());
-        return vault.getSchemeName().equalsIgnoreCase(target.getSchemeName())
-                && vault.getHostName().equalsIgnoreCase(target.getHostName())
-                && vault.getPort() == port;
-    }
-
-    private static int defaultPort(String scheme) {
-        return "https".equalsIgnoreCase(scheme) ? 443 : 80;
+        return chain.proceed(request, scope);
     }
 
     private static HttpEntity redacted(HttpEntity entity, String secret) throws IOException {
@@ -170,10 +177,5 @@ public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHa
         byte[] clean = text.contains(secret) ? text.replace(secret, REDACTED).getBytes(StandardCharsets.UTF_8) : bytes;
         ContentType type = entity.getContentType() == null ? null : ContentType.parseLenient(entity.getContentType());
         return new ByteArrayEntity(clean, type);
-    }
-
-    private static HttpHost toHost(URI uri) {
-        String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
-        return new HttpHost(scheme, uri.getHost(), uri.getPort() != -1 ? uri.getPort() : defaultPort(scheme));
     }
 }

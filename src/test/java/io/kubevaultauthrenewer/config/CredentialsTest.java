@@ -96,7 +96,8 @@ class CredentialsTest {
                 Settings.DEFAULT_BACKOFF_INITIAL,
                 Settings.DEFAULT_BACKOFF_MAX,
                 Settings.DEFAULT_MAX_REQUESTS_PER_SECOND,
-                Settings.DEFAULT_JITTER_PERCENT);
+                Settings.DEFAULT_JITTER_PERCENT,
+                List.of());
         return new CredentialsSource(settings).load();
     }
 

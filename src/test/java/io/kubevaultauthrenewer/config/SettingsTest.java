@@ -338,6 +338,9 @@ class SettingsTest {
         "RENEWER_MAX_REQUESTS_PER_SECOND, -1",
         "RENEWER_JITTER, 60%",
         "RENEWER_JITTER, 0.1",
+        "RENEWER_REDIRECT_HOSTS, https://vault-0:8200",
+        "RENEWER_REDIRECT_HOSTS, vault-0:8200",
+        "RENEWER_REDIRECT_HOSTS, *",
     })
     void reportsABadValueNamingItsVariable(String name, String value) {
         env.put(name, value);
@@ -486,6 +489,27 @@ class SettingsTest {
 
         assertThat(load().maxRequestsPerSecond()).isZero();
         assertThat(load().jitterPercent()).isEqualTo(25);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Setting.class)
+    void documentsEverySettingInTheReadmeAndTheProperties(Setting setting) throws IOException {
+        assertThat(Files.readString(Path.of("README.md")))
+                .as("the README's configuration table")
+                .containsPattern("\\| `" + setting.envName() + "`[^\\n]*\\| `" + setting.propertyKey() + "`");
+        assertThat(Files.readString(Path.of("src/main/resources/application.properties")))
+                .as("application.properties")
+                .containsPattern("(?m)^# .*\\b" + setting.envName() + "\\b")
+                .containsPattern("(?m)^#?" + java.util.regex.Pattern.quote(setting.propertyKey()) + " =");
+    }
+
+    @Test
+    void readsTheRedirectHostsAsHostNamesAndDomains() {
+        assertThat(load().redirectHosts()).isEmpty();
+
+        env.put("RENEWER_REDIRECT_HOSTS", " vault-0.vault-internal, *.Vault-Pods.local ,,");
+
+        assertThat(load().redirectHosts()).containsExactly("vault-0.vault-internal", "*.vault-pods.local");
     }
 
     @Test

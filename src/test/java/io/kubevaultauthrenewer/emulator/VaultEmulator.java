@@ -49,7 +49,10 @@ public final class VaultEmulator implements AutoCloseable {
     private static final String ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
     private final HttpServer server;
+    private final List<HttpServer> standbys = new CopyOnWriteArrayList<>();
     private final Clock clock;
+    private final SSLContext tls;
+    private final boolean clientCertificateRequired;
     private final SecureRandom random = new SecureRandom();
     private final Map<String, Token> tokens = new LinkedHashMap<>();
     private final Map<String, Lease> leases = new LinkedHashMap<>();
@@ -60,11 +63,19 @@ public final class VaultEmulator implements AutoCloseable {
 
     private VaultEmulator(Clock clock, SSLContext tls, boolean clientCertificateRequired, int port) throws IOException {
         this.clock = clock;
+        this.tls = tls;
+        this.clientCertificateRequired = clientCertificateRequired;
         // answer headers and body in one segment, as a real server does (no Nagle wait per call)
         System.setProperty("sun.net.httpserver.nodelay", "true");
+        server = listen(port, this::handle);
+    }
+
+    /** A loopback listener with this emulator's TLS (if any), answering with {@code handler}. */
+    private HttpServer listen(int port, com.sun.net.httpserver.HttpHandler handler) throws IOException {
         InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+        HttpServer listener;
         if (tls == null) {
-            server = HttpServer.create(loopback, 50);
+            listener = HttpServer.create(loopback, 50);
         } else {
             HttpsServer https = HttpsServer.create(loopback, 50);
             https.setHttpsConfigurator(new HttpsConfigurator(tls) {
@@ -75,15 +86,16 @@ public final class VaultEmulator implements AutoCloseable {
                     parameters.setSSLParameters(ssl);
                 }
             });
-            server = https;
+            listener = https;
         }
-        server.createContext("/", this::handle);
-        server.setExecutor(Executors.newCachedThreadPool(r -> {
+        listener.createContext("/", handler);
+        listener.setExecutor(Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "vault-emulator");
             t.setDaemon(true);
             return t;
         }));
-        server.start();
+        listener.start();
+        return listener;
     }
 
     /** Starts an emulator on a free loopback port, with the system clock. */
@@ -130,7 +142,63 @@ public final class VaultEmulator implements AutoCloseable {
 
     @Override
     public void close() {
+        standbys.forEach(s -> s.stop(0));
         server.stop(0);
+    }
+
+    /**
+     * A standby node of this Vault, with request forwarding off: it answers every request 307 with a
+     * {@code Location} of the active node's address ({@code activeAddress}, e.g. this emulator's {@link #address()}
+     * or the same port under another host name) and the request's path and query, and no body, as Vault's standby
+     * does. Its requests are recorded with the others (their {@code Host} header names the node).
+     */
+    public Standby startStandby(String activeAddress) {
+        Standby standby = new Standby(activeAddress);
+        try {
+            standby.listener = listen(0, standby::handle);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start a standby node", e);
+        }
+        standbys.add(standby.listener);
+        return standby;
+    }
+
+    /** A standby node; {@link #promote()} makes it answer as the active node does (a failover). */
+    public final class Standby {
+        private final String activeAddress;
+        private volatile boolean active;
+        private HttpServer listener;
+
+        private Standby(String activeAddress) {
+            this.activeAddress = activeAddress.replaceAll("/+$", "");
+        }
+
+        /** The address to give as VAULT_ADDR. */
+        public String address() {
+            return (listener instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:"
+                    + listener.getAddress().getPort();
+        }
+
+        /** From now on this node answers requests itself. */
+        public void promote() {
+            active = true;
+        }
+
+        private void handle(HttpExchange exchange) throws IOException {
+            if (active) {
+                VaultEmulator.this.handle(exchange);
+                return;
+            }
+            Incoming in = Incoming.read(exchange);
+            arrivals.incrementAndGet();
+            String query = exchange.getRequestURI().getRawQuery();
+            String location = activeAddress + in.path() + (query == null ? "" : "?" + query);
+            requests.add(new RecordedRequest(now(), in.method(), in.path(), in.headers(), in.body(), 307));
+            exchange.getResponseHeaders().set("Location", location);
+            exchange.getResponseHeaders().set("Cache-Control", "no-store");
+            exchange.sendResponseHeaders(307, -1);
+            exchange.close();
+        }
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -374,12 +442,26 @@ public final class VaultEmulator implements AutoCloseable {
     // HTTP
     // ----------------------------------------------------------------------------------------------
 
+    /** A request as read off the wire; header names in lower case. */
+    private record Incoming(String method, String path, Map<String, String> headers, String body) {
+        static Incoming read(HttpExchange exchange) throws IOException {
+            Map<String, String> headers = new LinkedHashMap<>();
+            exchange.getRequestHeaders()
+                    .forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
+            return new Incoming(
+                    exchange.getRequestMethod().toUpperCase(Locale.ROOT),
+                    exchange.getRequestURI().getRawPath(),
+                    headers,
+                    new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+        }
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
-        String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
-        String path = exchange.getRequestURI().getRawPath();
-        String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-        Map<String, String> headers = new LinkedHashMap<>();
-        exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
+        Incoming in = Incoming.read(exchange);
+        String method = in.method();
+        String path = in.path();
+        String body = in.body();
+        Map<String, String> headers = in.headers();
 
         arrivals.incrementAndGet();
         FaultAction fault = takeFault(path);
