@@ -1,19 +1,20 @@
 package io.kubevaultauthrenewer.e2e;
 
+import static io.kubevaultauthrenewer.e2e.Management.connect;
+import static io.kubevaultauthrenewer.e2e.Management.freePort;
+import static io.kubevaultauthrenewer.e2e.Management.get;
+import static io.kubevaultauthrenewer.e2e.Management.jmxOptions;
+import static io.kubevaultauthrenewer.e2e.Management.managementPort;
+import static io.kubevaultauthrenewer.e2e.Management.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kubevaultauthrenewer.e2e.Management.Answer;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Delay;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Lease;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Token;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,8 +28,6 @@ import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
 import javax.management.openmbean.CompositeData;
 import javax.management.remote.JMXConnector;
-import javax.management.remote.JMXConnectorFactory;
-import javax.management.remote.JMXServiceURL;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,9 +37,6 @@ import org.junit.jupiter.api.Test;
 class OperationsIT extends AgainstTheEmulator {
 
     private static final Duration LONG = Duration.ofSeconds(60);
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final Pattern PORT_LINE = Pattern.compile("Health at http://localhost:(\\d+)/");
 
     /** A running renewer: Vault every {@code intervalSeconds}, management on any free port. */
     private Map<String, String> sidecarEnv(int intervalSeconds, String... more) {
@@ -52,52 +48,11 @@ class OperationsIT extends AgainstTheEmulator {
         return env;
     }
 
-    private record Answer(int status, String body) {
-        JsonNode json() throws IOException {
-            return JSON.readTree(body);
-        }
-
-        /** The named check of a health answer. */
-        JsonNode check(String name) throws IOException {
-            for (JsonNode check : json().get("checks")) {
-                if (check.get("name").asText().equals(name)) {
-                    return check;
-                }
-            }
-            throw new AssertionError("no check " + name + " in " + body);
-        }
-    }
-
-    private static int port(RenewerProcess renewer) {
-        Matcher m = PORT_LINE.matcher(renewer.awaitLine(PORT_LINE.pattern(), LONG));
-        assertThat(m.find()).isTrue();
-        return Integer.parseInt(m.group(1));
-    }
-
     /** Waits for the first cycle to end; returns the management port. */
     private static int afterFirstCycle(RenewerProcess renewer) {
-        int port = port(renewer);
+        int port = managementPort(renewer);
         renewer.awaitLine("Cycle done", LONG);
         return port;
-    }
-
-    private static Answer get(int port, String path) {
-        try {
-            HttpResponse<String> response = HTTP.send(
-                    HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return new Answer(response.statusCode(), response.body());
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
-    private static String status(Answer answer, String check) throws IOException {
-        return answer.check(check).get("status").asText();
     }
 
     // ---- probes ----
@@ -408,7 +363,7 @@ class OperationsIT extends AgainstTheEmulator {
 
         try (RenewerProcess renewer =
                 RenewerProcess.start(sidecarEnv(1, "ROUTES_DIR", routes.toString(), "ROUTES_RELOAD", "true"))) {
-            int port = port(renewer);
+            int port = managementPort(renewer);
             renewer.awaitLine("First edit: Lease " + lease.id, LONG);
 
             Files.writeString(file, failureRoute("Second edit:"));
@@ -480,40 +435,5 @@ class OperationsIT extends AgainstTheEmulator {
                     .contains("Lease " + first.id + " revoked")
                     .contains("Token (accessor " + token.accessor + ") revoked");
         }
-    }
-
-    // ---- JMX plumbing ----
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
-    /** The README's remote-JMX flags, on loopback. */
-    private static String[] jmxOptions(int port) {
-        return new String[] {
-            "-Dcom.sun.management.jmxremote.port=" + port,
-            "-Dcom.sun.management.jmxremote.rmi.port=" + port,
-            "-Dcom.sun.management.jmxremote.host=127.0.0.1",
-            "-Djava.rmi.server.hostname=127.0.0.1",
-            "-Dcom.sun.management.jmxremote.authenticate=false",
-            "-Dcom.sun.management.jmxremote.ssl=false"
-        };
-    }
-
-    private static JMXConnector connect(int port) {
-        JMXServiceURL url;
-        try {
-            url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port + "/jmxrmi");
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
-        JMXConnector[] connector = new JMXConnector[1];
-        await().atMost(LONG).ignoreExceptions().until(() -> {
-            connector[0] = JMXConnectorFactory.connect(url);
-            return true;
-        });
-        return connector[0];
     }
 }
