@@ -163,29 +163,40 @@ public final class VaultEmulator implements AutoCloseable {
         return standby;
     }
 
-    /** A standby node; {@link #promote()} makes it answer as the active node does (a failover). */
+    /**
+     * A standby node; {@link #promote()} makes it answer as the active node does (a failover), {@link
+     * #redirectTo(String)} a standby again.
+     */
     public final class Standby {
-        private final String activeAddress;
-        private volatile boolean active;
+        private volatile String activeAddress; // null once promoted
         private HttpServer listener;
 
         private Standby(String activeAddress) {
-            this.activeAddress = activeAddress.replaceAll("/+$", "");
+            redirectTo(activeAddress);
         }
 
         /** The address to give as VAULT_ADDR. */
         public String address() {
-            return (listener instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:"
-                    + listener.getAddress().getPort();
+            return (listener instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:" + port();
+        }
+
+        public int port() {
+            return listener.getAddress().getPort();
         }
 
         /** From now on this node answers requests itself. */
         public void promote() {
-            active = true;
+            activeAddress = null;
+        }
+
+        /** From now on this node redirects every request to the active node at this address. */
+        public void redirectTo(String address) {
+            activeAddress = address.replaceAll("/+$", "");
         }
 
         private void handle(HttpExchange exchange) throws IOException {
-            if (active) {
+            String activeAddress = this.activeAddress;
+            if (activeAddress == null) {
                 VaultEmulator.this.handle(exchange);
                 return;
             }
