@@ -11,6 +11,7 @@ import io.kubevaultauthrenewer.emulator.VaultEmulator.TokenSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -172,6 +173,42 @@ class RenewerLifetimeIT extends AgainstTheEmulator {
             assertThat(renewer.linesWith(" WARN "))
                     .isNotEmpty()
                     .allSatisfy(l -> assertThat(l).contains("HTTP 503: Vault is sealed; retry"));
+            assertThat(renewer.isAlive()).isTrue();
+        }
+    }
+
+    @Test
+    void keepsEveryLeaseThroughASealLongerThanTheIntervalThatEndsBeforeTheyExpire() throws IOException {
+        Token token = vault.createToken(TokenSpec.ttl(Duration.ofHours(1)));
+        List<Lease> leases = List.of(lease(token, 12), lease(token, 12));
+        writeVariables(token, leases.toArray(Lease[]::new));
+        Map<String, String> env = new java.util.HashMap<>(sidecarEnv(2));
+        env.put("RENEWER_RETRY_ATTEMPTS", "1");
+        env.put("RENEWER_BACKOFF_INITIAL", "500ms");
+
+        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+            renewer.awaitUntil(() -> leases.stream().allMatch(l -> vault.renewals(l) >= 1), LONG);
+            vault.seal();
+            Instant sealed = Instant.now();
+            // sealed from just after a renewal until both leases are due (4 s or less left) and turned away
+            renewer.awaitUntil(
+                    () -> leases.stream().allMatch(l -> vault.ttl(l) <= 4)
+                            && renewer.linesWith("vault-lease-lookup failed: HTTP 503: Vault is sealed")
+                                            .size()
+                                    >= 2,
+                    LONG);
+            vault.unseal();
+            Duration outage = Duration.between(sealed, Instant.now());
+            int[] before = leases.stream().mapToInt(vault::renewals).toArray();
+
+            renewer.awaitUntil(
+                    () -> vault.renewals(leases.get(0)) > before[0] && vault.renewals(leases.get(1)) > before[1], LONG);
+
+            assertThat(outage).as("the seal outlasts an interval").isGreaterThan(Duration.ofSeconds(4));
+            assertThat(leases).allMatch(vault::isAlive);
+            assertThat(renewer.lines())
+                    .as("a cycle in the seal")
+                    .anyMatch(l -> l.matches(".*Cycle done .*failed [1-9].*"));
             assertThat(renewer.isAlive()).isTrue();
         }
     }
