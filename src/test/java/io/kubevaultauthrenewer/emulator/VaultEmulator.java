@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -58,7 +59,9 @@ public final class VaultEmulator implements AutoCloseable {
     private final Map<String, Lease> leases = new LinkedHashMap<>();
     private final List<Fault> faults = new ArrayList<>();
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
-    private final java.util.concurrent.atomic.AtomicInteger arrivals = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger arrivals = new AtomicInteger();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger mostInFlight = new AtomicInteger();
     private boolean sealed;
 
     private VaultEmulator(Clock clock, SSLContext tls, boolean clientCertificateRequired, int port) throws IOException {
@@ -88,7 +91,15 @@ public final class VaultEmulator implements AutoCloseable {
             });
             listener = https;
         }
-        listener.createContext("/", handler);
+        listener.createContext("/", exchange -> {
+            int now = inFlight.incrementAndGet();
+            mostInFlight.accumulateAndGet(now, Math::max);
+            try {
+                handler.handle(exchange);
+            } finally {
+                inFlight.decrementAndGet();
+            }
+        });
         listener.setExecutor(Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "vault-emulator");
             t.setDaemon(true);
@@ -443,6 +454,11 @@ public final class VaultEmulator implements AutoCloseable {
     /** Requests received so far, including those not answered yet (a {@link Delay} in progress). */
     public int arrivals() {
         return arrivals.get();
+    }
+
+    /** The most requests that were being answered at the same time, on any node. */
+    public int mostInFlight() {
+        return mostInFlight.get();
     }
 
     public void clearRequests() {

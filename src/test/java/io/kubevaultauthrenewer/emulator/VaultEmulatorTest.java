@@ -922,6 +922,26 @@ class VaultEmulatorTest {
         }
 
         @Test
+        void countsTheMostRequestsAnsweredAtTheSameTime() throws Exception {
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+            lookupSelf(token);
+            lookupSelf(token);
+            assertThat(vault.mostInFlight()).isEqualTo(1);
+
+            vault.inject("lookup-self", 2, new Delay(Duration.ofMillis(500)));
+            var first = http.sendAsync(
+                    request("/v1/auth/token/lookup-self")
+                            .header("X-Vault-Token", token.id)
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            Reply second = lookupSelf(token);
+
+            assertThat(first.get().statusCode()).isEqualTo(200);
+            assertThat(second.status()).isEqualTo(200);
+            assertThat(vault.mostInFlight()).isEqualTo(2);
+        }
+
+        @Test
         void requestsRecordsMethodPathLowerCasedHeadersBodyAndStatus() throws Exception {
             Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR));
             Lease lease = vault.createLease(token, "database/creds/app", ONE_HOUR, Duration.ZERO, true);
@@ -996,6 +1016,56 @@ class VaultEmulatorTest {
             List<String> texts = new ArrayList<>();
             array.forEach(e -> texts.add(e.asText()));
             return texts;
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // a standby node
+    // ----------------------------------------------------------------------------------------------
+
+    @Nested
+    class StandbyNode {
+
+        @Test
+        void redirectsEveryRequestToTheActiveNodeWithItsPathAndQueryAndNoBody() throws Exception {
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+            VaultEmulator.Standby standby = vault.startStandby("https://vault-0.vault-internal:8200/");
+
+            HttpResponse<String> answer = http.send(
+                    HttpRequest.newBuilder(URI.create(standby.address() + "/v1/sys/leases/lookup?list=true"))
+                            .header("X-Vault-Token", token.id)
+                            .PUT(HttpRequest.BodyPublishers.ofString("{\"lease_id\":\"a/b\"}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+
+            assertThat(answer.statusCode()).isEqualTo(307);
+            assertThat(answer.headers().firstValue("Location"))
+                    .hasValue("https://vault-0.vault-internal:8200/v1/sys/leases/lookup?list=true");
+            assertThat(answer.body()).isEmpty();
+            assertThat(vault.requests()).singleElement().satisfies(r -> {
+                assertThat(r.status()).isEqualTo(307);
+                assertThat(r.leaseId()).isEqualTo("a/b");
+                assertThat(r.header("Host")).isEqualTo("127.0.0.1:" + standby.port());
+            });
+        }
+
+        @Test
+        void answersItselfOncePromotedAndRedirectsAgainWhenToldTo() throws Exception {
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+            VaultEmulator.Standby standby = vault.startStandby(vault.address());
+            HttpRequest lookup = HttpRequest.newBuilder(URI.create(standby.address() + "/v1/auth/token/lookup-self"))
+                    .header("X-Vault-Token", token.id)
+                    .build();
+
+            standby.promote();
+            int promoted =
+                    http.send(lookup, HttpResponse.BodyHandlers.ofString()).statusCode();
+            standby.redirectTo(vault.address());
+            int demoted =
+                    http.send(lookup, HttpResponse.BodyHandlers.ofString()).statusCode();
+
+            assertThat(promoted).isEqualTo(200);
+            assertThat(demoted).isEqualTo(307);
         }
     }
 
