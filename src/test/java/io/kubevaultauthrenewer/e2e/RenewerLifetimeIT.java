@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.kubevaultauthrenewer.emulator.VaultEmulator;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Lease;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.RecordedRequest;
+import io.kubevaultauthrenewer.emulator.VaultEmulator.Standby;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Token;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.TokenSpec;
 import java.io.IOException;
@@ -117,6 +118,40 @@ class RenewerLifetimeIT extends AgainstTheEmulator {
                 assertThat(renewer.isAlive()).isTrue();
                 assertThat(renewer.linesWith("Early check done")).hasSizeGreaterThanOrEqualTo(2);
             }
+        }
+    }
+
+    @Test
+    void renewsWhatVaultDidNotAnswerOnceItIsBackAfterGoingAwayInTheMiddleOfACycle() throws IOException {
+        Token token = vault.createToken(TokenSpec.ttl(Duration.ofHours(3)));
+        Lease first = lease(token, 5400);
+        Lease second = lease(token, 5400);
+        writeVariables(token, first, second);
+        Standby node = vault.startStandby(vault.address());
+        node.promote();
+        // the first lease's renewal is answered slowly: the node goes away while it is being answered
+        vault.inject("/v1/sys/leases/renew", 1, new VaultEmulator.Delay(Duration.ofSeconds(5)));
+        Map<String, String> env = new java.util.HashMap<>(sidecarEnv(3600));
+        env.put("VAULT_ADDR", node.address());
+        env.put("RENEWER_RETRY_ATTEMPTS", "1");
+        env.put("RENEWER_BACKOFF_INITIAL", "500ms");
+
+        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+            // token lookup, first lease lookup, then its renewal: arrived, not answered yet
+            renewer.awaitUntil(
+                    () -> vault.arrivals() >= 3
+                            && vault.arrivals() > vault.requests().size(),
+                    LONG);
+            node.goDown();
+            renewer.awaitLines("vault-lease-(lookup|renew) failed: cannot connect", 2, LONG);
+            renewer.awaitLine("Cycle done", LONG);
+            node.comeBack();
+
+            renewer.awaitUntil(() -> vault.renewals(first) >= 1 && vault.renewals(second) >= 1, LONG);
+            assertThat(vault.isAlive(first)).isTrue();
+            assertThat(vault.isAlive(second)).isTrue();
+            assertThat(renewer.output()).contains("Early check done");
+            assertThat(renewer.isAlive()).isTrue();
         }
     }
 

@@ -26,7 +26,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -62,6 +64,10 @@ public final class VaultEmulator implements AutoCloseable {
     private final AtomicInteger arrivals = new AtomicInteger();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger mostInFlight = new AtomicInteger();
+    /** Requests being answered, and those of them whose node went away meanwhile (never answered nor applied). */
+    private final Set<HttpExchange> answering = ConcurrentHashMap.newKeySet();
+
+    private final Set<HttpExchange> cut = ConcurrentHashMap.newKeySet();
     private boolean sealed;
 
     private VaultEmulator(Clock clock, SSLContext tls, boolean clientCertificateRequired, int port) throws IOException {
@@ -94,9 +100,12 @@ public final class VaultEmulator implements AutoCloseable {
         listener.createContext("/", exchange -> {
             int now = inFlight.incrementAndGet();
             mostInFlight.accumulateAndGet(now, Math::max);
+            answering.add(exchange);
             try {
                 handler.handle(exchange);
             } finally {
+                answering.remove(exchange);
+                cut.remove(exchange);
                 inFlight.decrementAndGet();
             }
         });
@@ -167,6 +176,7 @@ public final class VaultEmulator implements AutoCloseable {
         Standby standby = new Standby(activeAddress);
         try {
             standby.listener = listen(0, standby::handle);
+            standby.port = standby.listener.getAddress().getPort();
         } catch (IOException e) {
             throw new IllegalStateException("cannot start a standby node", e);
         }
@@ -180,7 +190,8 @@ public final class VaultEmulator implements AutoCloseable {
      */
     public final class Standby {
         private volatile String activeAddress; // null once promoted
-        private HttpServer listener;
+        private volatile HttpServer listener;
+        private int port;
 
         private Standby(String activeAddress) {
             redirectTo(activeAddress);
@@ -192,12 +203,38 @@ public final class VaultEmulator implements AutoCloseable {
         }
 
         public int port() {
-            return listener.getAddress().getPort();
+            return port;
         }
 
         /** From now on this node answers requests itself. */
         public void promote() {
             activeAddress = null;
+        }
+
+        /**
+         * The node goes away: the connections it holds are cut (a request being answered gets no answer) and new ones
+         * are refused, until {@link #comeBack()}.
+         */
+        public void goDown() {
+            HttpServer going = listener;
+            for (HttpExchange exchange : answering) {
+                if (exchange.getHttpContext().getServer() == going) {
+                    cut.add(exchange);
+                    exchange.close();
+                }
+            }
+            going.stop(0);
+            standbys.remove(going);
+        }
+
+        /** The node listens again on the same port. */
+        public void comeBack() {
+            try {
+                listener = listen(port(), this::handle);
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot listen again on port " + port(), e);
+            }
+            standbys.add(listener);
         }
 
         /** From now on this node redirects every request to the active node at this address. */
@@ -500,6 +537,10 @@ public final class VaultEmulator implements AutoCloseable {
         }
         if (fault instanceof Delay delay) {
             sleep(delay.delay());
+            if (cut.contains(exchange)) {
+                requests.add(new RecordedRequest(now(), method, path, headers, body, 0));
+                return; // the node went away meanwhile: nothing applied, nothing answered
+            }
         }
         if (fault instanceof Status s) {
             answer = new Answer(s.status(), errors(s.errors()), s.headers(), "application/json");
