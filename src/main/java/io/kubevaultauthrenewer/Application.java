@@ -2,6 +2,10 @@ package io.kubevaultauthrenewer;
 
 import io.kubevaultauthrenewer.config.InvalidSettingsException;
 import io.kubevaultauthrenewer.renewal.RunOnce;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.camel.main.Main;
 import org.apache.camel.microprofile.health.CamelMicroProfileHealthCheckRegistry;
@@ -19,6 +23,10 @@ public final class Application {
     private Application() {}
 
     public static void main(String[] args) throws Exception {
+        // the log in UTF-8 whatever the locale: lease ids may hold any character, and Java 17 in a container with
+        // no LANG would print each non-ASCII one as '?'
+        System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8));
         System.exit(run(System.getenv(), args));
     }
 

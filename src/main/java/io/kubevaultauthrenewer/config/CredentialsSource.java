@@ -13,6 +13,7 @@ public final class CredentialsSource {
     private static final Set<String> NAMES = Set.of(Setting.VAULT_TOKEN.envName(), Setting.LEASE_IDS.envName());
 
     private final Settings settings;
+    private boolean fileRead;
 
     public CredentialsSource(Settings settings) {
         this.settings = settings;
@@ -21,10 +22,16 @@ public final class CredentialsSource {
     /**
      * Reads the credentials as they are now.
      *
-     * @throws VariablesFileException when the file cannot be read or parsed, or no token is found anywhere
+     * @throws VariablesFileException when the file cannot be read or parsed, is gone after it was read, or no token is
+     *     found anywhere
      */
     public Credentials load() throws VariablesFileException {
         Optional<Map<String, String>> file = VariablesFile.read(settings.variablesFile(), NAMES);
+        if (file.isEmpty() && fileRead) {
+            // falling back to the environment now would drop the lease ids the file gave
+            throw new VariablesFileException(settings.variablesFile() + " no longer exists");
+        }
+        fileRead = file.isPresent();
         String fileToken = file.map(f -> f.get(Setting.VAULT_TOKEN.envName())).orElse(null);
         String fileLeaseIds = file.map(f -> f.get(Setting.LEASE_IDS.envName())).orElse(null);
 

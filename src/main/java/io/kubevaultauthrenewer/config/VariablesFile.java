@@ -1,6 +1,8 @@
 package io.kubevaultauthrenewer.config;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -56,13 +58,29 @@ public final class VariablesFile {
                         path + " is " + size + " bytes, more than the " + MAX_BYTES + " a variables file may have");
             }
             // lenient decoding: a stray byte in an app's secret must not make the token unreadable
-            String text = new String(Files.readAllBytes(path), StandardCharsets.UTF_8);
+            String text = new String(readInSmallChunks(path), StandardCharsets.UTF_8);
             return Optional.of(parse(text, path.toString(), wanted));
         } catch (AccessDeniedException e) {
             throw new VariablesFileException(path + " cannot be read: permission denied");
         } catch (IOException e) {
             throw new VariablesFileException(
                     path + " cannot be read: " + e.getClass().getSimpleName());
+        }
+    }
+
+    /**
+     * The file's bytes, read a chunk at a time: a single read of the whole file (as {@code Files.readAllBytes} does)
+     * takes a direct buffer as large as the file, and fails beyond the JVM's -XX:MaxDirectMemorySize (8 MB in the
+     * image).
+     */
+    private static byte[] readInSmallChunks(Path path) throws IOException {
+        try (InputStream in = Files.newInputStream(path)) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) Math.min(Files.size(path), MAX_BYTES));
+            byte[] chunk = new byte[64 * 1024];
+            for (int n; (n = in.read(chunk)) != -1; ) {
+                bytes.write(chunk, 0, n);
+            }
+            return bytes.toByteArray();
         }
     }
 

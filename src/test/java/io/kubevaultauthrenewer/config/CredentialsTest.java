@@ -74,6 +74,10 @@ class CredentialsTest {
 
     // ---- credentials source ----
     private Credentials load(String environmentToken, String environmentLeaseIds) throws VariablesFileException {
+        return source(environmentToken, environmentLeaseIds).load();
+    }
+
+    private CredentialsSource source(String environmentToken, String environmentLeaseIds) {
         Path variables = file != null ? file : dir.resolve("absent");
         Settings settings = new Settings(
                 "https://vault:8200",
@@ -98,7 +102,7 @@ class CredentialsTest {
                 Settings.DEFAULT_MAX_REQUESTS_PER_SECOND,
                 Settings.DEFAULT_JITTER_PERCENT,
                 List.of());
-        return new CredentialsSource(settings).load();
+        return new CredentialsSource(settings);
     }
 
     private void writeFile(String content) throws IOException {
@@ -171,6 +175,22 @@ class CredentialsTest {
         Credentials credentials = load(null, "");
         assertThat(credentials.token()).isEqualTo("s.second");
         assertThat(credentials.leaseIds()).containsExactly("n/1");
+    }
+
+    @Test
+    void failsWhenTheFileIsGoneAfterItWasReadInsteadOfFallingBackToTheEnvironment() throws Exception {
+        writeFile("export VAULT_TOKEN=s.file\nexport LEASE_IDS=f/1\n");
+        CredentialsSource source = source("s.env", "");
+        assertThat(source.load().leaseIds()).containsExactly("f/1");
+
+        Files.delete(file);
+
+        assertThatThrownBy(source::load)
+                .isInstanceOf(VariablesFileException.class)
+                .hasMessage(file + " no longer exists");
+        assertThatThrownBy(source::load).hasMessage(file + " no longer exists");
+        writeFile("export VAULT_TOKEN=s.again\n");
+        assertThat(source.load().token()).isEqualTo("s.again");
     }
 
     @Test

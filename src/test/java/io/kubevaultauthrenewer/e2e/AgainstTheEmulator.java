@@ -61,12 +61,15 @@ abstract class AgainstTheEmulator {
     /** Writes the variables file whole, at once (as a rename), so that a running renewer never reads half of it. */
     void writeVariables(Token token, Lease... leases) throws IOException {
         String ids = String.join(",", Arrays.stream(leases).map(l -> l.id).toList());
+        writeVariables("export VAULT_TOKEN=\"" + token.id + "\"\n"
+                + "export DB_PASSWORD='" + APP_SECRET + "'\n"
+                + "export LEASE_IDS=" + ids + "\n");
+    }
+
+    /** Writes the variables file with this content, whole, at once (as a rename). */
+    void writeVariables(String content) throws IOException {
         Path next = dir.resolve("variables.next");
-        Files.writeString(
-                next,
-                "export VAULT_TOKEN=\"" + token.id + "\"\n"
-                        + "export DB_PASSWORD='" + APP_SECRET + "'\n"
-                        + "export LEASE_IDS=" + ids + "\n");
+        Files.writeString(next, content);
         Files.move(next, variables, StandardCopyOption.ATOMIC_MOVE);
     }
 

@@ -424,6 +424,12 @@ public final class VaultEmulator implements AutoCloseable {
     /** Closes the connection without an answer. */
     public record Drop() implements FaultAction {}
 
+    /**
+     * Runs an action when the request arrives (a test moves the clock, revokes a lease), then answers normally: what
+     * Vault does to the request reflects what the action changed.
+     */
+    public record Before(Runnable action) implements FaultAction {}
+
     private static final class Fault {
         final Predicate<String> path;
         final FaultAction action;
@@ -541,6 +547,9 @@ public final class VaultEmulator implements AutoCloseable {
                 requests.add(new RecordedRequest(now(), method, path, headers, body, 0));
                 return; // the node went away meanwhile: nothing applied, nothing answered
             }
+        }
+        if (fault instanceof Before before) {
+            before.action().run();
         }
         if (fault instanceof Status s) {
             answer = new Answer(s.status(), errors(s.errors()), s.headers(), "application/json");

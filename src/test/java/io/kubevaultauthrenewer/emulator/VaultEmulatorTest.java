@@ -910,6 +910,22 @@ class VaultEmulatorTest {
         }
 
         @Test
+        void aBeforeRunsItsActionAndThenAnswersAsVaultNowWould() throws Exception {
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+            Lease lease = vault.createLease(token, "database/creds/app", TEN_MINUTES, Duration.ZERO, true);
+            String body = "{\"lease_id\":\"" + lease.id + "\"}";
+            vault.inject("sys/leases/renew", 1, new VaultEmulator.Before(() -> clock.advance(TEN_MINUTES)));
+
+            Reply lookup = call("PUT", "/v1/sys/leases/lookup", token, body);
+            Reply renewal = call("PUT", "/v1/sys/leases/renew", token, body);
+
+            assertThat(lookup.status()).isEqualTo(200);
+            assertThat(renewal.status()).isEqualTo(400);
+            assertThat(renewal.errors()).containsExactly("lease not found");
+            assertThat(vault.requests()).extracting(RecordedRequest::status).containsExactly(200, 400);
+        }
+
+        @Test
         void aDelayLongerThanTheClientsTimeoutTimesTheCallOut() throws Exception {
             Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR));
             vault.inject("lookup-self", 1, new Delay(Duration.ofSeconds(1)));

@@ -1,0 +1,324 @@
+package io.kubevaultauthrenewer.e2e;
+
+import static java.util.stream.Collectors.counting;
+import static java.util.stream.Collectors.groupingBy;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kubevaultauthrenewer.emulator.VaultEmulator;
+import io.kubevaultauthrenewer.emulator.VaultEmulator.Lease;
+import io.kubevaultauthrenewer.emulator.VaultEmulator.RecordedRequest;
+import io.kubevaultauthrenewer.emulator.VaultEmulator.Token;
+import io.kubevaultauthrenewer.emulator.VaultEmulator.TokenSpec;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Items of the fault matrix about what the renewer is given: thousands of lease ids, ids with odd characters, and a
+ * variables file that disappears, turns into a directory or grows to megabytes while the renewer runs; and a lease that
+ * expires between its lookup and its renewal. In each, nothing that could have been kept alive is lost, the log says
+ * what happened, and the renewer keeps running (unless RUN_ONCE).
+ */
+class LeaseIdsAndFileFaultsIT extends AgainstTheEmulator {
+
+    private static final Duration LONG = Duration.ofSeconds(60);
+    private static final int HOUR = 3600;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern PORT_LINE = Pattern.compile("Health at http://localhost:(\\d+)/");
+
+    // ---- lease ids ----
+
+    @Test
+    void looksUpAndRenewsEachOfThousandsOfLeaseIdsOnceThoughBlanksAndDuplicatesAreMixedIn() throws IOException {
+        Token token = token(8000);
+        List<Lease> leases = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            leases.add(lease(token, 5000));
+        }
+        StringBuilder ids = new StringBuilder(",, ");
+        for (int i = 0; i < leases.size(); i++) {
+            ids.append(leases.get(i).id).append(i % 3 == 0 ? ",," : i % 3 == 1 ? " , " : ",");
+            if (i % 100 == 99) {
+                ids.append(leases.get(i - 50).id)
+                        .append(" ,")
+                        .append(leases.get(i).id)
+                        .append(',');
+            }
+        }
+        writeVariables("export VAULT_TOKEN=\"" + token.id + "\"\n"
+                + "export DB_PASSWORD='" + APP_SECRET + "'\n"
+                + "export LEASE_IDS='" + ids + "'\n");
+        Map<String, String> env = renewerEnv(HOUR, true);
+        env.put("RENEWER_MAX_REQUESTS_PER_SECOND", "0");
+
+        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+            // about 8 s of cycle here (6000 calls); generous for a busy machine
+            assertThat(renewer.awaitExit(Duration.ofMinutes(2)))
+                    .as(renewer.output())
+                    .isZero();
+
+            Map<String, Long> expected = countBy(leases, l -> l.id);
+            assertThat(timesPerLease(vault.requests("/v1/sys/leases/lookup"))).isEqualTo(expected);
+            assertThat(timesPerLease(vault.requests("/v1/sys/leases/renew"))).isEqualTo(expected);
+            assertThat(leases).allSatisfy(l -> assertThat(vault.renewals(l)).isEqualTo(1));
+            assertThat(renewer.output()).contains("Watching 3000 lease(s): " + leases.get(0).id + ", ");
+            String summary = renewer.linesWith("Cycle done").get(0);
+            assertThat(summary).contains("leases checked 3000, renewed 3000, not due 0, failed 0, capped 0");
+            assertThat(renewer.linesWith(" ERROR ")).isEmpty();
+        }
+    }
+
+    @Test
+    void sendsAndLogsLeaseIdsWithQuotesSpacesBackslashesAndNonAsciiExactlyAsTheShellReadsThem()
+            throws IOException, InterruptedException {
+        Token token = token(8000);
+        List<String> ids = List.of(
+                "database/creds/app/say\"hi\"",
+                "database/creds/app/it's",
+                "database/creds/app/with spaces inside",
+                "database/creds/app/back\\slash",
+                "database/creds/café/日本-Ab12");
+        List<Lease> leases = ids.stream()
+                .map(id -> vault.addLease(id, token, Duration.ofSeconds(5000), Duration.ZERO, true, null))
+                .toList();
+        String leaseIds = String.join(" , ", ids);
+        writeVariables("export VAULT_TOKEN='" + token.id + "'\n"
+                + "export DB_PASSWORD='" + APP_SECRET + "'\n"
+                + "export LEASE_IDS=" + shellQuoted(leaseIds) + "\n");
+        assertThat(asTheShellReadsIt("LEASE_IDS")).as("the file as sh reads it").isEqualTo(leaseIds);
+
+        try (RenewerProcess renewer = RenewerProcess.start(renewerEnv(HOUR, true))) {
+            assertThat(renewer.awaitExit(LONG)).as(renewer.output()).isZero();
+
+            assertThat(vault.requests("/v1/sys/leases/lookup"))
+                    .extracting(RecordedRequest::leaseId)
+                    .containsExactlyElementsOf(ids);
+            assertThat(vault.requests("/v1/sys/leases/renew"))
+                    .extracting(RecordedRequest::leaseId)
+                    .containsExactlyElementsOf(ids);
+            assertThat(leases).allSatisfy(l -> assertThat(vault.renewals(l)).isEqualTo(1));
+            assertThat(renewer.output()).contains("Watching 5 lease(s): " + String.join(", ", ids));
+            assertThat(ids)
+                    .allSatisfy(id -> assertThat(renewer.output()).contains("Lease " + id + " renewed: ttl 1h23m20s"));
+            assertThat(renewer.linesWith("Cycle done"))
+                    .singleElement()
+                    .asString()
+                    .contains("leases checked 5, renewed 5, not due 0, failed 0, capped 0");
+        }
+    }
+
+    // ---- the variables file while the renewer runs ----
+
+    @Test
+    void keepsRenewingWithTheCredentialsReadBeforeWhenTheFileIsDeletedThoughTheEnvironmentHasAToken()
+            throws IOException {
+        Map<String, String> env = renewerEnv(2, false);
+        // a fallback the environment offers, with no lease ids: taking it would give the lease up
+        env.put("VAULT_TOKEN", token(3600).id);
+
+        keepsTheCredentialsReadBeforeWhen(env, () -> Files.delete(variables), variables + " no longer exists");
+    }
+
+    @Test
+    void keepsRenewingWithTheCredentialsReadBeforeWhenTheFileBecomesADirectory() throws IOException {
+        FileFault replaceByADirectory = () -> {
+            Files.delete(variables);
+            Files.createDirectory(variables);
+        };
+
+        keepsTheCredentialsReadBeforeWhen(
+                renewerEnv(2, false), replaceByADirectory, variables + " is a directory, not a variables file");
+    }
+
+    /** Something done to the variables file while the renewer runs. */
+    private interface FileFault {
+        void apply() throws IOException;
+    }
+
+    /**
+     * Runs a renewer on a token and a lease of 6 s, does {@code fault} after its first cycle, and checks that each
+     * cycle then reports {@code problem} in an ERROR line and renews both with the token read before.
+     */
+    private void keepsTheCredentialsReadBeforeWhen(Map<String, String> env, FileFault fault, String problem)
+            throws IOException {
+        Token token = vault.createToken(TokenSpec.ttl(Duration.ofSeconds(6)));
+        Lease lease = lease(token, 6);
+        writeVariables(token, lease);
+
+        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+            renewer.awaitLine("Cycle done", LONG);
+            fault.apply();
+
+            renewer.awaitLine("ERROR .*" + Pattern.quote(variables.toString()), LONG);
+            keepsEverythingAlive(renewer, token, lease);
+            assertThat(renewer.linesWith(" ERROR "))
+                    .isNotEmpty()
+                    .allSatisfy(l -> assertThat(l)
+                            .contains(problem + "; this cycle goes on with the token and lease ids read before"));
+        }
+    }
+
+    @Test
+    void readsAVariablesFileOfMegabytesOfSecretsAndPrintsNoneOfThem() throws IOException {
+        Token token = vault.createToken(TokenSpec.ttl(Duration.ofSeconds(6)));
+        Lease lease = lease(token, 6);
+        Random random = new Random(42);
+        List<String> secrets = new ArrayList<>();
+        StringBuilder file = new StringBuilder("# written by the init container\n");
+        for (int i = 0; i < 8; i++) {
+            // a 4 MiB keystore, then 1 MiB values; the token and the lease ids half way through
+            String secret = "secret" + i + "-" + randomText(random, i == 0 ? 4 << 20 : 1 << 20);
+            secrets.add(secret);
+            file.append("export SECRET_").append(i).append("='").append(secret).append("'\n");
+            if (i == 4) {
+                file.append("export VAULT_TOKEN=\"").append(token.id).append("\"\n");
+                file.append("export LEASE_IDS=").append(lease.id).append('\n');
+            }
+        }
+        writeVariables(file.toString());
+        assertThat(Files.size(variables)).isGreaterThan(10L << 20);
+
+        try (RenewerProcess renewer = RenewerProcess.start(renewerEnv(2, false))) {
+            keepsEverythingAlive(renewer, token, lease);
+
+            assertThat(renewer.output()).contains("Watching 1 lease(s): " + lease.id);
+            assertThat(renewer.linesWith(" ERROR ")).isEmpty();
+            String output = renewer.output();
+            assertThat(secrets).allSatisfy(s -> assertThat(output).doesNotContain(s.substring(0, 40)));
+            assertThat(output).doesNotContain(token.id);
+        }
+    }
+
+    // ---- a lease that expires between its lookup and its renewal ----
+
+    @Test
+    void reportsALeaseThatExpiresBetweenItsLookupAndItsRenewalOnceAndRenewsTheOthers() throws IOException {
+        Token token = token(8000);
+        Lease doomed = lease(token, 100);
+        Lease kept1 = lease(token, 5000);
+        Lease kept2 = vault.createLease(token, "aws/creds/deploy", Duration.ofSeconds(5000), Duration.ZERO, true);
+        writeVariables(token, doomed, kept1, kept2);
+        // the first renewal is the doomed lease's: Vault's clock passes its expiry as the request arrives
+        vault.inject("/v1/sys/leases/renew", 1, new VaultEmulator.Before(() -> clock.advance(Duration.ofSeconds(101))));
+        Map<String, String> env = renewerEnv(HOUR, false);
+        env.put("CAMEL_MANAGEMENT_PORT", "0");
+
+        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+            String summary = renewer.awaitLine("Cycle done", LONG);
+
+            assertThat(summary).contains("leases checked 3, renewed 2, not due 0, failed 1, capped 0");
+            assertThat(vault.requests("/v1/sys/leases/renew"))
+                    .filteredOn(r -> doomed.id.equals(r.leaseId()))
+                    .as("a 400 is not retried")
+                    .singleElement()
+                    .extracting(RecordedRequest::status)
+                    .isEqualTo(400);
+            assertThat(renewer.linesWith(" ERROR "))
+                    .singleElement()
+                    .asString()
+                    .contains("Lease " + doomed.id + ": vault-lease-renew failed: HTTP 400: lease not found");
+            assertThat(vault.renewals(kept1)).isEqualTo(1);
+            assertThat(vault.renewals(kept2)).isEqualTo(1);
+            assertThat(vault.isAlive(kept1)).isTrue();
+            assertThat(vault.isAlive(kept2)).isTrue();
+
+            JsonNode leases = check(readiness(renewer), "vault-leases");
+            assertThat(leases.get("status").asText()).isEqualTo("DOWN");
+            assertThat(leases.get("data").get("expiring").asText()).isEqualTo(doomed.id);
+            assertThat(leases.get("data").get(doomed.id + ".last_error").asText())
+                    .isEqualTo("vault-lease-renew failed: HTTP 400: lease not found");
+            assertThat(renewer.isAlive()).isTrue();
+        }
+    }
+
+    // ---- helpers ----
+
+    /** The token and the lease renewed twice more, with the token read before, and the renewer still running. */
+    private void keepsEverythingAlive(RenewerProcess renewer, Token token, Lease lease) {
+        int tokenRenewals = vault.renewals(token);
+        int leaseRenewals = vault.renewals(lease);
+        renewer.awaitUntil(
+                () -> vault.renewals(token) >= tokenRenewals + 2 && vault.renewals(lease) >= leaseRenewals + 2, LONG);
+        assertThat(vault.isAlive(token)).isTrue();
+        assertThat(vault.isAlive(lease)).isTrue();
+        assertThat(vault.requests())
+                .allSatisfy(r -> assertThat(r.header("X-Vault-Token")).isEqualTo(token.id));
+        assertThat(renewer.isAlive()).isTrue();
+    }
+
+    /** How many of the items have each id. */
+    private static <T> Map<String, Long> countBy(List<T> items, Function<T, String> id) {
+        return items.stream().collect(groupingBy(id, counting()));
+    }
+
+    private static Map<String, Long> timesPerLease(List<RecordedRequest> requests) {
+        return countBy(requests, RecordedRequest::leaseId);
+    }
+
+    /** A word that sh reads as exactly {@code value}: single-quoted, each ' written as '\''. */
+    private static String shellQuoted(String value) {
+        return "'" + value.replace("'", "'\\''") + "'";
+    }
+
+    /** The value of a variable after sh sources the variables file, as the app container would. */
+    private String asTheShellReadsIt(String name) throws IOException, InterruptedException {
+        Process sh = new ProcessBuilder(
+                        "/bin/sh", "-c", ". \"$0\" && printf %s \"$" + name + "\"", variables.toString())
+                .redirectErrorStream(true)
+                .start();
+        String value = new String(sh.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(sh.waitFor()).as(value).isZero();
+        return value;
+    }
+
+    private static String randomText(Random random, int length) {
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        StringBuilder text = new StringBuilder(length);
+        for (int i = 0; i < length; i++) {
+            text.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return text.toString();
+    }
+
+    /** The readiness probe's answer, read from the management port the renewer logged. */
+    private static JsonNode readiness(RenewerProcess renewer) throws IOException {
+        Matcher port = PORT_LINE.matcher(renewer.awaitLine(PORT_LINE.pattern(), LONG));
+        assertThat(port.find()).isTrue();
+        try {
+            HttpResponse<String> answer = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(
+                                            URI.create("http://localhost:" + port.group(1) + "/observe/health/ready"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            return JSON.readTree(answer.body());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static JsonNode check(JsonNode health, String name) {
+        for (JsonNode check : health.get("checks")) {
+            if (check.get("name").asText().equals(name)) {
+                return check;
+            }
+        }
+        throw new AssertionError("no check " + name + " in " + health);
+    }
+}
