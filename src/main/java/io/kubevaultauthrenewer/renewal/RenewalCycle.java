@@ -19,6 +19,9 @@ public final class RenewalCycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(RenewalCycle.class);
 
+    /** The most lease ids the "Watching" line names. */
+    static final int LEASE_IDS_LOGGED = 20;
+
     private final CredentialsSource source;
     private final VaultToken token;
     private final CycleReport report;
@@ -86,7 +89,18 @@ public final class RenewalCycle {
             if (current.leaseIds().isEmpty()) {
                 LOG.info("No lease ids (LEASE_IDS is empty): only the token is kept alive");
             } else {
-                LOG.info("Watching {} lease(s): {}", current.leaseIds().size(), String.join(", ", current.leaseIds()));
+                List<String> ids = current.leaseIds();
+                if (ids.size() <= LEASE_IDS_LOGGED) {
+                    LOG.info("Watching {} lease(s): {}", ids.size(), String.join(", ", ids));
+                } else {
+                    // one log line stays short enough for a container runtime not to split it (16 KiB)
+                    LOG.info(
+                            "Watching {} lease(s): {}, … and {} more (all of them at DEBUG)",
+                            ids.size(),
+                            String.join(", ", ids.subList(0, LEASE_IDS_LOGGED)),
+                            ids.size() - LEASE_IDS_LOGGED);
+                    LOG.debug("Watching all of: {}", String.join(", ", ids));
+                }
             }
         }
         last = current;

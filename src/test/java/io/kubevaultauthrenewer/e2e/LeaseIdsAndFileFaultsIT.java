@@ -76,7 +76,12 @@ class LeaseIdsAndFileFaultsIT extends AgainstTheEmulator {
             assertThat(timesPerLease(vault.requests("/v1/sys/leases/lookup"))).isEqualTo(expected);
             assertThat(timesPerLease(vault.requests("/v1/sys/leases/renew"))).isEqualTo(expected);
             assertThat(leases).allSatisfy(l -> assertThat(vault.renewals(l)).isEqualTo(1));
-            assertThat(renewer.output()).contains("Watching 3000 lease(s): " + leases.get(0).id + ", ");
+            assertThat(renewer.linesWith("Watching 3000 lease(s): "))
+                    .singleElement()
+                    .asString()
+                    .contains(leases.get(0).id + ", ", leases.get(19).id + ", … and 2980 more (all of them at DEBUG)")
+                    .doesNotContain(leases.get(20).id)
+                    .hasSizeLessThan(16 * 1024);
             String summary = renewer.linesWith("Cycle done").get(0);
             assertThat(summary).contains("leases checked 3000, renewed 3000, not due 0, failed 0, capped 0");
             assertThat(renewer.linesWith(" ERROR ")).isEmpty();
