@@ -89,6 +89,28 @@ class LeaseIdsAndFileFaultsIT extends AgainstTheEmulator {
     }
 
     @Test
+    void takesNonAsciiLeaseIdsFromTheEnvironmentWithoutALocale() throws IOException {
+        Token token = token(8000);
+        List<String> ids = List.of("database/creds/café/1", "kv/日本/2 with space");
+        List<Lease> leases = ids.stream()
+                .map(id -> vault.addLease(id, token, Duration.ofSeconds(5000), Duration.ZERO, true, null))
+                .toList();
+        writeVariables("export VAULT_TOKEN='" + token.id + "'\n");
+        Map<String, String> env = renewerEnv(HOUR, true);
+        env.put("LEASE_IDS", String.join(",", ids)); // and no LANG or LC_ALL, as in a bare container
+
+        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+            assertThat(renewer.awaitExit(LONG)).as(renewer.output()).isZero();
+
+            assertThat(vault.requests("/v1/sys/leases/renew"))
+                    .extracting(RecordedRequest::leaseId)
+                    .containsExactlyElementsOf(ids);
+            assertThat(leases).allSatisfy(l -> assertThat(vault.renewals(l)).isEqualTo(1));
+            assertThat(renewer.output()).contains("Watching 2 lease(s): " + String.join(", ", ids));
+        }
+    }
+
+    @Test
     void sendsAndLogsLeaseIdsWithQuotesSpacesBackslashesAndNonAsciiExactlyAsTheShellReadsThem()
             throws IOException, InterruptedException {
         Token token = token(8000);
