@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.kubevaultauthrenewer.emulator.ShiftableClock;
 import io.kubevaultauthrenewer.emulator.TestPki;
 import io.kubevaultauthrenewer.emulator.VaultEmulator;
+import io.kubevaultauthrenewer.emulator.VaultEmulator.Before;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Delay;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Drop;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Lease;
@@ -101,11 +102,12 @@ class SecretsStaySecretIT {
         Standby node = vault.startStandby(vault.address());
         node.promote();
         Token token = vault.createToken(TokenSpec.ttl(Duration.ofSeconds(5000)));
+        Lease expiring = vault.createLease(token, "database/creds/short", Duration.ofSeconds(100), Duration.ZERO, true);
         Lease lease = vault.createLease(token, "database/creds/app", Duration.ofSeconds(5000), Duration.ZERO, true);
         Lease doomed = vault.createLease(token, "aws/creds/deploy", Duration.ofSeconds(5000), Duration.ZERO, true);
         Map<String, String> secrets = appSecrets(token);
         Path variables = dir.resolve("variables");
-        String goodFile = variablesFile(secrets, List.of(lease, doomed));
+        String goodFile = variablesFile(secrets, List.of(expiring, lease, doomed));
         write(variables, goodFile);
         int jmxPort = freePort();
         Map<String, String> env = new HashMap<>(RenewerProcess.env(
@@ -146,6 +148,7 @@ class SecretsStaySecretIT {
                 .contains("Vault redirected to https://vault.test:" + vault.port())
                 .contains("the double quote opened there is never closed")
                 .contains("permission denied")
+                .contains("vault-lease-renew failed: HTTP 400: lease not found")
                 .contains("vault_renewer_renewals_total")
                 .containsPattern("\"status\" ?: ?\"DOWN\"")
                 .contains("LastCycleSummary=");
@@ -213,6 +216,10 @@ class SecretsStaySecretIT {
                 () -> Files.writeString(variables, goodFile.substring(0, goodFile.indexOf("-----END"))));
         stages.run("the variables file missing", () -> Files.delete(variables));
         write(variables, goodFile);
+        stages.run(
+                "a lease expiring between its lookup and its renewal",
+                () -> vault.inject(
+                        "/v1/sys/leases/renew", 1, new Before(() -> clock.advance(Duration.ofSeconds(101)))));
         stages.run("a lease revoked", () -> vault.revokeLease(doomed));
         stages.run("the token revoked", () -> vault.revokeToken(token));
     }
