@@ -259,4 +259,36 @@ class VaultFailureTest {
         assertThat(VaultFailure.retryAfter(new ConnectException("refused"), java.time.Clock.systemUTC()))
                 .isNull();
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"lease not found", "invalid lease", "lease expired"})
+    void takesEveryWayVaultSaysALeaseIsGoneForGone(String text) {
+        assertThat(new VaultFailure(400, text, false).leaseGone()).isTrue();
+    }
+
+    @Test
+    void doesNotTakeOtherRefusalsForAGoneLease() {
+        assertThat(new VaultFailure(400, "lease is not renewable", false).leaseGone())
+                .isFalse();
+        assertThat(new VaultFailure(403, "permission denied, invalid token", false).leaseGone())
+                .isFalse();
+        assertThat(new VaultFailure(503, "lease not found", true).leaseGone()).isFalse();
+    }
+
+    @Test
+    void takesARedirectNotFollowedForTransientNamingWhereItPointed() {
+        HttpOperationFailedException redirect = new HttpOperationFailedException(
+                "http://vault:8200/v1/sys/leases/renew",
+                307,
+                "Temporary Redirect",
+                "http://vault-1:8200/v1/sys/leases/renew",
+                Map.of(),
+                "");
+
+        VaultFailure failure = VaultFailure.of(redirect);
+
+        assertThat(failure.isTransient()).isTrue();
+        assertThat(failure.describe())
+                .isEqualTo("HTTP 307: redirected to http://vault-1:8200/v1/sys/leases/renew and not followed");
+    }
 }

@@ -1,0 +1,60 @@
+#!/bin/sh
+# A pod with thousands of leases: starts the renewer as the image does (bin/kube-vault-auth-renewer) against
+# the Vault emulator with LEASES leases (default 3000), all due, and prints how long the first cycle took
+# (one lookup and one renewal per lease), the renewer's memory after it, and the size of what the probes,
+# the scrape and the log carry. Not a test: figures to read, for the README.
+#
+#   bench/many-leases.sh                                   3000 leases, no request bound
+#   LEASES=500 bench/many-leases.sh
+#   RENEWER_MAX_REQUESTS_PER_SECOND=20 bench/many-leases.sh   (the default bound: 6000 calls take 5 min)
+set -eu
+cd "$(dirname "$0")/.."
+java_bin=${JAVA:-java}
+leases=${LEASES:-3000}
+jar=target/kube-vault-auth-renewer.jar
+work=$(mktemp -d)
+trap 'kill $renewer $vault 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
+
+if [ ! -f "$jar" ] || [ ! -d target/test-classes ]; then
+  ./mvnw -q -B -DskipTests package test-compile
+fi
+./mvnw -q -B dependency:build-classpath -Dmdep.outputFile="$work/cp" -Dmdep.includeScope=test >/dev/null
+
+# waits (10 min at most, looking every 50 ms) until a line of the file matches; else prints it and fails
+await_line() {
+  i=0
+  until grep -qs "$2" "$1"; do
+    i=$((i + 1)); [ $i -lt 12000 ] || { echo "$3" >&2; tail -20 "$1" >&2; exit 1; }
+    sleep 0.05
+  done
+}
+
+# the emulator in its own JVM, so that it costs the renewer nothing; TTL 1 h: every lease is due
+"$java_bin" -cp "target/test-classes:$(cat "$work/cp")" io.kubevaultauthrenewer.emulator.Standalone \
+  "$work/variables" "$leases" 3600 >"$work/vault.out" 2>&1 &
+vault=$!
+await_line "$work/vault.out" '^VAULT_ADDR=' "the emulator did not start"
+addr=$(sed -n 's/^VAULT_ADDR=//p' "$work/vault.out")
+
+env -i PATH="$PATH" JAVA="$java_bin" JAVA_OPTS="${JAVA_OPTS:-}" VAULT_ADDR="$addr" VARIABLES_FILE="$work/variables" \
+  RENEW_INTERVAL=3600 CAMEL_MANAGEMENT_PORT=0 \
+  RENEWER_MAX_REQUESTS_PER_SECOND="${RENEWER_MAX_REQUESTS_PER_SECOND:-0}" \
+  bin/kube-vault-auth-renewer >"$work/renewer.log" 2>&1 &
+renewer=$!
+
+await_line "$work/renewer.log" 'Cycle done' "no cycle within 10 min"
+pid=$renewer # the script execs java: same process
+port=$(sed -n 's|.*Health at http://localhost:\([0-9]*\)/.*|\1|p' "$work/renewer.log" | head -1)
+rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
+hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
+ready=$(curl -s "http://localhost:$port/observe/health/ready" | wc -c)
+metrics=$(curl -s "http://localhost:$port/observe/metrics" | wc -c)
+rss_after=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
+
+echo "java:                     $("$java_bin" -version 2>&1 | head -1)"
+echo "leases:                   $leases (request bound ${RENEWER_MAX_REQUESTS_PER_SECOND:-0}/s, 0 = none)"
+echo "first cycle:              $(grep -m1 'Cycle done' "$work/renewer.log" | sed 's/.*Cycle done in \([0-9]*\) ms.*leases checked \([0-9]*\), renewed \([0-9]*\).*/\1 ms, \2 checked, \3 renewed/')"
+echo "resident after the cycle: VmRSS $((rss / 1024)) MiB, VmHWM $((hwm / 1024)) MiB; $((rss_after / 1024)) MiB after one probe and one scrape"
+echo "readiness answer:         $ready bytes; metrics scrape: $metrics bytes"
+echo "longest log line:         $(awk '{ if (length($0) > m) m = length($0) } END { print m }' "$work/renewer.log") characters"
+echo "ERROR lines:              $(grep -c ' ERROR ' "$work/renewer.log" || true)"
