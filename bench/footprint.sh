@@ -11,30 +11,12 @@
 set -eu
 cd "$(dirname "$0")/.."
 java_bin=${JAVA:-java}
-jar=target/kube-vault-auth-renewer.jar
 work=$(mktemp -d)
 trap 'kill $renewer $vault 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
 
-if [ ! -f "$jar" ] || [ ! -d target/test-classes ]; then
-  ./mvnw -q -B -DskipTests package test-compile
-fi
-./mvnw -q -B dependency:build-classpath -Dmdep.outputFile="$work/cp" -Dmdep.includeScope=test >/dev/null
-
-# waits (60 s at most, looking every 20 ms) until a line of the file matches; else prints it and fails
-await_line() {
-  i=0
-  until grep -qs "$2" "$1"; do
-    i=$((i + 1)); [ $i -lt 3000 ] || { echo "$3" >&2; cat "$1" >&2; exit 1; }
-    sleep 0.02
-  done
-}
-
-# the emulator in its own JVM, so that it costs the renewer nothing
-"$java_bin" -cp "target/test-classes:$(cat "$work/cp")" io.kubevaultauthrenewer.emulator.Standalone \
-  "$work/variables" 10 3600 >"$work/vault.out" 2>&1 &
-vault=$!
-await_line "$work/vault.out" '^VAULT_ADDR=' "the emulator did not start"
-addr=$(sed -n 's/^VAULT_ADDR=//p' "$work/vault.out")
+. bench/emulator.sh
+# the emulator with a token and 10 leases of a 1 h TTL (not due at a 2 s interval: lookups only)
+start_emulator 10 3600
 
 clk=$(getconf CLK_TCK)
 start_ms=$(date +%s%3N)

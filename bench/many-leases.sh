@@ -11,30 +11,12 @@ set -eu
 cd "$(dirname "$0")/.."
 java_bin=${JAVA:-java}
 leases=${LEASES:-3000}
-jar=target/kube-vault-auth-renewer.jar
 work=$(mktemp -d)
 trap 'kill $renewer $vault 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
 
-if [ ! -f "$jar" ] || [ ! -d target/test-classes ]; then
-  ./mvnw -q -B -DskipTests package test-compile
-fi
-./mvnw -q -B dependency:build-classpath -Dmdep.outputFile="$work/cp" -Dmdep.includeScope=test >/dev/null
-
-# waits (10 min at most, looking every 50 ms) until a line of the file matches; else prints it and fails
-await_line() {
-  i=0
-  until grep -qs "$2" "$1"; do
-    i=$((i + 1)); [ $i -lt 12000 ] || { echo "$3" >&2; tail -20 "$1" >&2; exit 1; }
-    sleep 0.05
-  done
-}
-
-# the emulator in its own JVM, so that it costs the renewer nothing; TTL 1 h: every lease is due
-"$java_bin" -cp "target/test-classes:$(cat "$work/cp")" io.kubevaultauthrenewer.emulator.Standalone \
-  "$work/variables" "$leases" 3600 >"$work/vault.out" 2>&1 &
-vault=$!
-await_line "$work/vault.out" '^VAULT_ADDR=' "the emulator did not start"
-addr=$(sed -n 's/^VAULT_ADDR=//p' "$work/vault.out")
+. bench/emulator.sh
+# the emulator with a token and $leases leases of a 1 h TTL (every lease due at a 1 h interval)
+start_emulator "$leases" 3600
 
 env -i PATH="$PATH" JAVA="$java_bin" JAVA_OPTS="${JAVA_OPTS:-}" VAULT_ADDR="$addr" VARIABLES_FILE="$work/variables" \
   RENEW_INTERVAL=3600 CAMEL_MANAGEMENT_PORT=0 \
@@ -42,7 +24,7 @@ env -i PATH="$PATH" JAVA="$java_bin" JAVA_OPTS="${JAVA_OPTS:-}" VAULT_ADDR="$add
   bin/kube-vault-auth-renewer >"$work/renewer.log" 2>&1 &
 renewer=$!
 
-await_line "$work/renewer.log" 'Cycle done' "no cycle within 10 min"
+await_line "$work/renewer.log" 'Cycle done' "no cycle within 10 min" 30000
 pid=$renewer # the script execs java: same process
 port=$(sed -n 's|.*Health at http://localhost:\([0-9]*\)/.*|\1|p' "$work/renewer.log" | head -1)
 rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
