@@ -43,7 +43,10 @@ abstract class AgainstTheEmulator {
         vault.close();
     }
 
-    /** The environment of a renewer pointed at the emulator and the variables file. */
+    /**
+     * The environment of a renewer pointed at the emulator and the variables file, its management port any free one
+     * (so that renewers of two builds never collide on the default port).
+     */
     Map<String, String> renewerEnv(int intervalSeconds, boolean runOnce) {
         return RenewerProcess.env(
                 "VAULT_ADDR",
@@ -55,7 +58,9 @@ abstract class AgainstTheEmulator {
                 "RUN_ONCE",
                 String.valueOf(runOnce),
                 "RENEWER_RETRY_DELAY",
-                "200ms");
+                "200ms",
+                "CAMEL_MANAGEMENT_PORT",
+                "0");
     }
 
     /** Writes the variables file whole, at once (as a rename), so that a running renewer never reads half of it. */

@@ -1,21 +1,18 @@
 package io.kubevaultauthrenewer.e2e;
 
+import static io.kubevaultauthrenewer.e2e.Management.get;
+import static io.kubevaultauthrenewer.e2e.Management.managementPort;
 import static java.util.stream.Collectors.counting;
 import static java.util.stream.Collectors.groupingBy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kubevaultauthrenewer.emulator.VaultEmulator;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Lease;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.RecordedRequest;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Token;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.TokenSpec;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -24,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
@@ -38,8 +34,6 @@ class LeaseIdsAndFileFaultsIT extends AgainstTheEmulator {
 
     private static final Duration LONG = Duration.ofSeconds(60);
     private static final int HOUR = 3600;
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern PORT_LINE = Pattern.compile("Health at http://localhost:(\\d+)/");
 
     // ---- lease ids ----
 
@@ -243,7 +237,6 @@ class LeaseIdsAndFileFaultsIT extends AgainstTheEmulator {
         // the first renewal is the doomed lease's: Vault's clock passes its expiry as the request arrives
         vault.inject("/v1/sys/leases/renew", 1, new VaultEmulator.Before(() -> clock.advance(Duration.ofSeconds(101))));
         Map<String, String> env = renewerEnv(HOUR, false);
-        env.put("CAMEL_MANAGEMENT_PORT", "0");
 
         try (RenewerProcess renewer = RenewerProcess.start(env)) {
             String summary = renewer.awaitLine("Cycle done", LONG);
@@ -264,7 +257,8 @@ class LeaseIdsAndFileFaultsIT extends AgainstTheEmulator {
             assertThat(vault.isAlive(kept1)).isTrue();
             assertThat(vault.isAlive(kept2)).isTrue();
 
-            JsonNode leases = check(readiness(renewer), "vault-leases");
+            JsonNode leases =
+                    get(managementPort(renewer), "/observe/health/ready").check("vault-leases");
             assertThat(leases.get("status").asText()).isEqualTo("DOWN");
             assertThat(leases.get("data").get("expiring").asText()).isEqualTo(doomed.id);
             assertThat(leases.get("data").get(doomed.id + ".last_error").asText())
@@ -320,32 +314,5 @@ class LeaseIdsAndFileFaultsIT extends AgainstTheEmulator {
             text.append(alphabet.charAt(random.nextInt(alphabet.length())));
         }
         return text.toString();
-    }
-
-    /** The readiness probe's answer, read from the management port the renewer logged. */
-    private static JsonNode readiness(RenewerProcess renewer) throws IOException {
-        Matcher port = PORT_LINE.matcher(renewer.awaitLine(PORT_LINE.pattern(), LONG));
-        assertThat(port.find()).isTrue();
-        try {
-            HttpResponse<String> answer = HttpClient.newHttpClient()
-                    .send(
-                            HttpRequest.newBuilder(
-                                            URI.create("http://localhost:" + port.group(1) + "/observe/health/ready"))
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString());
-            return JSON.readTree(answer.body());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
-    private static JsonNode check(JsonNode health, String name) {
-        for (JsonNode check : health.get("checks")) {
-            if (check.get("name").asText().equals(name)) {
-                return check;
-            }
-        }
-        throw new AssertionError("no check " + name + " in " + health);
     }
 }

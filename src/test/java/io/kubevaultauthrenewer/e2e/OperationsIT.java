@@ -41,7 +41,6 @@ class OperationsIT extends AgainstTheEmulator {
     /** A running renewer: Vault every {@code intervalSeconds}, management on any free port. */
     private Map<String, String> sidecarEnv(int intervalSeconds, String... more) {
         Map<String, String> env = new HashMap<>(renewerEnv(intervalSeconds, false));
-        env.put("CAMEL_MANAGEMENT_PORT", "0");
         for (int i = 0; i < more.length; i += 2) {
             env.put(more[i], more[i + 1]);
         }
