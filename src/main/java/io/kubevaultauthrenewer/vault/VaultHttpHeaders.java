@@ -21,10 +21,10 @@ import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 
 /**
- * Puts Vault's headers on every request to Vault ({@code X-Vault-Token}, {@code X-Vault-Request},
- * {@code X-Vault-Namespace}; only toward the hosts of {@link TokenHosts}, checked again at each redirect) and takes the
- * token out of every answer, at the HTTP client itself. The token thus never
- * enters a Camel message: neither Camel's logs, tracer, message history and JMX, nor an exception, can show it.
+ * Puts Vault's headers on every request to Vault ({@code X-Vault-Token}, {@code X-Vault-Request}, {@code
+ * X-Vault-Namespace}; only toward the hosts of {@link TokenHosts}, checked again at each redirect) and takes the token
+ * out of every answer, at the HTTP client itself. The token thus never enters a Camel message: neither Camel's logs,
+ * tracer, message history and JMX, nor an exception, can show it.
  */
 public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHandler {
 
