@@ -3,6 +3,7 @@ package io.kubevaultauthrenewer.vault;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -21,6 +22,8 @@ import java.util.Map;
 import java.util.Set;
 import javax.net.ssl.SSLException;
 import org.apache.camel.http.base.HttpOperationFailedException;
+import org.apache.hc.core5.http.ConnectionClosedException;
+import org.apache.hc.core5.http.MalformedChunkCodingException;
 import org.apache.hc.core5.http.NoHttpResponseException;
 
 /**
@@ -74,11 +77,21 @@ public record VaultFailure(int status, String reason, boolean isTransient) {
             if (t instanceof NoHttpResponseException) {
                 return new VaultFailure(0, "the connection closed before an answer", true);
             }
+            if (t instanceof ConnectionClosedException || t instanceof MalformedChunkCodingException) {
+                return new VaultFailure(
+                        0, "the connection closed in the middle of the answer (" + safeMessage(t) + ")", true);
+            }
             if (t instanceof SSLException) {
                 return new VaultFailure(0, "TLS failed (" + safeMessage(t) + ")", false);
             }
             if (t instanceof SocketException) {
                 return new VaultFailure(0, "connection failed (" + safeMessage(t) + ")", true);
+            }
+        }
+        // any other I/O failure is on the way to Vault, not in what was asked: worth another try
+        for (Throwable t = thrown; t != null; t = t.getCause()) {
+            if (t instanceof IOException) {
+                return new VaultFailure(0, safeMessage(t), true);
             }
         }
         return new VaultFailure(0, thrown == null ? "unknown failure" : safeMessage(thrown), false);

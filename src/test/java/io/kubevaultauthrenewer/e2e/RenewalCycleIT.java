@@ -537,6 +537,26 @@ class RenewalCycleIT extends AgainstTheEmulator {
     }
 
     @Test
+    void retriesAConnectionDroppedInTheMiddleOfTheAnswer() throws IOException {
+        Token token = token(8000);
+        Lease lease = lease(token, 5000);
+        writeVariables(token, lease);
+        vault.inject("/v1/sys/leases/lookup", 1, new VaultEmulator.CutShort());
+
+        try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
+            assertThat(renewer.linesWith(" WARN "))
+                    .singleElement()
+                    .asString()
+                    .contains(
+                            "vault-lease-lookup failed: the connection closed in the middle of the answer",
+                            "retry 1 of 3");
+            assertThat(vault.requests("/v1/sys/leases/lookup")).hasSize(2);
+            assertThat(vault.renewals(lease)).isEqualTo(1);
+        }
+    }
+
+    @Test
     void reportsAnUnreachableVaultAndExitsNonZero() throws IOException {
         Token token = token(8000);
         writeVariables(token);

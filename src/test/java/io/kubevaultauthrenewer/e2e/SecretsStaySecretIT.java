@@ -11,6 +11,7 @@ import io.kubevaultauthrenewer.emulator.ShiftableClock;
 import io.kubevaultauthrenewer.emulator.TestPki;
 import io.kubevaultauthrenewer.emulator.VaultEmulator;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Before;
+import io.kubevaultauthrenewer.emulator.VaultEmulator.CutShort;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Delay;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Drop;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Lease;
@@ -144,6 +145,7 @@ class SecretsStaySecretIT {
                 .contains("HTTP 412: required index state not present")
                 .contains("no answer in time")
                 .contains("the connection closed before an answer")
+                .contains("the connection closed in the middle of the answer")
                 .contains("HTTP 503: Vault is sealed")
                 .contains("Vault redirected to https://vault.test:" + vault.port())
                 .contains("the double quote opened there is never closed")
@@ -204,6 +206,7 @@ class SecretsStaySecretIT {
                 "an answer slower than the timeout",
                 () -> vault.inject("/v1/auth/token/lookup-self", 1, new Delay(Duration.ofMillis(1500))));
         stages.run("a dropped connection", () -> vault.inject("/v1/sys/leases/lookup", 1, new Drop()));
+        stages.run("an answer cut short", () -> vault.inject("/v1/auth/token/lookup-self", 1, new CutShort()));
         stages.run("sealed", vault::seal);
         vault.unseal();
         stages.run(

@@ -424,6 +424,9 @@ public final class VaultEmulator implements AutoCloseable {
     /** Closes the connection without an answer. */
     public record Drop() implements FaultAction {}
 
+    /** Answers normally (the request is applied), but the connection closes halfway through the answer's body. */
+    public record CutShort() implements FaultAction {}
+
     /**
      * Runs an action when the request arrives (a test moves the clock, revokes a lease), then answers normally: what
      * Vault does to the request reflects what the action changed.
@@ -570,6 +573,13 @@ public final class VaultEmulator implements AutoCloseable {
         exchange.getResponseHeaders().set("Cache-Control", "no-store");
         answer.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
         exchange.sendResponseHeaders(answer.status(), bytes.length == 0 ? -1 : bytes.length);
+        if (fault instanceof CutShort) {
+            OutputStream out = exchange.getResponseBody();
+            out.write(bytes, 0, bytes.length / 2);
+            out.flush();
+            // a handler that fails makes the server close the connection: the rest of the answer never comes
+            throw new IOException("answer cut short (an injected fault)");
+        }
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);
         }

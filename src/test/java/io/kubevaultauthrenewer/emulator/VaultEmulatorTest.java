@@ -896,6 +896,17 @@ class VaultEmulatorTest {
         }
 
         @Test
+        void aCutShortAppliesTheRequestButEndsTheConnectionHalfwayThroughTheAnswer() throws Exception {
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+            vault.inject("renew-self", 1, new VaultEmulator.CutShort());
+
+            assertThatThrownBy(() -> renewSelf(token, null)).isInstanceOf(IOException.class);
+
+            assertThat(vault.renewals(token)).isEqualTo(1);
+            assertThat(renewSelf(token, null).status()).isEqualTo(200);
+        }
+
+        @Test
         void aDelayAnswersLateButNormally() throws Exception {
             Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR));
             vault.inject("lookup-self", 1, new Delay(Duration.ofMillis(400)));

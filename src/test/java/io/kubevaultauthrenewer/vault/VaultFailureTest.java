@@ -16,7 +16,9 @@ import javax.net.ssl.SSLHandshakeException;
 import org.apache.camel.CamelExecutionException;
 import org.apache.camel.RuntimeCamelException;
 import org.apache.camel.http.base.HttpOperationFailedException;
+import org.apache.hc.core5.http.ConnectionClosedException;
 import org.apache.hc.core5.http.NoHttpResponseException;
+import org.apache.hc.core5.http.TruncatedChunkException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -220,6 +222,25 @@ class VaultFailureTest {
 
         assertThat(VaultFailure.of(new RuntimeCamelException(notJson)))
                 .isEqualTo(new VaultFailure(200, "Vault's answer is not JSON", true));
+    }
+
+    @Test
+    void retriesAConnectionClosedInTheMiddleOfTheAnswer() {
+        VaultFailure cut = VaultFailure.of(new RuntimeCamelException(new ConnectionClosedException(
+                "Premature end of Content-Length delimited message body (expected: 366; received: 183)")));
+        VaultFailure chunk =
+                VaultFailure.of(new TruncatedChunkException("Truncated chunk (expected size: 10; actual size: 4)"));
+
+        assertThat(cut.isTransient()).isTrue();
+        assertThat(cut.reason()).startsWith("the connection closed in the middle of the answer (Premature end");
+        assertThat(chunk.isTransient()).isTrue();
+        assertThat(chunk.reason()).startsWith("the connection closed in the middle of the answer (Truncated chunk");
+    }
+
+    @Test
+    void retriesAnyOtherFailureOnTheWayToVault() {
+        assertThat(VaultFailure.of(new RuntimeCamelException(new IOException("Stream closed"))))
+                .isEqualTo(new VaultFailure(0, "Stream closed", true));
     }
 
     @Test
