@@ -13,7 +13,11 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * One cycle at a time (RUN_ONCE), the original image's own scenarios and more: what Vault received, what was logged,
@@ -519,39 +523,33 @@ class RenewalCycleIT extends AgainstTheEmulator {
         }
     }
 
-    @Test
-    void retriesAConnectionDroppedWithoutAnAnswer() throws IOException {
-        Token token = token(8000);
-        Lease lease = lease(token, 5000);
-        writeVariables(token, lease);
-        vault.inject("/v1/sys/leases/renew", 1, new VaultEmulator.Drop());
-
-        try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
-            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
-            assertThat(renewer.linesWith(" WARN "))
-                    .singleElement()
-                    .asString()
-                    .contains("vault-lease-renew failed", "retry 1 of 3");
-            assertThat(vault.renewals(lease)).isEqualTo(1);
-        }
+    static Stream<Arguments> droppedConnections() {
+        return Stream.of(
+                Arguments.of(
+                        "before the answer",
+                        "/v1/sys/leases/renew",
+                        new VaultEmulator.Drop(),
+                        "vault-lease-renew failed: the connection closed before an answer"),
+                Arguments.of(
+                        "in the middle of the answer",
+                        "/v1/sys/leases/lookup",
+                        new VaultEmulator.CutShort(),
+                        "vault-lease-lookup failed: the connection closed in the middle of the answer"));
     }
 
-    @Test
-    void retriesAConnectionDroppedInTheMiddleOfTheAnswer() throws IOException {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("droppedConnections")
+    void retriesAConnectionDropped(String when, String path, VaultEmulator.FaultAction fault, String warning)
+            throws IOException {
         Token token = token(8000);
         Lease lease = lease(token, 5000);
         writeVariables(token, lease);
-        vault.inject("/v1/sys/leases/lookup", 1, new VaultEmulator.CutShort());
+        vault.inject(path, 1, fault);
 
         try (RenewerProcess renewer = RenewerProcess.start(runOnceEnv(HOUR))) {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
-            assertThat(renewer.linesWith(" WARN "))
-                    .singleElement()
-                    .asString()
-                    .contains(
-                            "vault-lease-lookup failed: the connection closed in the middle of the answer",
-                            "retry 1 of 3");
-            assertThat(vault.requests("/v1/sys/leases/lookup")).hasSize(2);
+            assertThat(renewer.linesWith(" WARN ")).singleElement().asString().contains(warning, "retry 1 of 3");
+            assertThat(vault.requests(path)).hasSize(2);
             assertThat(vault.renewals(lease)).isEqualTo(1);
         }
     }
