@@ -152,13 +152,8 @@ public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHa
             ClassicHttpRequest request, ExecChain.Scope scope, ExecChain chain) throws IOException, HttpException {
         HttpEntity entity = request.getEntity();
         if (entity != null && !entity.isRepeatable()) {
-            byte[] bytes;
-            try (InputStream in = entity.getContent()) {
-                bytes = in == null ? new byte[0] : in.readAllBytes();
-            }
-            ContentType type =
-                    entity.getContentType() == null ? null : ContentType.parseLenient(entity.getContentType());
-            HttpEntity repeatable = new ByteArrayEntity(bytes, type, entity.getContentEncoding());
+            HttpEntity repeatable = new ByteArrayEntity(
+                    bytes(entity, Integer.MAX_VALUE), contentType(entity), entity.getContentEncoding());
             request.setEntity(repeatable);
             // a redirect is built from the original request, which shares the stream just read
             if (scope.originalRequest.getEntity() == entity) {
@@ -169,13 +164,20 @@ public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHa
     }
 
     private static HttpEntity redacted(HttpEntity entity, String secret) throws IOException {
-        byte[] bytes;
-        try (InputStream in = entity.getContent()) {
-            bytes = in == null ? new byte[0] : in.readNBytes(MAX_ANSWER_BYTES);
-        }
+        byte[] bytes = bytes(entity, MAX_ANSWER_BYTES);
         String text = new String(bytes, StandardCharsets.UTF_8);
         byte[] clean = text.contains(secret) ? text.replace(secret, REDACTED).getBytes(StandardCharsets.UTF_8) : bytes;
-        ContentType type = entity.getContentType() == null ? null : ContentType.parseLenient(entity.getContentType());
-        return new ByteArrayEntity(clean, type);
+        return new ByteArrayEntity(clean, contentType(entity));
+    }
+
+    /** An entity's bytes, at most {@code max} of them. */
+    private static byte[] bytes(HttpEntity entity, int max) throws IOException {
+        try (InputStream in = entity.getContent()) {
+            return in == null ? new byte[0] : in.readNBytes(max);
+        }
+    }
+
+    private static ContentType contentType(HttpEntity entity) {
+        return entity.getContentType() == null ? null : ContentType.parseLenient(entity.getContentType());
     }
 }
