@@ -38,6 +38,15 @@ abstract class RenewerCheck extends AbstractHealthCheck {
         return next != null && next.isAfter(now) ? next : now.plus(interval);
     }
 
+    /**
+     * When the renewer next looks at the lease (or, with null, the token): its own early check when that comes
+     * before the next cycle (a short TTL, a failed call), else the next cycle.
+     */
+    Instant due(String leaseId, Instant next) {
+        Instant early = status.nextCheck(leaseId);
+        return early != null && early.isBefore(next) ? early : next;
+    }
+
     static String text(Object value) {
         return value == null ? "none" : value.toString();
     }

@@ -34,10 +34,7 @@ public final class VaultLeasesCheck extends RenewerCheck {
             builder.detail(id + ".last_error", text(lease.lastError()));
             boolean unseenFailure =
                     lease.lastOutcome() == Outcome.FAILED && lease.expires() == null && !lease.neverExpires();
-            // an early check of its own comes before the next cycle when its TTL is short or its last call failed
-            Instant early = status.nextCheck(id);
-            Instant due = early != null && early.isBefore(next) ? early : next;
-            if (lease.expiresBefore(due) || unseenFailure) {
+            if (lease.expiresBefore(due(id, next)) || unseenFailure) {
                 lost.add(id);
             }
         }

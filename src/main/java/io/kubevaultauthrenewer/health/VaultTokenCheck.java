@@ -16,12 +16,6 @@ public final class VaultTokenCheck extends RenewerCheck {
         super("vault-token", status, interval);
     }
 
-    /** The next look at the token: the next cycle, or an early check before it. */
-    private Instant due(Instant next) {
-        Instant early = status.nextCheck(null);
-        return early != null && early.isBefore(next) ? early : next;
-    }
-
     @Override
     void check(HealthCheckResultBuilder builder, Instant now, Instant next) {
         RenewerStatus.Item token = status.token();
@@ -37,8 +31,8 @@ public final class VaultTokenCheck extends RenewerCheck {
             problem = "Vault rejected the token (403)";
         } else if (token.expires() == null && !token.neverExpires()) {
             problem = token.lastError() != null ? "the token could not be looked up" : "not looked up yet";
-        } else if (token.expiresBefore(due(next))) {
-            problem = "the token expires at " + token.expires() + ", before it is checked again at " + due(next);
+        } else if (token.expiresBefore(due(null, next))) {
+            problem = "the token expires at " + token.expires() + ", before it is checked again at " + due(null, next);
         }
         if (problem != null) {
             builder.message(problem);
