@@ -9,7 +9,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import org.apache.camel.Body;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +35,7 @@ public final class RenewalCycle {
     private final RunOnce runOnce;
     private final FollowUpPolicy followUps;
     private final EarlyChecks earlyChecks;
-    private final java.util.Set<String> warnedShort = new java.util.HashSet<>();
+    private final Set<String> warnedShort = new HashSet<>();
     private Credentials last;
 
     /**
@@ -137,23 +142,25 @@ public final class RenewalCycle {
                 interval,
                 followUps.backoffInitial(),
                 followUps.backoffMax(),
-                java.util.concurrent.ThreadLocalRandom.current()::nextDouble);
-        java.util.Map<String, String> names = new java.util.LinkedHashMap<>();
+                ThreadLocalRandom.current()::nextDouble);
+        Map<String, String> names = new LinkedHashMap<>();
         names.put(null, status.token().name());
         status.leases().forEach(l -> names.put(l.name(), "Lease " + l.name()));
         names.forEach((id, name) -> {
             Long ttl = status.grantedTtl(id);
-            boolean isShort = ttl != null && ttl < 2 * interval.toSeconds();
             String key = id == null ? "" : id;
-            if (isShort && warnedShort.add(key)) {
+            if (ttl == null) {
+                return; // no fresh grant to judge
+            }
+            if (!status.hasShortGrant(id, interval)) {
+                warnedShort.remove(key);
+            } else if (warnedShort.add(key)) {
                 LOG.warn(
                         "{} has a TTL of {}, shorter than 2 x RENEW_INTERVAL ({}): it is checked early, when about"
                                 + " two thirds of its TTL are used",
                         name,
                         Durations.format(ttl),
                         Durations.format(interval.toSeconds()));
-            } else if (!isShort && ttl != null) {
-                warnedShort.remove(key);
             }
         });
         if (followUp != null) {

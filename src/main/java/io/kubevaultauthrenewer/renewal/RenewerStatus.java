@@ -382,6 +382,14 @@ public final class RenewerStatus {
         return ttl != null && ttl < 2 * interval.toSeconds();
     }
 
+    /**
+     * True when Vault's last grant to the lease (or, with null, the token), not capped, is shorter than twice the
+     * interval: the fixed cycles alone would lose it, so it is checked early.
+     */
+    public synchronized boolean hasShortGrant(String leaseId, Duration interval) {
+        return isShort(leaseId == null ? TOKEN_KEY : leaseId, interval);
+    }
+
     /** The TTL Vault last granted the lease (or, with null, the token) when that grant was not capped; else null. */
     public synchronized Long grantedTtl(String leaseId) {
         return granted.get(leaseId == null ? TOKEN_KEY : leaseId);
