@@ -158,7 +158,9 @@ public class RenewerConfiguration implements CamelConfiguration {
         if (settings.runOnce() && runOnce == null) {
             runOnce = new RunOnce(() -> new Thread(context::stop, "run-once-stop").start());
         }
-        EarlyChecks earlyChecks = settings.runOnce() ? null : new EarlyChecks(clock, new CycleRequests(context));
+        // the schedule's timer, early checks and renewNow() all go through the one cycle queue
+        CycleRequests requests = new CycleRequests(context);
+        EarlyChecks earlyChecks = settings.runOnce() ? null : new EarlyChecks(clock, requests);
         RenewalCycle cycle = new RenewalCycle(
                 new CredentialsSource(settings),
                 token,
@@ -189,7 +191,7 @@ public class RenewerConfiguration implements CamelConfiguration {
 
         RouteFiles routeFiles = routesFrom(context, settings);
         if (!settings.runOnce()) {
-            operate(context, settings, status, headers, routeFiles);
+            operate(context, settings, status, headers, routeFiles, requests);
         }
     }
 
@@ -247,7 +249,8 @@ public class RenewerConfiguration implements CamelConfiguration {
             Settings settings,
             RenewerStatus status,
             VaultHttpHeaders headers,
-            RouteFiles routeFiles) {
+            RouteFiles routeFiles,
+            CycleRequests requests) {
         Duration interval = settings.renewInterval();
         RenewerMetrics metrics = new RenewerMetrics(status, interval);
         headers.onAnswer(code -> {
@@ -272,7 +275,6 @@ public class RenewerConfiguration implements CamelConfiguration {
         }
         ManagementServer server = new ManagementServer(settings.managementPort(), metrics.registry());
         // renewNow(): a cycle through the same queue as the schedule's; answers its summary line
-        CycleRequests requests = new CycleRequests(context);
         RenewerJmx jmx = new RenewerJmx(status, () -> {
             requests.accept(null);
             return status.lastSummary();
@@ -296,7 +298,7 @@ public class RenewerConfiguration implements CamelConfiguration {
                 .plus(settings.retryMaxDelay().multipliedBy(settings.retryAttempts()));
     }
 
-    /** Puts a cycle (or an early check) in the cycle queue and waits for it to end. */
+    /** Puts a cycle (or an early check) in the cycle queue and waits for it to end; one for all who ask. */
     private static final class CycleRequests implements java.util.function.Consumer<Object> {
         private final CamelContext context;
         private ProducerTemplate template;
@@ -306,11 +308,15 @@ public class RenewerConfiguration implements CamelConfiguration {
         }
 
         @Override
-        public synchronized void accept(Object request) {
+        public void accept(Object request) {
+            template().sendBody(CYCLE_QUEUE, request); // a template is thread-safe; the queue runs one at a time
+        }
+
+        private synchronized ProducerTemplate template() {
             if (template == null) {
                 template = context.createProducerTemplate();
             }
-            template.sendBody(CYCLE_QUEUE, request);
+            return template;
         }
     }
 }
