@@ -121,18 +121,17 @@ public final class RenewerMetrics {
     }
 
     private static double tokenSecondsLeft(RenewerStatus s) {
-        Long left = s.token().secondsLeft(s.clock().instant());
-        return left == null ? Double.NaN : left;
+        return secondsLeft(s, s.token());
     }
 
+    /** Looked up by id, not searched for: a scrape reads every lease's series. */
     private static double secondsLeft(RenewerStatus s, String leaseId) {
-        Instant now = s.clock().instant();
-        return s.leases().stream()
-                .filter(l -> l.name().equals(leaseId))
-                .findFirst()
-                .map(l -> l.secondsLeft(now))
-                .map(Long::doubleValue)
-                .orElse(Double.NaN);
+        return secondsLeft(s, s.lease(leaseId));
+    }
+
+    private static double secondsLeft(RenewerStatus s, RenewerStatus.Item item) {
+        Long left = item == null ? null : item.secondsLeft(s.clock().instant());
+        return left == null ? Double.NaN : left;
     }
 
     private static double lastCycleEpochSeconds(RenewerStatus s) {

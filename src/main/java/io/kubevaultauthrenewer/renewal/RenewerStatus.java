@@ -275,6 +275,11 @@ public final class RenewerStatus {
         return tokenRejected;
     }
 
+    /** The lease of the last cycle with this id, or null. */
+    public synchronized Item lease(String leaseId) {
+        return leases.get(leaseId);
+    }
+
     /** The leases of the last cycle, in LEASE_IDS order. */
     public synchronized List<Item> leases() {
         return List.copyOf(leases.values());
