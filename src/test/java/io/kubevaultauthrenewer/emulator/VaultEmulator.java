@@ -396,6 +396,26 @@ public final class VaultEmulator implements AutoCloseable {
         return token.renewals;
     }
 
+    /** When the lease expires, on Vault's clock, as its last grant set it. */
+    public synchronized Instant expiry(Lease lease) {
+        return lease.expires;
+    }
+
+    /** When the token expires, on Vault's clock; null for a token without a TTL. */
+    public synchronized Instant expiry(Token token) {
+        return token.expires;
+    }
+
+    /** When the lease was last renewed, on Vault's clock; null before its first renewal. */
+    public synchronized Instant lastRenewal(Lease lease) {
+        return lease.lastRenewal;
+    }
+
+    /** When the token was last renewed, on Vault's clock; null before its first renewal. */
+    public synchronized Instant lastRenewal(Token token) {
+        return token.lastRenewal;
+    }
+
     /** Seconds left, as lookup would answer. */
     public synchronized long ttl(Lease lease) {
         return secondsLeft(lease.expires);
@@ -473,8 +493,20 @@ public final class VaultEmulator implements AutoCloseable {
         /** Without the token: test reports are read by people too. */
         @Override
         public String toString() {
-            return method + " " + path + " -> " + status + " " + body + " (at " + at + ", token "
+            return method + " " + path + " -> " + status + " " + redacted(body) + " (at " + at + ", token "
                     + (headers.containsKey("x-vault-token") ? "sent" : "absent") + ")";
+        }
+
+        /** The body with the {@code token} it names (auth/token/lookup's) masked. */
+        private static String redacted(String body) {
+            try {
+                if (JSON.readTree(body) instanceof ObjectNode object && object.has("token")) {
+                    return object.put("token", "****").toString();
+                }
+            } catch (IOException e) {
+                // not JSON: it names no token field
+            }
+            return body;
         }
 
         /** The {@code lease_id} of a JSON body, or null. */
@@ -629,6 +661,12 @@ public final class VaultEmulator implements AutoCloseable {
                     return error(405);
                 }
                 return caller == null ? permissionDenied() : Answer.json(200, lookupSelf(caller));
+            case "/v1/auth/token/lookup":
+                if (!(method.equals("GET") || write)) {
+                    return error(405);
+                }
+                // a GET carries no body: Vault then looks the caller up
+                return tokenLookup(caller, write ? json : NODES.objectNode());
             case "/v1/auth/token/renew-self":
                 if (!write) {
                     return error(405);
@@ -711,6 +749,24 @@ public final class VaultEmulator implements AutoCloseable {
         data.put("ttl", t.expires == null ? 0 : secondsLeft(t.expires));
         data.put("type", "service");
         return envelope(data);
+    }
+
+    /**
+     * {@code auth/token/lookup}: the token named by the body's {@code token} (the caller when none) described as
+     * lookup-self describes it. Only a root caller may: the default policy, every other token's here, grants nothing
+     * on this path. A token that does not exist (never did, revoked, expired) is Vault's 403 {@code bad token}.
+     */
+    private Answer tokenLookup(Token caller, JsonNode body) {
+        if (caller == null) {
+            return permissionDenied();
+        }
+        if (caller.expires != null) {
+            // a valid token without the policy: Vault's ACL refusal, without "invalid token"
+            return error(403, "1 error occurred:\n\t* permission denied\n\n");
+        }
+        String id = text(body, "token");
+        Token looked = id == null || id.isEmpty() ? caller : tokens.get(id);
+        return looked == null ? error(403, "bad token") : Answer.json(200, lookupSelf(looked));
     }
 
     private Answer renewSelf(Token t, JsonNode body) {

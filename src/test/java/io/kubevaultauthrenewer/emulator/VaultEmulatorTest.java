@@ -182,6 +182,131 @@ class VaultEmulatorTest {
     }
 
     // ----------------------------------------------------------------------------------------------
+    // lookup of another token
+    // ----------------------------------------------------------------------------------------------
+
+    @Nested
+    class TokenLookup {
+
+        @Test
+        void describesTheNamedTokenWithTheSameDataAsItsLookupSelf() throws Exception {
+            Token root = vault.createRootToken();
+            Token token = vault.createToken(TokenSpec.ttl(TEN_MINUTES).period(TEN_MINUTES));
+            clock.freeze(); // the same ttl in every answer
+
+            Reply post = tokenLookup(root, "POST", token);
+            Reply put = tokenLookup(root, "PUT", token);
+
+            assertThat(post.status()).isEqualTo(200);
+            assertThat(post.header("Content-Type")).startsWith("application/json");
+            JsonNode data = post.json().get("data");
+            assertThat(data).isEqualTo(lookupSelf(token).json().get("data"));
+            assertThat(data.get("accessor").asText()).isEqualTo(token.accessor);
+            assertThat(data.get("period").asLong()).isEqualTo(600);
+            assertThat(put.status()).isEqualTo(200);
+            assertThat(put.json().get("data")).isEqualTo(data);
+            assertThat(post.json().get("warnings").isNull()).isTrue();
+            assertThat(post.json().get("auth").isNull()).isTrue();
+        }
+
+        @Test
+        void showsLastRenewalOnlyOnceTheTokenIsRenewed() throws Exception {
+            Token root = vault.createRootToken();
+            Token token = vault.createToken(TokenSpec.ttl(TEN_MINUTES));
+            JsonNode before = tokenLookup(root, "POST", token).json().get("data");
+            clock.advance(Duration.ofMinutes(3));
+            Instant renewing = clock.instant();
+
+            renewSelf(token, null);
+            JsonNode after = tokenLookup(root, "POST", token).json().get("data");
+
+            assertThat(before.has("last_renewal")).isFalse();
+            assertThat(Instant.parse(after.get("last_renewal").asText())).isBetween(renewing, clock.instant());
+        }
+
+        @Test
+        void looksUpTheCallerWhenNoTokenIsNamed() throws Exception {
+            Token root = vault.createRootToken();
+
+            Reply empty = call("POST", "/v1/auth/token/lookup", root, "{}");
+            Reply get = call("GET", "/v1/auth/token/lookup", root, null);
+
+            assertThat(empty.status()).isEqualTo(200);
+            assertThat(empty.json().get("data").get("accessor").asText()).isEqualTo(root.accessor);
+            assertThat(get.status()).isEqualTo(200);
+            assertThat(get.json().get("data").get("accessor").asText()).isEqualTo(root.accessor);
+        }
+
+        @Test
+        void saysBadTokenWith403ForATokenThatDoesNotExist() throws Exception {
+            Token root = vault.createRootToken();
+            Token revoked = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+            Token expired = vault.createToken(TokenSpec.ttl(TEN_MINUTES));
+            vault.revokeToken(revoked);
+            clock.advance(TEN_MINUTES.plusSeconds(1));
+
+            List<Reply> replies = List.of(
+                    call("POST", "/v1/auth/token/lookup", root, "{\"token\":\"hvs.NotAToken\"}"),
+                    tokenLookup(root, "POST", revoked),
+                    tokenLookup(root, "POST", expired));
+
+            for (Reply reply : replies) {
+                assertThat(reply.status()).isEqualTo(403);
+                assertThat(reply.errors()).containsExactly("bad token");
+            }
+        }
+
+        @Test
+        void deniesACallerWithoutAValidToken() throws Exception {
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+            Token revoked = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+            vault.revokeToken(revoked);
+
+            for (Reply reply : List.of(tokenLookup(null, "POST", token), tokenLookup(revoked, "POST", token))) {
+                assertThat(reply.status()).isEqualTo(403);
+                assertThat(reply.errors()).singleElement().asString().contains("permission denied", "invalid token");
+            }
+        }
+
+        @Test
+        void deniesATokenWithOnlyTheDefaultPolicyEvenAboutItself() throws Exception {
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+            Token other = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+
+            for (Reply reply : List.of(tokenLookup(token, "POST", other), tokenLookup(token, "POST", token))) {
+                assertThat(reply.status()).isEqualTo(403);
+                assertThat(reply.errors())
+                        .singleElement()
+                        .asString()
+                        .contains("permission denied")
+                        .doesNotContain("invalid token");
+            }
+        }
+
+        @Test
+        void answersADeleteWith405() throws Exception {
+            Token root = vault.createRootToken();
+
+            assertThat(call("DELETE", "/v1/auth/token/lookup", root, null).status())
+                    .isEqualTo(405);
+        }
+
+        @Test
+        void recordsTheNamedTokenButPrintsTheRequestWithoutIt() throws Exception {
+            Token root = vault.createRootToken();
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+
+            tokenLookup(root, "POST", token);
+
+            RecordedRequest lookup = vault.requests("/v1/auth/token/lookup").get(0);
+            assertThat(lookup.body()).contains(token.id);
+            assertThat(lookup.toString())
+                    .contains("POST /v1/auth/token/lookup -> 200", "\"token\":\"****\"")
+                    .doesNotContain(token.id, root.id);
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------
     // 403 permission denied
     // ----------------------------------------------------------------------------------------------
 
@@ -1128,6 +1253,11 @@ class VaultEmulatorTest {
 
     private Reply lookupSelf(Token token) throws IOException, InterruptedException {
         return call("GET", "/v1/auth/token/lookup-self", token, null);
+    }
+
+    /** {@code auth/token/lookup} by {@code caller} (null: no token) of the token {@code named}. */
+    private Reply tokenLookup(Token caller, String method, Token named) throws IOException, InterruptedException {
+        return call(method, "/v1/auth/token/lookup", caller, "{\"token\":\"" + named.id + "\"}");
     }
 
     private Reply renewSelf(Token token, String body) throws IOException, InterruptedException {
