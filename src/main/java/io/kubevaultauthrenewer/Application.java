@@ -1,7 +1,7 @@
 package io.kubevaultauthrenewer;
 
 import io.kubevaultauthrenewer.config.InvalidSettingsException;
-import io.kubevaultauthrenewer.renewal.RunOnce;
+import io.kubevaultauthrenewer.renewal.Exit;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
@@ -33,7 +33,8 @@ public final class Application {
     /**
      * Runs until stopped (or after one cycle with RUN_ONCE).
      *
-     * @return 0, 1 when a RUN_ONCE cycle found a problem, 2 when a setting is wrong
+     * @return 0, 1 when a RUN_ONCE cycle found a problem or Vault rejected a token it never accepted, 2 when a
+     *     setting is wrong
      */
     public static int run(Map<String, String> environment, String... args) throws Exception {
         Main main = new Main();
@@ -41,12 +42,12 @@ public final class Application {
         main.configure().addConfiguration(new RenewerConfiguration(main.configure()));
         // before the context is built, so that every Camel check lands in MicroProfile Health's registries
         main.bind("camel-microprofile-health", new CamelMicroProfileHealthCheckRegistry());
-        RunOnce runOnce = new RunOnce(main::completed);
+        Exit exit = new Exit(main::completed);
         main.bind(RenewerConfiguration.ENVIRONMENT, environment);
-        main.bind(RenewerConfiguration.RUN_ONCE, runOnce);
+        main.bind(RenewerConfiguration.EXIT, exit);
         try {
             int code = main.run(args);
-            return code != 0 ? code : runOnce.exitCode();
+            return code != 0 ? code : exit.exitCode();
         } catch (Exception e) {
             for (Throwable t = e; t != null; t = t.getCause()) {
                 if (t instanceof InvalidSettingsException bad) {

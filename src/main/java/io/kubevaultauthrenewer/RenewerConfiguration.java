@@ -12,16 +12,16 @@ import io.kubevaultauthrenewer.management.RenewerJmx;
 import io.kubevaultauthrenewer.management.RenewerMetrics;
 import io.kubevaultauthrenewer.renewal.CycleReport;
 import io.kubevaultauthrenewer.renewal.EarlyChecks;
+import io.kubevaultauthrenewer.renewal.Exit;
 import io.kubevaultauthrenewer.renewal.FailedStep;
 import io.kubevaultauthrenewer.renewal.LeaseRenewal;
 import io.kubevaultauthrenewer.renewal.RenewalCycle;
 import io.kubevaultauthrenewer.renewal.RenewalFailures;
 import io.kubevaultauthrenewer.renewal.RenewalSchedule;
 import io.kubevaultauthrenewer.renewal.RenewerStatus;
-import io.kubevaultauthrenewer.renewal.RunOnce;
+import io.kubevaultauthrenewer.renewal.RetryPolicy;
 import io.kubevaultauthrenewer.renewal.ShutdownRevocation;
 import io.kubevaultauthrenewer.renewal.TokenRenewal;
-import io.kubevaultauthrenewer.renewal.VaultCallRetry;
 import io.kubevaultauthrenewer.vault.RenewalRule;
 import io.kubevaultauthrenewer.vault.TokenHosts;
 import io.kubevaultauthrenewer.vault.VaultHttpHeaders;
@@ -62,8 +62,8 @@ public class RenewerConfiguration implements CamelConfiguration {
 
     /** Registry name of the environment map (bound by {@link Application}; the process environment otherwise). */
     public static final String ENVIRONMENT = "renewer-environment";
-    /** Registry name of the {@link RunOnce} hook (bound by {@link Application}). */
-    public static final String RUN_ONCE = "renewer-run-once";
+    /** Registry name of the {@link Exit} hook (bound by {@link Application}). */
+    public static final String EXIT = "renewer-exit";
 
     /** Where the schedule and renewNow() put cycles: one consumer, so never two at once. */
     public static final String CYCLE_QUEUE = "seda:renewal-cycle?timeout=0&waitForTaskToComplete=Always";
@@ -105,11 +105,6 @@ public class RenewerConfiguration implements CamelConfiguration {
         properties.addOverrideProperty(
                 "renewer.schedule-period",
                 String.valueOf(RenewalSchedule.periodMillis(settings.renewInterval(), settings.jitterPercent())));
-        properties.addOverrideProperty(
-                "renewer.retry-delay", String.valueOf(settings.retryDelay().toMillis()));
-        properties.addOverrideProperty(
-                "renewer.retry-max-delay",
-                String.valueOf(settings.retryMaxDelay().toMillis()));
 
         VaultToken token = new VaultToken();
         VaultHttpHeaders headers = new VaultHttpHeaders(
@@ -150,32 +145,36 @@ public class RenewerConfiguration implements CamelConfiguration {
         });
 
         Clock clock = Clock.systemUTC();
-        RenewalRule rule = new RenewalRule(settings.renewInterval(), !settings.runOnce());
+        RenewalRule rule = new RenewalRule(settings.renewInterval());
         RenewerStatus status = new RenewerStatus(clock);
         CycleReport report = new CycleReport(status);
-        RenewalFailures failures = new RenewalFailures(report, clock);
-        RunOnce runOnce = settings.runOnce() ? registry.lookupByNameAndType(RUN_ONCE, RunOnce.class) : null;
-        if (settings.runOnce() && runOnce == null) {
-            runOnce = new RunOnce(() -> new Thread(context::stop, "run-once-stop").start());
+        RetryPolicy retries = new RetryPolicy(
+                settings.retryAttempts(),
+                settings.retryDelay(),
+                settings.retryMaxDelay(),
+                settings.backoffInitial(),
+                settings.backoffMax());
+        RenewalFailures failures = new RenewalFailures(report, clock, retries, settings.runOnce());
+        Exit exit = registry.lookupByNameAndType(EXIT, Exit.class);
+        if (exit == null) {
+            exit = new Exit(() -> new Thread(context::stop, "renewer-exit").start());
         }
-        // the schedule's timer, early checks and renewNow() all go through the one cycle queue
+        // the schedule's timer, early checks, retries and renewNow() all go through the one cycle queue
         CycleRequests requests = new CycleRequests(context);
-        EarlyChecks earlyChecks = settings.runOnce() ? null : new EarlyChecks(clock, requests);
+        EarlyChecks earlyChecks = new EarlyChecks(clock, requests);
         RenewalCycle cycle = new RenewalCycle(
                 new CredentialsSource(settings),
                 token,
                 report,
                 clock,
                 settings.renewInterval(),
-                runOnce,
-                new RenewalCycle.FollowUpPolicy(settings.backoffInitial(), settings.backoffMax()),
+                exit,
+                settings.runOnce(),
                 earlyChecks);
-        if (earlyChecks != null) {
-            try {
-                context.addService(earlyChecks, true, true);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
+        try {
+            context.addService(earlyChecks, true, true);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
         registry.bind("renewalCycle", cycle);
         registry.bind("renewalSchedule", new RenewalSchedule(settings.renewInterval(), settings.jitterPercent()));
@@ -183,9 +182,6 @@ public class RenewerConfiguration implements CamelConfiguration {
         registry.bind("tokenRenewal", new TokenRenewal(rule, report, clock));
         registry.bind("leaseRenewal", new LeaseRenewal(rule, report, clock));
         registry.bind("renewalFailures", failures);
-        registry.bind(
-                "vaultCallRetry",
-                new VaultCallRetry(settings.retryAttempts(), failures, settings.retryMaxDelay(), clock));
         registry.bind("failedStep", new FailedStep());
         registry.bind("cycleReport", report);
 
@@ -276,7 +272,7 @@ public class RenewerConfiguration implements CamelConfiguration {
         ManagementServer server = new ManagementServer(settings.managementPort(), metrics.registry());
         // renewNow(): a cycle through the same queue as the schedule's; answers its summary line
         RenewerJmx jmx = new RenewerJmx(status, () -> {
-            requests.accept(null);
+            requests.accept(RenewalCycle.NOW);
             return status.lastSummary();
         });
         try {
@@ -289,13 +285,9 @@ public class RenewerConfiguration implements CamelConfiguration {
         }
     }
 
-    /** The longest one Vault call may take: connect and answer, for the first try and each retry, plus the waits. */
+    /** The longest one Vault call may take: connect and answer (a retry is a call of its own, planned apart). */
     static Duration callAllowance(Settings settings) {
-        int tries = settings.retryAttempts() + 1;
-        return settings.connectTimeout()
-                .plus(settings.responseTimeout())
-                .multipliedBy(tries)
-                .plus(settings.retryMaxDelay().multipliedBy(settings.retryAttempts()));
+        return settings.connectTimeout().plus(settings.responseTimeout());
     }
 
     /** Puts a cycle (or an early check) in the cycle queue and waits for it to end; one for all who ask. */

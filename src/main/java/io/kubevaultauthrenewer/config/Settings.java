@@ -27,16 +27,16 @@ import java.util.function.Function;
  * @param namespace Vault Enterprise namespace, or null
  * @param connectTimeout time allowed to connect to Vault
  * @param responseTimeout time allowed for Vault's answer
- * @param retryAttempts retries of a transient failure inside one cycle
- * @param retryDelay wait before the first retry; it doubles with each retry
- * @param retryMaxDelay the longest wait between two retries
+ * @param retryAttempts quick retries of a transient failure (the only ones with RUN_ONCE)
+ * @param retryDelay wait before the first quick retry; it doubles with each
+ * @param retryMaxDelay the longest wait between two quick retries
  * @param managementPort the port of the health and metrics endpoints, 0 for any free port
  * @param routesDir a directory whose route files replace the built-in ones of the same name; null for none
  * @param routesReload true to reload route files from {@code routesDir} when they change
  * @param revokeOnShutdown true to revoke the leases and the token when the renewer stops
  * @param tls the TLS settings of the Vault client (VAULT_CACERT, VAULT_CAPATH, VAULT_CLIENT_CERT, …)
- * @param backoffInitial after a cycle's retries, the wait before the next try of what failed; it doubles with each
- * @param backoffMax the longest such wait (never later than the item's expiry allows)
+ * @param backoffInitial after the quick retries, the wait before the next try of what failed; it doubles with each
+ * @param backoffMax the longest such wait (never more than half of the time the item has left)
  * @param maxRequestsPerSecond the most requests to Vault in a second, 0 for no bound
  * @param jitterPercent how much earlier than RENEW_INTERVAL a later cycle may come, at random, in percent (0 to 50)
  * @param redirectHosts host names ({@code vault-0.vault-internal}) or domains ({@code *.vault-internal}) besides

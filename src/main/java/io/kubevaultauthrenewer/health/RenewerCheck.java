@@ -1,6 +1,7 @@
 package io.kubevaultauthrenewer.health;
 
 import io.kubevaultauthrenewer.renewal.RenewerStatus;
+import io.kubevaultauthrenewer.renewal.WatchedItem;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -40,10 +41,12 @@ abstract class RenewerCheck extends AbstractHealthCheck {
 
     /**
      * When the renewer next looks at the lease (or, with null, the token): its own early check when that comes
-     * before the next cycle (a short TTL, a failed call), else the next cycle.
+     * before the next cycle (a short TTL), else the next cycle. An item whose last call failed is judged against the
+     * next cycle, however soon its retry: it lives past that only if a retry succeeds, and readiness says so.
      */
     Instant due(String leaseId, Instant next) {
-        Instant early = status.nextCheck(leaseId);
+        WatchedItem item = leaseId == null ? status.token() : status.lease(leaseId);
+        Instant early = item == null || item.failures() > 0 ? null : item.nextCheck();
         return early != null && early.isBefore(next) ? early : next;
     }
 

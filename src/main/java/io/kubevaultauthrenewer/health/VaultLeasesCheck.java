@@ -2,6 +2,7 @@ package io.kubevaultauthrenewer.health;
 
 import io.kubevaultauthrenewer.renewal.Outcome;
 import io.kubevaultauthrenewer.renewal.RenewerStatus;
+import io.kubevaultauthrenewer.renewal.WatchedItem;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,16 +23,19 @@ public final class VaultLeasesCheck extends RenewerCheck {
 
     @Override
     void check(HealthCheckResultBuilder builder, Instant now, Instant next) {
-        List<RenewerStatus.Item> leases = status.leases();
+        List<WatchedItem> leases = status.leases();
         List<String> lost = new ArrayList<>();
         builder.detail("leases", leases.size());
         builder.detail("next_cycle", next.toString());
-        for (RenewerStatus.Item lease : leases) {
+        for (WatchedItem lease : leases) {
             String id = lease.name();
             builder.detail(id + ".ttl", lease.neverExpires() ? "none" : text(lease.secondsLeft(now)));
             builder.detail(id + ".expire_time", text(lease.expires()));
             builder.detail(id + ".last_renewal", text(lease.lastRenewal()));
             builder.detail(id + ".last_error", text(lease.lastError()));
+            if (lease.nextCheck() != null) {
+                builder.detail(id + ".next_check", lease.nextCheck() + " (" + lease.nextCheckWhy() + ")");
+            }
             boolean unseenFailure =
                     lease.lastOutcome() == Outcome.FAILED && lease.expires() == null && !lease.neverExpires();
             if (lease.expiresBefore(due(id, next)) || unseenFailure) {

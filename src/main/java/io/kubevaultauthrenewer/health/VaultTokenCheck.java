@@ -1,6 +1,7 @@
 package io.kubevaultauthrenewer.health;
 
 import io.kubevaultauthrenewer.renewal.RenewerStatus;
+import io.kubevaultauthrenewer.renewal.WatchedItem;
 import java.time.Duration;
 import java.time.Instant;
 import org.apache.camel.health.HealthCheckResultBuilder;
@@ -18,7 +19,7 @@ public final class VaultTokenCheck extends RenewerCheck {
 
     @Override
     void check(HealthCheckResultBuilder builder, Instant now, Instant next) {
-        RenewerStatus.Item token = status.token();
+        WatchedItem token = status.token();
         builder.detail("accessor", text(status.tokenAccessor()));
         builder.detail("ttl", token.neverExpires() ? "none" : text(token.secondsLeft(now)));
         builder.detail("expire_time", text(token.expires()));
@@ -26,6 +27,10 @@ public final class VaultTokenCheck extends RenewerCheck {
         builder.detail("last_renewal", text(token.lastRenewal()));
         builder.detail("last_error", text(token.lastError()));
         builder.detail("next_cycle", next.toString());
+        if (token.nextCheck() != null) {
+            builder.detail("next_check", token.nextCheck().toString());
+            builder.detail("next_check_why", token.nextCheckWhy());
+        }
         String problem = null;
         if (status.tokenRejected()) {
             problem = "Vault rejected the token (403)";

@@ -2,6 +2,7 @@ package io.kubevaultauthrenewer.management;
 
 import io.kubevaultauthrenewer.renewal.Outcome;
 import io.kubevaultauthrenewer.renewal.RenewerStatus;
+import io.kubevaultauthrenewer.renewal.WatchedItem;
 import java.lang.management.ManagementFactory;
 import java.time.Instant;
 import java.util.List;
@@ -75,6 +76,16 @@ public final class RenewerJmx extends ServiceSupport implements RenewerMXBean {
     }
 
     @Override
+    public String getTokenNextCheck() {
+        return nextCheck(status.token());
+    }
+
+    /** "2026-12-01T10:00:01.250Z (retry 2, after a backoff)", or "none". */
+    static String nextCheck(WatchedItem item) {
+        return item.nextCheck() == null ? "none" : item.nextCheck() + " (" + item.nextCheckWhy() + ")";
+    }
+
+    @Override
     public List<LeaseView> getLeases() {
         return status.leases().stream()
                 .map(l -> new LeaseView(
@@ -83,7 +94,8 @@ public final class RenewerJmx extends ServiceSupport implements RenewerMXBean {
                         text(l.expires()),
                         text(l.lastRenewal()),
                         text(l.lastError()),
-                        text(l.lastOutcome())))
+                        text(l.lastOutcome()),
+                        nextCheck(l)))
                 .toList();
     }
 
@@ -140,7 +152,7 @@ public final class RenewerJmx extends ServiceSupport implements RenewerMXBean {
         return sum;
     }
 
-    private long seconds(RenewerStatus.Item item) {
+    private long seconds(WatchedItem item) {
         Instant now = status.clock().instant();
         Long left = item.neverExpires() ? null : item.secondsLeft(now);
         return left == null ? -1 : left;

@@ -18,6 +18,9 @@ public interface RenewerMXBean {
 
     String getTokenLastError();
 
+    /** When the token is looked at before the next cycle, and why (a retry, a short TTL); "none" when it is not. */
+    String getTokenNextCheck();
+
     List<LeaseView> getLeases();
 
     long getRenewedCount();
@@ -47,15 +50,23 @@ public interface RenewerMXBean {
         private final String lastRenewal;
         private final String lastError;
         private final String lastOutcome;
+        private final String nextCheck;
 
         public LeaseView(
-                String leaseId, long ttl, String expireTime, String lastRenewal, String lastError, String lastOutcome) {
+                String leaseId,
+                long ttl,
+                String expireTime,
+                String lastRenewal,
+                String lastError,
+                String lastOutcome,
+                String nextCheck) {
             this.leaseId = leaseId;
             this.ttl = ttl;
             this.expireTime = expireTime;
             this.lastRenewal = lastRenewal;
             this.lastError = lastError;
             this.lastOutcome = lastOutcome;
+            this.nextCheck = nextCheck;
         }
 
         public String getLeaseId() {
@@ -80,6 +91,11 @@ public interface RenewerMXBean {
 
         public String getLastOutcome() {
             return lastOutcome;
+        }
+
+        /** When it is looked at before the next cycle, and why; "none" when it is not. */
+        public String getNextCheck() {
+            return nextCheck;
         }
     }
 }

@@ -2,6 +2,7 @@ package io.kubevaultauthrenewer.management;
 
 import io.kubevaultauthrenewer.renewal.Outcome;
 import io.kubevaultauthrenewer.renewal.RenewerStatus;
+import io.kubevaultauthrenewer.renewal.WatchedItem;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -129,7 +130,7 @@ public final class RenewerMetrics {
         return secondsLeft(s, s.lease(leaseId));
     }
 
-    private static double secondsLeft(RenewerStatus s, RenewerStatus.Item item) {
+    private static double secondsLeft(RenewerStatus s, WatchedItem item) {
         Long left = item == null ? null : item.secondsLeft(s.clock().instant());
         return left == null ? Double.NaN : left;
     }

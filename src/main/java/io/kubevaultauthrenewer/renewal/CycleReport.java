@@ -4,9 +4,11 @@ import io.kubevaultauthrenewer.config.Durations;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What the current (or last) cycle found: the token's state and each lease's outcome. Every finding is also handed
@@ -32,18 +34,52 @@ public final class CycleReport {
     }
 
     private boolean early;
+    private boolean withToken;
+    private int deferred;
+    private int lost;
 
-    /** Starts an early check of these leases (and the token), between two cycles. */
-    synchronized void startEarly(Instant now, List<String> leaseIds) {
+    /**
+     * Starts an early check of these leases (and perhaps the token), between two cycles.
+     *
+     * @param watched every lease id watched
+     */
+    synchronized void startEarly(Instant now, List<String> watched, boolean token, List<String> leaseIds) {
         reset(now, leaseIds);
         early = true;
-        status.earlyCheckStarted(leaseIds);
+        withToken = token;
+        deferred = 0;
+        lost = 0;
+        status.earlyCheckStarted(watched, leaseIds);
     }
 
-    synchronized void start(Instant now, List<String> leaseIds) {
+    /**
+     * Starts a cycle.
+     *
+     * @param watched every lease id watched
+     * @param token true when the cycle calls Vault for the token (not while its retry is planned for later)
+     * @param leaseIds the ones it calls Vault for: the others are lost or wait for their planned retry
+     */
+    synchronized void start(Instant now, List<String> watched, boolean token, List<String> leaseIds) {
         reset(now, leaseIds);
         early = false;
-        status.cycleStarted(leaseIds);
+        withToken = token;
+        status.cycleStarted(watched);
+        Set<String> called = new HashSet<>(leaseIds);
+        lost = (int) watched.stream()
+                .filter(id -> !called.contains(id))
+                .filter(id -> status.lease(id) != null && status.lease(id).lost())
+                .count();
+        deferred = watched.size() - leaseIds.size() - lost;
+    }
+
+    /** True unless this is an early check that found nothing due. */
+    public synchronized boolean calledVault() {
+        return !early || withToken || !leases.isEmpty();
+    }
+
+    /** True when this cycle or early check calls Vault for the token. */
+    public synchronized boolean withToken() {
+        return withToken;
     }
 
     /** True while the report is about an early check rather than a cycle. */
@@ -76,15 +112,9 @@ public final class CycleReport {
         status.tokenOutcome(outcome, ttl, null);
     }
 
-    /**
-     * @param isTransient true when a later try may succeed: it is then tried again early
-     */
-    synchronized void tokenFailed(String error, boolean isTransient) {
+    synchronized void tokenFailed(String error) {
         tokenOutcome = Outcome.FAILED;
         status.tokenOutcome(Outcome.FAILED, null, error);
-        if (isTransient) {
-            status.failedTransiently(RenewerStatus.TOKEN_KEY);
-        }
     }
 
     /** Vault answered 403 to the token: the leases are not looked at in this cycle (they count as skipped). */
@@ -109,15 +139,12 @@ public final class CycleReport {
     /**
      * @param gone true when Vault no longer knows the lease
      */
-    synchronized void leaseFailed(String leaseId, String error, boolean gone, boolean isTransient) {
+    synchronized void leaseFailed(String leaseId, String error, boolean gone) {
         leases.put(leaseId, Outcome.FAILED);
         if (gone) {
             status.leaseGone(leaseId, error);
         } else {
             status.leaseOutcome(leaseId, Outcome.FAILED, null, error);
-            if (isTransient) {
-                status.failedTransiently(leaseId);
-            }
         }
     }
 
@@ -138,9 +165,10 @@ public final class CycleReport {
         return tokenOutcome;
     }
 
-    /** How the token is named in logs: by its accessor, never by itself. */
+    /** How the token is named in logs: by its accessor (as this run or an earlier one saw it), never by itself. */
     public synchronized String tokenName() {
-        return tokenAccessor == null ? "Token" : "Token (accessor " + tokenAccessor + ")";
+        String accessor = tokenAccessor != null ? tokenAccessor : status.tokenAccessor();
+        return accessor == null ? "Token" : "Token (accessor " + accessor + ")";
     }
 
     public synchronized Map<Outcome, Integer> leaseCounts() {
@@ -152,23 +180,21 @@ public final class CycleReport {
         return counts;
     }
 
-    /** True when the token and every lease were renewed or not yet due. */
-    public synchronized boolean allFine() {
-        boolean tokenFine = tokenOutcome == Outcome.RENEWED || tokenOutcome == Outcome.NOT_DUE;
-        return tokenFine && leases.values().stream().allMatch(o -> o == Outcome.RENEWED || o == Outcome.NOT_DUE);
-    }
-
     /** The INFO line that ends a cycle. */
     public synchronized String summary(Instant now, Instant nextCycle) {
         Map<Outcome, Integer> c = leaseCounts();
         StringBuilder line = new StringBuilder(early ? "Early check done in " : "Cycle done in ")
                 .append(Duration.between(started, now).toMillis())
-                .append(" ms: token ")
-                .append(
-                        tokenOutcome == null
-                                ? "unknown"
-                                : tokenOutcome.name().toLowerCase().replace('_', ' '));
-        if (tokenTtl != null) {
+                .append(" ms: token ");
+        if (!withToken) {
+            line.append(early ? "not due" : "waiting for its retry");
+        } else {
+            line.append(
+                    tokenOutcome == null
+                            ? "unknown"
+                            : tokenOutcome.name().toLowerCase().replace('_', ' '));
+        }
+        if (withToken && tokenTtl != null) {
             line.append(", ttl ").append(Durations.format(tokenTtl));
         }
         line.append("; leases checked ")
@@ -183,6 +209,12 @@ public final class CycleReport {
                 .append(c.get(Outcome.CAPPED));
         if (c.get(Outcome.SKIPPED) > 0) {
             line.append(", skipped ").append(c.get(Outcome.SKIPPED));
+        }
+        if (deferred > 0) {
+            line.append(", waiting for their retry ").append(deferred);
+        }
+        if (lost > 0) {
+            line.append(", lost ").append(lost);
         }
         if (!early) {
             line.append(nextCycle == null ? "; no next cycle (RUN_ONCE)" : "; next cycle by " + nextCycle);

@@ -3,7 +3,6 @@ package io.kubevaultauthrenewer.renewal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -13,29 +12,35 @@ import org.apache.camel.support.service.ServiceSupport;
 
 /**
  * The checks between two cycles: for a token or lease whose TTL is too short for the fixed interval, or whose last
- * call failed for a transient reason. One is pending at a time (a newer plan replaces it); it runs through the same
- * queue as the cycles, so never beside one.
+ * call failed for a transient reason. The timer is set for the earliest planned check (a newer plan replaces it);
+ * what is due is decided when the check runs, from each item's own plan in the {@link RenewerStatus}, the nearest
+ * expiry first. It runs through the same queue as the cycles, so never beside one.
  */
 public final class EarlyChecks extends ServiceSupport {
 
-    /** The message an early check puts in the cycle queue: which leases to look at (the token always is). */
-    public record Request(List<String> leaseIds) {}
+    /** The message an early check puts in the cycle queue. */
+    public static final Object REQUEST = new Object() {
+        @Override
+        public String toString() {
+            return "early check";
+        }
+    };
 
     private final Clock clock;
-    private final Consumer<? super Request> run;
+    private final Consumer<Object> run;
     private ScheduledExecutorService executor;
     private ScheduledFuture<?> pending;
 
     /**
      * @param run puts the request in the cycle queue and waits for it
      */
-    public EarlyChecks(Clock clock, Consumer<? super Request> run) {
+    public EarlyChecks(Clock clock, Consumer<Object> run) {
         this.clock = clock;
         this.run = run;
     }
 
     /** Plans the next early check, replacing any pending one. */
-    public synchronized void plan(Instant at, List<String> leaseIds) {
+    public synchronized void plan(Instant at) {
         if (executor == null) {
             return; // not started, or stopped
         }
@@ -43,8 +48,7 @@ public final class EarlyChecks extends ServiceSupport {
             pending.cancel(false);
         }
         long delay = Math.max(0, Duration.between(clock.instant(), at).toMillis());
-        Request request = new Request(List.copyOf(leaseIds));
-        pending = executor.schedule(() -> run.accept(request), delay, TimeUnit.MILLISECONDS);
+        pending = executor.schedule(() -> run.accept(REQUEST), delay, TimeUnit.MILLISECONDS);
     }
 
     @Override

@@ -1,10 +1,10 @@
 package io.kubevaultauthrenewer.renewal;
 
 /**
- * RUN_ONCE's end: the exit status of the one cycle, and the hook that stops the application after it.
- * Exit 0 when the token and every lease were renewed or not yet due, 1 otherwise.
+ * How a run ends by itself: the exit status, and the hook that stops the application. With RUN_ONCE: 0 when the
+ * token and every lease were renewed or not yet due, 1 otherwise; and 1 when Vault rejects a token it never accepted.
  */
-public final class RunOnce {
+public final class Exit {
 
     public static final int FINE = 0;
     public static final int NOT_FINE = 1;
@@ -12,7 +12,7 @@ public final class RunOnce {
     private final Runnable stop;
     private volatile int exitCode = FINE;
 
-    public RunOnce(Runnable stop) {
+    public Exit(Runnable stop) {
         this.stop = stop;
     }
 

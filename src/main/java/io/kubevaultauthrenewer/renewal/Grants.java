@@ -17,7 +17,7 @@ final class Grants {
      * @param name the subject as logs name it: "Lease …", or the token by its accessor
      */
     static Outcome judge(Logger log, RenewalRule rule, Clock clock, String name, long granted, List<String> warnings) {
-        String shortfall = rule.shortfall(granted, warnings);
+        String shortfall = rule.shortfall(warnings);
         if (shortfall != null) {
             log.warn(
                     "{} renewed, but it will expire at {}: {} (Vault granted {})",

@@ -30,8 +30,17 @@ public final class LeaseRenewal {
         return Map.of("lease_id", leaseId);
     }
 
-    /** Reads sys/leases/lookup's answer: true when the lease must be renewed now. */
+    /** False for a retry of a lease whose last look showed it due: the retry goes straight to the renewal. */
+    public boolean needsLookup(@Body String leaseId) {
+        return !report.status().knownDue(leaseId, rule.interval());
+    }
+
+    /** Reads sys/leases/lookup's answer: true when the lease must be renewed now (always, when the lookup was skipped). */
     public boolean isDue(@Body String leaseId, @Variable("lookup") VaultAnswer lookup) {
+        if (lookup == null) {
+            LOG.debug("Lease {} was due at its last look: renewed without a new lookup", leaseId);
+            return true;
+        }
         VaultAnswer.Data data = lookup.lookupData("sys/leases/lookup");
         long ttl = data.ttl();
         report.leaseLookedUp(leaseId, ttl, data.neverExpires(), data.renewable());

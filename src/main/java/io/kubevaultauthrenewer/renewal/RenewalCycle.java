@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,6 +25,14 @@ public final class RenewalCycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(RenewalCycle.class);
 
+    /** The message of a cycle an operator asked for (renewNow() in JMX): it looks at every item not lost. */
+    public static final Object NOW = new Object() {
+        @Override
+        public String toString() {
+            return "renewNow()";
+        }
+    };
+
     /** The most lease ids the "Watching" line names. */
     static final int LEASE_IDS_LOGGED = 20;
 
@@ -32,24 +41,17 @@ public final class RenewalCycle {
     private final CycleReport report;
     private final Clock clock;
     private final Duration interval;
-    private final RunOnce runOnce;
-    private final FollowUpPolicy followUps;
+    private final Exit exit;
+    private final boolean runOnce;
     private final EarlyChecks earlyChecks;
     private final Set<String> warnedShort = new HashSet<>();
     private Credentials last;
+    private Instant plannedAt;
 
     /**
-     * When to look again between cycles.
-     *
-     * @param backoffInitial the wait before the first retry of a transient failure; it doubles with each
-     * @param backoffMax the longest wait between two retries
-     */
-    public record FollowUpPolicy(Duration backoffInitial, Duration backoffMax) {}
-
-    /**
-     * @param runOnce the end of a RUN_ONCE run, or null to run until stopped
-     * @param followUps when to look again between cycles
-     * @param earlyChecks where early checks are planned; null for none (RUN_ONCE)
+     * @param exit how the run ends by itself (RUN_ONCE, or a token Vault never accepted)
+     * @param runOnce true for one cycle and its quick retries, then the end
+     * @param earlyChecks where early checks (and retries) are planned
      */
     public RenewalCycle(
             CredentialsSource source,
@@ -57,16 +59,16 @@ public final class RenewalCycle {
             CycleReport report,
             Clock clock,
             Duration interval,
-            RunOnce runOnce,
-            FollowUpPolicy followUps,
+            Exit exit,
+            boolean runOnce,
             EarlyChecks earlyChecks) {
         this.source = source;
         this.token = token;
         this.report = report;
         this.clock = clock;
         this.interval = interval;
+        this.exit = exit;
         this.runOnce = runOnce;
-        this.followUps = followUps;
         this.earlyChecks = earlyChecks;
     }
 
@@ -95,33 +97,54 @@ public final class RenewalCycle {
                 LOG.info("No lease ids (LEASE_IDS is empty): only the token is kept alive");
             } else {
                 List<String> ids = current.leaseIds();
-                if (ids.size() <= LEASE_IDS_LOGGED) {
-                    LOG.info("Watching {} lease(s): {}", ids.size(), String.join(", ", ids));
-                } else {
-                    // one log line stays short enough for a container runtime not to split it (16 KiB)
-                    LOG.info(
-                            "Watching {} lease(s): {}, … and {} more (all of them at DEBUG)",
-                            ids.size(),
-                            String.join(", ", ids.subList(0, LEASE_IDS_LOGGED)),
-                            ids.size() - LEASE_IDS_LOGGED);
+                LOG.info("Watching {} lease(s): {}", ids.size(), names(ids));
+                if (ids.size() > LEASE_IDS_LOGGED) {
                     LOG.debug("Watching all of: {}", String.join(", ", ids));
                 }
             }
         }
         last = current;
         token.set(current.token());
-        if (request instanceof EarlyChecks.Request early) {
-            // the leases asked for, and any new in the file since: they have not been looked at at all
-            List<String> ids = current.leaseIds().stream()
-                    .filter(id ->
-                            early.leaseIds().contains(id) || report.status().isNew(id))
-                    .toList();
-            LOG.info("Early check of the token{}", ids.isEmpty() ? "" : " and " + String.join(", ", ids));
-            report.startEarly(clock.instant(), ids);
+        RenewerStatus status = report.status();
+        if (request == EarlyChecks.REQUEST) {
+            // what is due now, and any lease id new in the file since (it has not been looked at at all)
+            RenewerStatus.Due due = status.dueNow();
+            Set<String> watched = new HashSet<>(current.leaseIds());
+            Set<String> chosen = new LinkedHashSet<>(due.leaseIds());
+            chosen.retainAll(watched);
+            current.leaseIds().stream().filter(status::isNew).forEach(chosen::add);
+            List<String> ids = List.copyOf(chosen);
+            if (due.token() || !ids.isEmpty()) {
+                LOG.info(
+                        "Early check of {}",
+                        (due.token() ? "the token" : "")
+                                + (due.token() && !ids.isEmpty() ? " and " : "")
+                                + (ids.isEmpty() ? "" : names(ids)));
+            }
+            report.startEarly(clock.instant(), current.leaseIds(), due.token(), ids);
             return ids;
         }
-        report.start(clock.instant(), current.leaseIds());
-        return current.leaseIds();
+        boolean asked = request == NOW;
+        List<String> ids = status.forCycle(current.leaseIds(), asked);
+        report.start(clock.instant(), current.leaseIds(), status.tokenForCycle(asked), ids);
+        return ids;
+    }
+
+    /**
+     * The lease ids for a log line: at most {@link #LEASE_IDS_LOGGED}, so that one line stays short enough for a
+     * container runtime not to split it (16 KiB).
+     */
+    private static String names(List<String> ids) {
+        if (ids.size() <= LEASE_IDS_LOGGED) {
+            return String.join(", ", ids);
+        }
+        return String.join(", ", ids.subList(0, LEASE_IDS_LOGGED)) + ", … and " + (ids.size() - LEASE_IDS_LOGGED)
+                + " more (all of them at DEBUG)";
+    }
+
+    /** True when this cycle or early check calls Vault for the token. */
+    public boolean includesToken() {
+        return report.withToken();
     }
 
     /**
@@ -137,12 +160,6 @@ public final class RenewalCycle {
     /** Warns once about each short TTL, and plans the next early check when one is needed. */
     private void planEarlyChecks(Instant regularNext) {
         RenewerStatus status = report.status();
-        RenewerStatus.FollowUp followUp = status.planFollowUps(
-                regularNext,
-                interval,
-                followUps.backoffInitial(),
-                followUps.backoffMax(),
-                ThreadLocalRandom.current()::nextDouble);
         Map<String, String> names = new LinkedHashMap<>();
         names.put(null, status.token().name());
         status.leases().forEach(l -> names.put(l.name(), "Lease " + l.name()));
@@ -152,26 +169,36 @@ public final class RenewalCycle {
             if (ttl == null) {
                 return; // no fresh grant to judge
             }
-            if (!status.hasShortGrant(id, interval)) {
+            // a running renewer checks a grant under 2 x the interval early; a RUN_ONCE run every interval loses one
+            // that does not reach the next run
+            boolean isShort = runOnce ? ttl <= interval.toSeconds() : status.hasShortGrant(id, interval);
+            if (!isShort) {
                 warnedShort.remove(key);
             } else if (warnedShort.add(key)) {
                 LOG.warn(
-                        "{} has a TTL of {}, shorter than 2 x RENEW_INTERVAL ({}): it is checked early, when about"
-                                + " two thirds of its TTL are used",
+                        "{} has a TTL of {}, shorter than {}: {}",
                         name,
                         Durations.format(ttl),
-                        Durations.format(interval.toSeconds()));
+                        runOnce
+                                ? "RENEW_INTERVAL (" + Durations.format(interval.toSeconds()) + ")"
+                                : "2 x RENEW_INTERVAL (" + Durations.format(interval.toSeconds()) + ")",
+                        runOnce
+                                ? "it expires before a run RENEW_INTERVAL from now could renew it"
+                                : "it is checked early, when about two thirds of its TTL are used");
             }
         });
-        if (followUp != null) {
-            LOG.info(
-                    "Early check at {} (token{})",
-                    followUp.at().truncatedTo(ChronoUnit.MILLIS),
-                    followUp.leaseIds().isEmpty()
-                            ? ""
-                            : " and " + followUp.leaseIds().size() + " lease(s)");
-            earlyChecks.plan(followUp.at(), followUp.leaseIds());
+        if (earlyChecks == null) {
+            return;
         }
+        // with RUN_ONCE (no next cycle), only the retries planned as calls failed
+        Instant first = status.planFollowUps(regularNext, interval, ThreadLocalRandom.current()::nextDouble);
+        if (first != null) {
+            if (!first.equals(plannedAt)) {
+                LOG.info("Next early check at {}", first.truncatedTo(ChronoUnit.MILLIS));
+            }
+            earlyChecks.plan(first);
+        }
+        plannedAt = first;
     }
 
     /** True unless Vault rejected the token in this cycle: then no lease call can succeed either. */
@@ -179,21 +206,32 @@ public final class RenewalCycle {
         return !report.isTokenRejected();
     }
 
-    /** Ends the cycle: one INFO summary; with RUN_ONCE, the exit status and the stop. */
+    /**
+     * Ends the cycle: one INFO summary, and the early checks planned. With RUN_ONCE, the exit status and the stop once
+     * no quick retry is left. A token that Vault rejects before it ever accepted it ends the renewer with status 1,
+     * as the original image did: nothing can be kept alive with it.
+     */
     public void finish() {
         Instant now = clock.instant();
-        Instant next = runOnce == null ? now.plus(interval).truncatedTo(ChronoUnit.SECONDS) : null;
-        if (report.isEarly()) {
-            next = report.status().cycles().next();
+        RenewerStatus status = report.status();
+        boolean early = report.isEarly();
+        Instant next = runOnce ? null : now.plus(interval).truncatedTo(ChronoUnit.SECONDS);
+        if (early) {
+            next = status.cycles().next();
         }
         String summary = report.summary(now, next);
-        LOG.info(summary);
-        report.finished(next, summary);
-        if (earlyChecks != null) {
-            planEarlyChecks(next);
+        if (!early || report.calledVault()) {
+            LOG.info(summary);
         }
-        if (runOnce != null) {
-            runOnce.complete(report.allFine());
+        report.finished(next, summary);
+        planEarlyChecks(next);
+        if (report.isTokenRejected() && !status.tokenEverAccepted() && !runOnce) {
+            LOG.error(
+                    "Vault rejected VAULT_TOKEN before it accepted it once: nothing can be kept alive with it; exiting"
+                            + " with status 1 (a restart reads the variables file again)");
+            exit.complete(false);
+        } else if (runOnce && plannedAt == null) {
+            exit.complete(status.allFine());
         }
     }
 }

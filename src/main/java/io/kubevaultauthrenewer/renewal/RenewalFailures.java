@@ -3,13 +3,18 @@ package io.kubevaultauthrenewer.renewal;
 import io.kubevaultauthrenewer.vault.VaultFailure;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.ThreadLocalRandom;
 import org.apache.camel.Exchange;
 import org.apache.camel.Handler;
 
 /**
- * The dead letter's step: reads what failed, records it in the cycle's report, and leaves one line's worth of
- * variables for the {@code renewal-failure} route to log: {@code subject}, {@code call} (the failed step's id)
- * and {@code failure}.
+ * The dead letter's step: reads what failed, records it in the cycle's report, plans the next try of a failure a
+ * later try may mend (against the item's expiry: {@link RetryPolicy}), and leaves one line's worth of variables for
+ * the {@code renewal-failure} route to log: {@code subject}, {@code call} (the failed step's id), {@code failure}
+ * (what Vault or the network said, and what happens next) and {@code level} ({@code WARN} for a quick retry, else
+ * {@code ERROR}).
  *
  * <p>The routes say what they work on: the lease routes put the lease id in the variable {@code leaseId}, the token
  * route puts {@code token} in the variable {@code renewing}.
@@ -18,37 +23,105 @@ public final class RenewalFailures {
 
     private final CycleReport report;
     private final Clock clock;
+    private final RetryPolicy policy;
+    private final boolean runOnce;
 
-    public RenewalFailures(CycleReport report, Clock clock) {
+    /**
+     * @param runOnce true with RUN_ONCE: only the quick retries are made, then the run ends
+     */
+    public RenewalFailures(CycleReport report, Clock clock, RetryPolicy policy, boolean runOnce) {
         this.report = report;
         this.clock = clock;
+        this.policy = policy;
+        this.runOnce = runOnce;
     }
 
     @Handler
     public void record(Exchange exchange) {
         VaultFailure failure = VaultFailure.of(cause(exchange));
-        if (failure.status() == 0 && exchange.getContext().isStopping()) {
+        boolean stopping = exchange.getContext().isStopping();
+        if (failure.status() == 0 && stopping) {
             // the call was cut by the stop (or could not be made any more)
             failure = new VaultFailure(0, "abandoned: the renewer is stopping", false);
         }
         String leaseId = exchange.getVariable("leaseId", String.class);
         String call = call(exchange);
-        Duration retryAfter = failure.isTransient() ? VaultFailure.retryAfter(cause(exchange), clock) : null;
         String error = call + " failed: " + failure.describe();
+        boolean token = leaseId == null && isToken(exchange);
+        boolean retried = failure.isTransient() && !stopping && (leaseId != null || token);
         if (leaseId != null) {
-            report.leaseFailed(leaseId, error, failure.leaseGone(), failure.isTransient());
-            report.status().askedToWait(leaseId, retryAfter);
-        } else if (isToken(exchange)) {
-            if (failure.tokenRejected()) {
-                report.tokenRejected(error);
-            } else {
-                report.tokenFailed(error, failure.isTransient());
-                report.status().askedToWait(null, retryAfter);
+            report.leaseFailed(leaseId, error, failure.leaseGone());
+        } else if (token && failure.tokenRejected()) {
+            report.tokenRejected(error);
+        } else if (token) {
+            report.tokenFailed(error);
+        }
+        String next = "";
+        String level = "ERROR";
+        if (retried) {
+            Duration retryAfter = VaultFailure.retryAfter(cause(exchange), clock);
+            RetryPolicy.Try plan = report.status()
+                    .failedTransiently(
+                            leaseId,
+                            policy,
+                            retryAfter,
+                            runOnce ? policy.quickRetries() : 0,
+                            ThreadLocalRandom.current().nextDouble());
+            WatchedItem item =
+                    leaseId == null ? report.status().token() : report.status().lease(leaseId);
+            next = "; " + whatNext(plan, item, retryAfter);
+            if (plan != null && plan.retry() <= policy.quickRetries()) {
+                level = "WARN";
             }
         }
         exchange.setVariable("subject", subject(exchange));
         exchange.setVariable("call", call);
-        exchange.setVariable("failure", failure.describe());
+        exchange.setVariable("failure", failure.describe() + next);
+        exchange.setVariable("level", level);
+    }
+
+    /** What happens next to an item whose call failed for a transient reason, in words for the log. */
+    private String whatNext(RetryPolicy.Try plan, WatchedItem item, Duration retryAfter) {
+        Instant now = clock.instant();
+        String expiry = item.expires() == null || item.neverExpires() ? null : time(item.expires());
+        if (plan == null) {
+            if (item.lost()) {
+                return item.expires().isAfter(now)
+                        ? "lost: it expires at " + expiry + ", before another try can be made"
+                        : "lost: it expired at " + expiry;
+            }
+            return "no retry left (RUN_ONCE, after " + policy.quickRetries() + ")";
+        }
+        StringBuilder text = new StringBuilder("retry ").append(plan.retry());
+        if (plan.retry() <= policy.quickRetries()) {
+            text.append(" of ").append(policy.quickRetries());
+        }
+        if (plan.why() == RetryPolicy.Why.LAST_TRY_BEFORE_EXPIRY) {
+            text.append(" at ")
+                    .append(time(plan.at()))
+                    .append(": Vault asked to wait ")
+                    .append(retryAfter.toMillis())
+                    .append(" ms (Retry-After), past its expiry at ")
+                    .append(expiry)
+                    .append(", so this is the last try before it expires");
+            return text.toString();
+        }
+        text.append(" at ").append(time(plan.at())).append(" (in ");
+        text.append(Duration.between(now, plan.at()).toMillis()).append(" ms");
+        if (plan.why() == RetryPolicy.Why.RETRY_AFTER) {
+            text.append(", as Vault asked");
+        } else if (plan.why() == RetryPolicy.Why.HALF_OF_TIME_LEFT) {
+            text.append(", half of the time it has left");
+        }
+        text.append(')');
+        if (expiry != null) {
+            text.append("; it expires at ").append(expiry);
+        }
+        return text.toString();
+    }
+
+    private static String time(Instant instant) {
+        return instant.truncatedTo(ChronoUnit.MILLIS).toString();
     }
 
     /** The exception that failed the exchange, wherever the error handler put it. */

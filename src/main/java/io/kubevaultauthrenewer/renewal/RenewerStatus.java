@@ -4,16 +4,19 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.DoubleSupplier;
 
 /**
- * What the renewer knows across cycles: the token's and each lease's expiry, last renewal and last error, the
- * outcome counters and the cycle times. Health checks, the JMX bean and the metrics read it; the cycle's steps write
- * it through {@link CycleReport}. It never holds the token itself.
+ * What the renewer knows across cycles: one {@link WatchedItem} per watched token or lease (its expiry, last grant, last
+ * failure and next try), the outcome counters and the cycle times. Health checks, the JMX bean and the metrics read
+ * it; the cycle's steps write it through {@link CycleReport}, and the retries are planned from it. It never holds
+ * the token itself.
  */
 public final class RenewerStatus {
 
@@ -21,55 +24,6 @@ public final class RenewerStatus {
     public enum Kind {
         TOKEN,
         LEASE
-    }
-
-    /**
-     * One watched item as last seen.
-     *
-     * @param name the lease id, or the token by its accessor
-     * @param expires when it expires; null when it never does or is not known yet
-     * @param neverExpires true for a token or lease without a TTL
-     * @param renewable as Vault last said; null when not known
-     * @param lastRenewal when the renewer last renewed it; null when it has not
-     * @param lastError the last cycle's failure; null when the last cycle went well
-     * @param lastOutcome the last cycle's outcome; null before the first look
-     */
-    public record Item(
-            String name,
-            Instant expires,
-            boolean neverExpires,
-            Boolean renewable,
-            Instant lastRenewal,
-            String lastError,
-            Outcome lastOutcome) {
-
-        /** Whole seconds left at {@code now}; null when unknown or without expiry; 0 once expired. */
-        public Long secondsLeft(Instant now) {
-            if (expires == null) {
-                return null;
-            }
-            return Math.max(0, Duration.between(now, expires).getSeconds());
-        }
-
-        /** True when it is known to be gone or to expire before {@code when}. */
-        public boolean expiresBefore(Instant when) {
-            return !neverExpires && expires != null && expires.isBefore(when);
-        }
-
-        Item seen(Instant newExpires, boolean never, Boolean newRenewable) {
-            return new Item(name, newExpires, never, newRenewable, lastRenewal, lastError, lastOutcome);
-        }
-
-        Item outcome(Outcome outcome, String error, Instant renewedAt) {
-            return new Item(
-                    name,
-                    expires,
-                    neverExpires,
-                    renewable,
-                    renewedAt != null ? renewedAt : lastRenewal,
-                    error,
-                    outcome);
-        }
     }
 
     /** The cycle times. */
@@ -81,13 +35,28 @@ public final class RenewerStatus {
             long completed,
             boolean running) {}
 
+    /** What an early check looks at: the token when it is due, and the leases that are, the nearest expiry first. */
+    public record Due(boolean token, List<String> leaseIds) {}
+
+    /**
+     * How early an early check may take an item planned a moment later: timers are not exact, and items that failed
+     * in one run a few milliseconds apart are then tried together again, the nearest expiry first.
+     */
+    static final Duration DUE_TOLERANCE = Duration.ofMillis(50);
+
+    /** Unknown expiries first (nothing is known of them), then the nearest, then those that never expire. */
+    private static final Comparator<WatchedItem> NEAREST_EXPIRY_FIRST = Comparator.comparing(
+            (WatchedItem i) -> i.neverExpires() ? Instant.MAX : i.expires() == null ? Instant.MIN : i.expires());
+
     private final Clock clock;
     private final Instant started;
-    private Item token = new Item("Token", null, false, null, null, null, null);
+    private WatchedItem token = WatchedItem.unseen("Token");
     private String tokenAccessor;
     private boolean tokenRejected;
-    private final Map<String, Item> leases = new LinkedHashMap<>();
+    private boolean tokenEverAccepted;
+    private final Map<String, WatchedItem> leases = new LinkedHashMap<>();
     private final Map<Kind, Map<Outcome, Long>> counts = new EnumMap<>(Kind.class);
+    private Instant runStarted;
     private Instant lastStarted;
     private Instant lastCompleted;
     private Instant next;
@@ -96,13 +65,6 @@ public final class RenewerStatus {
     private Instant lastProgress;
     private String lastSummary;
     private long earlyChecks;
-    private final Map<String, Integer> failures = new java.util.HashMap<>();
-    private final Map<String, Instant> nextChecks = new java.util.HashMap<>();
-    private final Map<String, Long> granted = new java.util.HashMap<>();
-    private final Map<String, Duration> waits = new java.util.HashMap<>();
-
-    /** The key of the token in the follow-up maps (lease ids never look like this). */
-    static final String TOKEN_KEY = "\u0000token";
 
     private final List<Runnable> cycleListeners = new ArrayList<>();
 
@@ -127,12 +89,17 @@ public final class RenewerStatus {
         cycleListeners.add(listener);
     }
 
-    /** An early check of these leases (and the token) began: the other leases are kept as they are. */
-    synchronized void earlyCheckStarted(List<String> leaseIds) {
-        lastProgress = clock.instant();
+    /**
+     * An early check of these leases (and perhaps the token) began: the other watched leases are kept as they are,
+     * those no longer watched are forgotten (their plans with them).
+     */
+    synchronized void earlyCheckStarted(List<String> watched, List<String> leaseIds) {
+        runStarted = clock.instant();
+        lastProgress = runStarted;
         running = true;
         tokenRejected = false;
-        leaseIds.forEach(id -> leases.computeIfAbsent(id, k -> new Item(k, null, false, null, null, null, null)));
+        leases.keySet().retainAll(new HashSet<>(watched));
+        leaseIds.forEach(id -> leases.computeIfAbsent(id, WatchedItem::unseen));
     }
 
     /** An early check ended. */
@@ -148,16 +115,16 @@ public final class RenewerStatus {
         listeners.forEach(Runnable::run);
     }
 
+    /** A cycle began; {@code leaseIds} are all the watched ones, whether this cycle calls Vault for them or not. */
     synchronized void cycleStarted(List<String> leaseIds) {
         Instant now = clock.instant();
+        runStarted = now;
         lastStarted = now;
         lastProgress = now;
         running = true;
         tokenRejected = false;
-        leases.keySet().retainAll(leaseIds);
-        failures.keySet().removeIf(k -> !k.equals(TOKEN_KEY) && !leaseIds.contains(k));
-        granted.keySet().removeIf(k -> !k.equals(TOKEN_KEY) && !leaseIds.contains(k));
-        leaseIds.forEach(id -> leases.computeIfAbsent(id, k -> new Item(k, null, false, null, null, null, null)));
+        leases.keySet().retainAll(new HashSet<>(leaseIds));
+        leaseIds.forEach(id -> leases.computeIfAbsent(id, WatchedItem::unseen));
     }
 
     void cycleFinished(Instant nextCycle, String summary) {
@@ -181,37 +148,21 @@ public final class RenewerStatus {
 
     synchronized void tokenSeen(String accessor, long ttl, boolean neverExpires, Boolean renewable) {
         tokenAccessor = accessor;
-        token = token.seen(expiry(ttl, neverExpires), neverExpires, renewable);
+        tokenEverAccepted = true;
+        String name = accessor == null ? "Token" : "Token (accessor " + accessor + ")";
+        token = token.seen(name, expiry(ttl, neverExpires), neverExpires, renewable);
     }
 
     synchronized void tokenOutcome(Outcome outcome, Long grantedTtl, String error) {
         Instant now = clock.instant();
         boolean renewed = outcome == Outcome.RENEWED || outcome == Outcome.CAPPED;
         if (renewed && grantedTtl != null) {
-            token = token.seen(now.plusSeconds(grantedTtl), false, token.renewable());
-            granted.put(TOKEN_KEY, outcome == Outcome.RENEWED ? grantedTtl : null);
+            tokenEverAccepted = true;
+            token = token.seen(token.name(), now.plusSeconds(grantedTtl), false, token.renewable());
         }
-        token = token.outcome(outcome, error, renewed ? now : null);
+        token = token.outcome(
+                outcome, error, now, renewed ? now : null, outcome == Outcome.RENEWED ? grantedTtl : null);
         tally(Kind.TOKEN, outcome);
-        if (outcome != Outcome.FAILED) {
-            failures.remove(TOKEN_KEY);
-            waits.remove(TOKEN_KEY);
-        }
-    }
-
-    /** Vault asked (Retry-After) to wait this long before trying the lease (or, with null, the token) again. */
-    public synchronized void askedToWait(String leaseId, Duration retryAfter) {
-        String key = leaseId == null ? TOKEN_KEY : leaseId;
-        if (retryAfter == null) {
-            waits.remove(key);
-        } else {
-            waits.put(key, retryAfter);
-        }
-    }
-
-    /** A failure a later try may mend (network, timeout, 412, 429, 5xx): counted for the backoff. */
-    synchronized void failedTransiently(String key) {
-        failures.merge(key, 1, Integer::sum);
     }
 
     synchronized void tokenRejected(String error) {
@@ -220,30 +171,73 @@ public final class RenewerStatus {
     }
 
     synchronized void leaseSeen(String leaseId, long ttl, boolean neverExpires, Boolean renewable) {
-        leases.computeIfPresent(leaseId, (id, item) -> item.seen(expiry(ttl, neverExpires), neverExpires, renewable));
+        leases.computeIfPresent(
+                leaseId, (id, item) -> item.seen(id, expiry(ttl, neverExpires), neverExpires, renewable));
     }
 
     synchronized void leaseOutcome(String leaseId, Outcome outcome, Long grantedTtl, String error) {
         Instant now = clock.instant();
         boolean renewed = outcome == Outcome.RENEWED || outcome == Outcome.CAPPED;
-        if (renewed && grantedTtl != null) {
-            granted.put(leaseId, outcome == Outcome.RENEWED ? grantedTtl : null);
-        }
         leases.computeIfPresent(leaseId, (id, item) -> {
-            Item next = renewed && grantedTtl != null ? item.seen(now.plusSeconds(grantedTtl), false, true) : item;
-            return next.outcome(outcome, error, renewed ? now : null);
+            WatchedItem next =
+                    renewed && grantedTtl != null ? item.seen(id, now.plusSeconds(grantedTtl), false, true) : item;
+            return next.outcome(
+                    outcome, error, now, renewed ? now : null, outcome == Outcome.RENEWED ? grantedTtl : null);
         });
         tally(Kind.LEASE, outcome);
-        if (outcome != Outcome.FAILED) {
-            failures.remove(leaseId);
-            waits.remove(leaseId);
-        }
     }
 
     /** A lease Vault no longer knows (400 invalid lease): it has expired or was revoked. */
     synchronized void leaseGone(String leaseId, String error) {
-        leases.computeIfPresent(leaseId, (id, item) -> item.seen(clock.instant(), false, item.renewable()));
+        leases.computeIfPresent(leaseId, (id, item) -> item.seen(id, clock.instant(), false, item.renewable()));
         leaseOutcome(leaseId, Outcome.FAILED, null, error);
+    }
+
+    /**
+     * The lease's (or, with null, the token's) last call failed for a reason a later try may mend: plans that try
+     * against the item's expiry.
+     *
+     * @param retryAfter the wait Vault asked for, or null
+     * @param giveUpAfter the most retries in a row; beyond, none is planned (RUN_ONCE); 0 for no bound
+     * @return the next try; null when none is planned: then {@code lost} says whether the item is lost
+     */
+    synchronized RetryPolicy.Try failedTransiently(
+            String leaseId, RetryPolicy policy, Duration retryAfter, int giveUpAfter, double random) {
+        WatchedItem item = item(leaseId);
+        if (item == null) {
+            return null;
+        }
+        int failures = item.failures() + 1;
+        boolean gaveUp = giveUpAfter > 0 && failures > giveUpAfter;
+        RetryPolicy.Try next = gaveUp
+                ? null
+                : policy.next(
+                        clock.instant(), item.neverExpires() ? null : item.expires(), failures, retryAfter, random);
+        // no try can be made before it expires: it is lost
+        boolean lost = !gaveUp && next == null;
+        put(leaseId, item.planned(failures, next == null ? null : next.at(), next == null ? null : why(next), lost));
+        return next;
+    }
+
+    private static String why(RetryPolicy.Try next) {
+        return switch (next.why()) {
+            case BACKOFF -> "retry " + next.retry() + ", after a backoff";
+            case HALF_OF_TIME_LEFT -> "retry " + next.retry() + ", at half of the time left";
+            case RETRY_AFTER -> "retry " + next.retry() + ", as Vault asked (Retry-After)";
+            case LAST_TRY_BEFORE_EXPIRY -> "retry " + next.retry() + ", the last before it expires";
+        };
+    }
+
+    private WatchedItem item(String leaseId) {
+        return leaseId == null ? token : leases.get(leaseId);
+    }
+
+    private void put(String leaseId, WatchedItem item) {
+        if (leaseId == null) {
+            token = item;
+        } else {
+            leases.put(leaseId, item);
+        }
     }
 
     private void tally(Kind kind, Outcome outcome) {
@@ -254,16 +248,8 @@ public final class RenewerStatus {
         return neverExpires ? null : clock.instant().plusSeconds(ttl);
     }
 
-    public synchronized Item token() {
-        String name = tokenAccessor == null ? "Token" : "Token (accessor " + tokenAccessor + ")";
-        return new Item(
-                name,
-                token.expires(),
-                token.neverExpires(),
-                token.renewable(),
-                token.lastRenewal(),
-                token.lastError(),
-                token.lastOutcome());
+    public synchronized WatchedItem token() {
+        return token;
     }
 
     public synchronized String tokenAccessor() {
@@ -275,13 +261,18 @@ public final class RenewerStatus {
         return tokenRejected;
     }
 
+    /** True once Vault has answered a lookup or renewal of the token: it was good at least once. */
+    public synchronized boolean tokenEverAccepted() {
+        return tokenEverAccepted;
+    }
+
     /** The lease of the last cycle with this id, or null. */
-    public synchronized Item lease(String leaseId) {
+    public synchronized WatchedItem lease(String leaseId) {
         return leases.get(leaseId);
     }
 
     /** The leases of the last cycle, in LEASE_IDS order. */
-    public synchronized List<Item> leases() {
+    public synchronized List<WatchedItem> leases() {
         return List.copyOf(leases.values());
     }
 
@@ -295,7 +286,7 @@ public final class RenewerStatus {
 
     /** True for a lease id no check has looked at yet (new in LEASE_IDS). */
     public synchronized boolean isNew(String leaseId) {
-        Item item = leases.get(leaseId);
+        WatchedItem item = leases.get(leaseId);
         return item == null || item.lastOutcome() == null;
     }
 
@@ -306,106 +297,135 @@ public final class RenewerStatus {
 
     /** When the lease (or, with null, the token) is checked early, before the next cycle; null when it is not. */
     public synchronized Instant nextCheck(String leaseId) {
-        return nextChecks.get(leaseId == null ? TOKEN_KEY : leaseId);
+        WatchedItem item = item(leaseId);
+        return item == null ? null : item.nextCheck();
     }
 
     /**
-     * After a cycle: when must each item be looked at again before the next cycle? One whose last call failed for a
-     * transient reason is tried again after a doubling backoff; one whose TTL is shorter than twice the interval is
-     * checked when about two thirds of its TTL are used; neither later than its expiry allows.
-     *
-     * @param regularNext when the next cycle comes
-     * @return the items due before it and when the first is, or null when none is
+     * What a regular cycle calls Vault for, of {@code leaseIds}: not a lease that is lost, nor one whose retry is
+     * planned for later (its backoff or Vault's Retry-After is honoured), nor one whose last try failed a moment ago;
+     * the nearest expiry first. Asked for by an operator ({@code renewNow()}), every lease not lost.
      */
-    synchronized FollowUp planFollowUps(
-            Instant regularNext,
-            Duration interval,
-            Duration backoffInitial,
-            Duration backoffMax,
-            DoubleSupplier random) {
+    synchronized List<String> forCycle(List<String> leaseIds, boolean asked) {
         Instant now = clock.instant();
-        nextChecks.clear();
-        Map<String, Item> items = new LinkedHashMap<>();
-        items.put(TOKEN_KEY, token);
-        leases.forEach(items::put);
-        for (Map.Entry<String, Item> entry : items.entrySet()) {
-            Item item = entry.getValue();
-            if (item.neverExpires() || (tokenRejected && entry.getKey().equals(TOKEN_KEY))) {
-                continue;
-            }
-            Duration left = item.expires() == null ? null : Duration.between(now, item.expires());
-            if (left != null && (left.isNegative() || left.isZero())) {
-                continue; // gone: nothing to save
-            }
-            Instant at = null;
-            int failed = failures.getOrDefault(entry.getKey(), 0);
-            if (failed > 0) {
-                long shift = Math.min(failed - 1, 20);
-                Duration backoff = backoffInitial.multipliedBy(1L << shift);
-                if (backoff.compareTo(backoffMax) > 0) {
-                    backoff = backoffMax;
-                }
-                // jitter: between 80 % and 100 % of the backoff; never sooner than Vault asked (Retry-After)
-                at = now.plus(scaled(backoff, 0.8 + 0.2 * random.getAsDouble()));
-                Duration asked = waits.get(entry.getKey());
-                if (asked != null && at.isBefore(now.plus(asked))) {
-                    at = now.plus(asked);
-                }
-            } else if (left != null && isShort(entry.getKey(), interval)) {
-                // about two thirds of the TTL, a little earlier at random
-                at = now.plus(scaled(left, (2.0 / 3.0) * (1 - 0.1 * random.getAsDouble())));
-            }
-            if (at == null) {
-                continue;
-            }
-            if (left != null) {
-                Instant latest = now.plus(scaled(left, 2.0 / 3.0));
-                if (at.isAfter(latest)) {
-                    at = latest;
-                }
-            }
-            Instant earliest = now.plusSeconds(1);
-            if (at.isBefore(earliest)) {
-                at = earliest;
-            }
-            if (regularNext == null || at.isBefore(regularNext)) {
-                nextChecks.put(entry.getKey(), at);
-            }
-        }
-        if (nextChecks.isEmpty()) {
-            return null;
-        }
-        Instant first = nextChecks.values().stream().min(Instant::compareTo).orElseThrow();
-        List<String> leaseIds =
-                nextChecks.keySet().stream().filter(k -> !k.equals(TOKEN_KEY)).toList();
-        return new FollowUp(first, leaseIds);
+        return leaseIds.stream()
+                .map(id -> leases.getOrDefault(id, WatchedItem.unseen(id)))
+                .filter(i -> !i.lost() && (asked || !i.waitsForRetry(now) && !i.retriedTooSoon(now)))
+                .sorted(NEAREST_EXPIRY_FIRST)
+                .map(WatchedItem::name)
+                .toList();
     }
 
-    /** True when Vault's last grant to the item (not capped) is shorter than twice the interval. */
-    private boolean isShort(String key, Duration interval) {
-        Long ttl = granted.get(key);
-        return ttl != null && ttl < 2 * interval.toSeconds();
+    /** True when a regular cycle looks at the token: not while its retry is planned for later (unless asked). */
+    synchronized boolean tokenForCycle(boolean asked) {
+        Instant now = clock.instant();
+        return asked || !token.waitsForRetry(now) && !token.retriedTooSoon(now);
+    }
+
+    /**
+     * What an early check looks at now: every item whose check is due (within {@link #DUE_TOLERANCE}), that is not
+     * lost and whose last try did not fail a moment ago; the token first, then the leases, the nearest expiry first.
+     */
+    synchronized Due dueNow() {
+        Instant now = clock.instant();
+        Instant by = now.plus(DUE_TOLERANCE);
+        boolean tokenDue = isDue(token, now, by);
+        List<String> ids = leases.values().stream()
+                .filter(i -> isDue(i, now, by))
+                .sorted(NEAREST_EXPIRY_FIRST)
+                .map(WatchedItem::name)
+                .toList();
+        return new Due(tokenDue, ids);
+    }
+
+    private static boolean isDue(WatchedItem item, Instant now, Instant by) {
+        return !item.lost() && item.nextCheck() != null && !item.nextCheck().isAfter(by) && !item.retriedTooSoon(now);
+    }
+
+    /**
+     * After a cycle or early check: an item it looked at whose TTL, as Vault last granted it, is shorter than twice
+     * the interval is checked again when about two thirds of it are used, if that comes before the next cycle. Retries
+     * of failed calls were planned as they failed; items the run did not look at keep their plans.
+     *
+     * @param regularNext when the next cycle comes; null with RUN_ONCE, which makes no such checks
+     * @return when the first planned check (or retry) is, or null when none is
+     */
+    synchronized Instant planFollowUps(Instant regularNext, Duration interval, DoubleSupplier random) {
+        Instant now = clock.instant();
+        token = planShortTtl(token, now, regularNext, interval, random);
+        leases.replaceAll((id, item) -> planShortTtl(item, now, regularNext, interval, random));
+        Instant first = null;
+        for (WatchedItem item : items()) {
+            if (!item.lost()
+                    && item.nextCheck() != null
+                    && (first == null || item.nextCheck().isBefore(first))) {
+                first = item.nextCheck();
+            }
+        }
+        return first;
+    }
+
+    private WatchedItem planShortTtl(
+            WatchedItem item, Instant now, Instant regularNext, Duration interval, DoubleSupplier random) {
+        boolean lookedAtNow = item.lastTried() != null
+                && runStarted != null
+                && !item.lastTried().isBefore(runStarted);
+        if (!lookedAtNow || item.failures() > 0 || item.neverExpires() || item.expires() == null) {
+            return item;
+        }
+        Duration left = Duration.between(now, item.expires());
+        Long ttl = item.grantedTtl();
+        if (ttl == null || ttl >= 2 * interval.toSeconds() || left.isNegative() || left.isZero()) {
+            return item.planned(0, null, null, item.lost());
+        }
+        // about two thirds of the TTL, a little earlier at random
+        Instant at = now.plus(RetryPolicy.scaled(left, (2.0 / 3.0) * (1 - 0.1 * random.getAsDouble())));
+        if (at.isBefore(now.plusSeconds(1))) {
+            at = now.plusSeconds(1);
+        }
+        boolean beforeCycle = regularNext != null && at.isBefore(regularNext);
+        return item.planned(0, beforeCycle ? at : null, beforeCycle ? "two thirds of a short TTL" : null, false);
+    }
+
+    private List<WatchedItem> items() {
+        List<WatchedItem> all = new ArrayList<>(leases.values());
+        all.add(0, token);
+        return all;
     }
 
     /**
      * True when Vault's last grant to the lease (or, with null, the token), not capped, is shorter than twice the
-     * interval: the fixed cycles alone would lose it, so it is checked early.
+     * interval: the fixed cycles alone would lose it.
      */
     public synchronized boolean hasShortGrant(String leaseId, Duration interval) {
-        return isShort(leaseId == null ? TOKEN_KEY : leaseId, interval);
+        WatchedItem item = item(leaseId);
+        return item != null && item.grantedTtl() != null && item.grantedTtl() < 2 * interval.toSeconds();
     }
 
     /** The TTL Vault last granted the lease (or, with null, the token) when that grant was not capped; else null. */
     public synchronized Long grantedTtl(String leaseId) {
-        return granted.get(leaseId == null ? TOKEN_KEY : leaseId);
+        WatchedItem item = item(leaseId);
+        return item == null ? null : item.grantedTtl();
     }
 
-    private static Duration scaled(Duration d, double factor) {
-        return Duration.ofMillis(Math.round(d.toMillis() * factor));
+    /**
+     * True when the lease's (or, with null, the token's) last lookup or renewal showed it renewable and due (less
+     * than twice the interval left): a retry after a failure need not look it up again before renewing it.
+     */
+    synchronized boolean knownDue(String leaseId, Duration interval) {
+        WatchedItem item = item(leaseId);
+        return item != null
+                && item.failures() > 0
+                && Boolean.TRUE.equals(item.renewable())
+                && !item.neverExpires()
+                && item.expires() != null
+                && item.expires().isBefore(clock.instant().plus(interval.multipliedBy(2)));
     }
 
-    /** An early check: when, and which leases (the token is always looked at). */
-    public record FollowUp(Instant at, List<String> leaseIds) {}
+    /** True when the token and every lease were last renewed or not yet due (RUN_ONCE's exit 0). */
+    public synchronized boolean allFine() {
+        return items().stream().allMatch(i -> i.lastOutcome() == Outcome.RENEWED || i.lastOutcome() == Outcome.NOT_DUE);
+    }
 
     /** The last cycle's summary line; null before the first. */
     public synchronized String lastSummary() {

@@ -23,8 +23,17 @@ public final class TokenRenewal {
         this.clock = clock;
     }
 
-    /** Reads lookup-self's answer: true when the token must be renewed now. */
+    /** False for a retry of a token whose last look showed it due: the retry goes straight to the renewal. */
+    public boolean needsLookup() {
+        return !report.status().knownDue(null, rule.interval());
+    }
+
+    /** Reads lookup-self's answer: true when the token must be renewed now (always, when the lookup was skipped). */
     public boolean isDue(@Variable("lookup") VaultAnswer lookup) {
+        if (lookup == null) {
+            LOG.debug("{} was due at its last look: renewed without a new lookup", report.tokenName());
+            return true;
+        }
         VaultAnswer.Data data = lookup.lookupData("auth/token/lookup-self");
         long ttl = data.ttl();
         report.tokenLookedUp(data.accessor(), ttl, data.neverExpires(), data.renewable());

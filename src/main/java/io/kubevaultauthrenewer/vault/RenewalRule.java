@@ -10,23 +10,18 @@ import java.util.Locale;
  */
 public final class RenewalRule {
 
-    private final long intervalSeconds;
+    private final Duration interval;
     private final long twiceTheInterval;
-    private final boolean earlyChecks;
 
-    /** The rule of a single cycle (RUN_ONCE): nothing looks again before the next interval. */
     public RenewalRule(Duration interval) {
-        this(interval, false);
+        this.interval = interval;
+        long seconds = interval.toSeconds();
+        this.twiceTheInterval = seconds > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : 2 * seconds;
     }
 
-    /**
-     * @param earlyChecks true when a TTL shorter than the interval is checked again early, so that such a grant is not
-     *     a shortfall
-     */
-    public RenewalRule(Duration interval, boolean earlyChecks) {
-        this.earlyChecks = earlyChecks;
-        this.intervalSeconds = interval.toSeconds();
-        this.twiceTheInterval = intervalSeconds > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : 2 * intervalSeconds;
+    /** RENEW_INTERVAL. */
+    public Duration interval() {
+        return interval;
     }
 
     /** A token is due when {@code ttl < 2 × interval} or when it has used half of its creation TTL. */
@@ -39,16 +34,17 @@ public final class RenewalRule {
         return ttl < twiceTheInterval;
     }
 
-    /** Why a renewal will not keep its subject alive past the next check, or null when it will. */
-    public String shortfall(long granted, List<String> warnings) {
+    /**
+     * Why a renewal will not keep its subject alive as long as asked, or null when it will: Vault's warning that the
+     * grant was capped by a max TTL (or a period by it). A grant shorter than the interval is not a shortfall: a
+     * running renewer checks such an item early, and the original image's RUN_ONCE took it as a success too.
+     */
+    public String shortfall(List<String> warnings) {
         for (String warning : warnings) {
             String w = warning.toLowerCase(Locale.ROOT);
             if (w.contains("max_ttl") || w.contains("max ttl") || w.startsWith("period of")) {
                 return "its max TTL is reached";
             }
-        }
-        if (granted <= intervalSeconds && !earlyChecks) {
-            return "the granted TTL does not reach the next check, " + intervalSeconds + "s away";
         }
         return null;
     }

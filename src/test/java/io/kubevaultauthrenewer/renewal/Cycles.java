@@ -1,10 +1,15 @@
 package io.kubevaultauthrenewer.renewal;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
 /** Drives a {@link CycleReport} the way the routes do, for tests of what reads the {@link RenewerStatus}. */
 public final class Cycles {
+
+    /** The default retry schedule: quick retries 1 s, 2 s, 4 s, then 5 s doubling to 5 min. */
+    public static final RetryPolicy RETRIES = new RetryPolicy(
+            3, Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofMinutes(5));
 
     private final CycleReport report;
 
@@ -12,8 +17,9 @@ public final class Cycles {
         this.report = new CycleReport(status);
     }
 
+    /** A cycle that calls Vault for the token and every one of these leases. */
     public Cycles start(String... leaseIds) {
-        report.start(report.status().clock().instant(), List.of(leaseIds));
+        report.start(report.status().clock().instant(), List.of(leaseIds), true, List.of(leaseIds));
         return this;
     }
 
@@ -34,8 +40,10 @@ public final class Cycles {
         return this;
     }
 
+    /** A transient failure of the token's call, its retry planned as the dead letter plans it (latest jitter). */
     public Cycles tokenFailed(String error) {
-        report.tokenFailed(error, true);
+        report.tokenFailed(error);
+        report.status().failedTransiently(null, RETRIES, null, 0, 1.0);
         return this;
     }
 
@@ -50,8 +58,12 @@ public final class Cycles {
         return this;
     }
 
+    /** A lease's failure: gone (400), or transient with its retry planned as the dead letter plans it. */
     public Cycles leaseFailed(String id, String error, boolean gone) {
-        report.leaseFailed(id, error, gone, !gone);
+        report.leaseFailed(id, error, gone);
+        if (!gone) {
+            report.status().failedTransiently(id, RETRIES, null, 0, 1.0);
+        }
         return this;
     }
 

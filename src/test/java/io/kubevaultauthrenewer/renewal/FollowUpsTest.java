@@ -5,14 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.kubevaultauthrenewer.emulator.ShiftableClock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** When the renewer looks again between two cycles: short TTLs, and transient failures with a backoff. */
+/**
+ * When the renewer looks again between two cycles, as one record per item holds it: short TTLs, retries planned as
+ * calls fail, the nearest expiry first, and what a cycle leaves to the retries.
+ */
 class FollowUpsTest {
 
     private static final Duration INTERVAL = Duration.ofHours(1);
-    private static final Duration BACKOFF = Duration.ofSeconds(5);
-    private static final Duration BACKOFF_MAX = Duration.ofMinutes(5);
 
     private final ShiftableClock clock = ShiftableClock.frozen();
     private final RenewerStatus status = new RenewerStatus(clock);
@@ -22,12 +24,12 @@ class FollowUpsTest {
         return clock.instant().plus(INTERVAL);
     }
 
-    private RenewerStatus.FollowUp plan(double random) {
-        return status.planFollowUps(regularNext(), INTERVAL, BACKOFF, BACKOFF_MAX, () -> random);
+    private Instant plan(double random) {
+        return status.planFollowUps(regularNext(), INTERVAL, () -> random);
     }
 
-    private Duration in(RenewerStatus.FollowUp followUp) {
-        return Duration.between(clock.instant(), followUp.at());
+    private Duration in(Instant at) {
+        return Duration.between(clock.instant(), at);
     }
 
     @Test
@@ -48,87 +50,103 @@ class FollowUpsTest {
                 .leaseRenewed("a", 60, false)
                 .finish(regularNext());
 
-        RenewerStatus.FollowUp latest = plan(0.0);
-        assertThat(latest.leaseIds()).containsExactly("a");
-        assertThat(in(latest)).isEqualTo(Duration.ofSeconds(40));
-
-        RenewerStatus.FollowUp earliest = plan(1.0);
+        assertThat(in(plan(0.0))).isEqualTo(Duration.ofSeconds(40));
+        Instant earliest = plan(1.0);
         assertThat(in(earliest)).isEqualTo(Duration.ofSeconds(36));
-        assertThat(status.nextCheck("a")).isEqualTo(earliest.at());
+        assertThat(status.nextCheck("a")).isEqualTo(earliest);
+        assertThat(status.lease("a").nextCheckWhy()).isEqualTo("two thirds of a short TTL");
     }
 
     @Test
     void checksAShortTokenEarlyToo() {
         cycles.start().tokenRenewed(600).finish(regularNext());
 
-        RenewerStatus.FollowUp followUp = plan(0.0);
-
-        assertThat(followUp.leaseIds()).isEmpty();
-        assertThat(in(followUp)).isEqualTo(Duration.ofSeconds(400));
-        assertThat(status.nextCheck(null)).isEqualTo(followUp.at());
+        assertThat(in(plan(0.0))).isEqualTo(Duration.ofSeconds(400));
+        assertThat(status.nextCheck(null)).isEqualTo(clock.instant().plusSeconds(400));
     }
 
     @Test
-    void triesATransientFailureAgainWithADoublingBackoff() {
+    void plansNoShortTtlCheckWithoutANextCycle() {
+        cycles.start("a").tokenLookedUp("acc", 3 * 3600).leaseRenewed("a", 60, false);
+
+        assertThat(status.planFollowUps(null, INTERVAL, () -> 0.0)).isNull();
+    }
+
+    @Test
+    void plansTheRetryAsTheCallFailsAndDoublesItsBackoff() {
         cycles.start("a").tokenLookedUp("acc", 3 * 3600).leaseLookedUp("a", 3 * 3600);
-        cycles.leaseFailed("a", "vault-lease-renew failed: HTTP 503: Vault is sealed", false)
-                .finish(regularNext());
-        assertThat(in(plan(1.0))).isEqualTo(Duration.ofSeconds(5));
+        cycles.leaseFailed("a", "vault-lease-renew failed: HTTP 503: Vault is sealed", false);
+        assertThat(in(status.nextCheck("a"))).isEqualTo(Duration.ofSeconds(1));
+        assertThat(status.lease("a").failures()).isEqualTo(1);
+        assertThat(status.lease("a").nextCheckWhy()).isEqualTo("retry 1, after a backoff");
 
-        cycles.start("a").tokenLookedUp("acc", 3 * 3600);
-        cycles.leaseFailed("a", "vault-lease-renew failed: HTTP 503: Vault is sealed", false)
-                .finish(regularNext());
-        assertThat(in(plan(1.0))).isEqualTo(Duration.ofSeconds(10));
-        assertThat(in(plan(0.0))).isEqualTo(Duration.ofSeconds(8));
+        cycles.leaseFailed("a", "vault-lease-renew failed: HTTP 503: Vault is sealed", false);
+        assertThat(in(status.nextCheck("a"))).isEqualTo(Duration.ofSeconds(2));
+        cycles.finish(regularNext());
+        assertThat(in(plan(0.5))).as("the run keeps what failed in it").isEqualTo(Duration.ofSeconds(2));
+    }
 
-        for (int i = 0; i < 10; i++) {
-            cycles.start("a").tokenLookedUp("acc", 3 * 3600);
-            cycles.leaseFailed("a", "vault-lease-renew failed: HTTP 503", false).finish(regularNext());
+    @Test
+    void keepsThePlanOfAnItemAnotherRunDidNotLookAt() {
+        cycles.start("a", "b").tokenLookedUp("acc", 3 * 3600).leaseLookedUp("b", 3 * 3600);
+        for (int i = 0; i < 5; i++) {
+            cycles.leaseFailed("a", "vault-lease-lookup failed: HTTP 503", false);
         }
-        assertThat(in(plan(1.0))).isEqualTo(BACKOFF_MAX);
-    }
+        cycles.finish(regularNext());
+        Instant planned = status.nextCheck("a");
+        assertThat(in(planned)).isEqualTo(Duration.ofSeconds(10));
 
-    @Test
-    void leavesACappedLeaseToTheCycleAsAnEarlyCheckCannotHelpIt() {
-        cycles.start("a")
+        clock.advance(Duration.ofSeconds(3));
+        cycles.start("a", "b")
                 .tokenLookedUp("acc", 3 * 3600)
-                .leaseRenewed("a", 60, true)
+                .leaseLookedUp("b", 3 * 3600)
                 .finish(regularNext());
 
-        assertThat(plan(0.5)).isNull();
+        assertThat(status.nextCheck("a"))
+                .as("not pushed later by the other run")
+                .isEqualTo(planned);
+        assertThat(plan(0.5)).isEqualTo(planned);
     }
 
     @Test
-    void doesNotCheckEarlyALeaseThatIsMerelyNearItsRenewal() {
-        cycles.start("a")
-                .tokenLookedUp("acc", 3 * 3600)
-                .leaseLookedUp("a", 7300)
-                .finish(regularNext());
-
-        assertThat(plan(0.5)).isNull();
-    }
-
-    @Test
-    void neverTriesAgainLaterThanTheExpiryAllows() {
+    void neverTriesAgainLaterThanHalfOfTheTimeLeft() {
         cycles.start("a").tokenLookedUp("acc", 3 * 3600).leaseLookedUp("a", 30);
         for (int i = 0; i < 6; i++) {
             cycles.leaseFailed("a", "vault-lease-renew failed: HTTP 503", false);
         }
-        cycles.finish(regularNext());
 
-        assertThat(in(plan(1.0))).isEqualTo(Duration.ofSeconds(20));
+        assertThat(in(status.nextCheck("a"))).isEqualTo(Duration.ofSeconds(15));
+        assertThat(status.lease("a").nextCheckWhy()).isEqualTo("retry 6, at half of the time left");
     }
 
     @Test
-    void forgetsTheBackoffOnceACallSucceeds() {
+    void marksAnItemLostWhenNoTryCanLandBeforeItExpiresAndPlansNothingMore() {
+        cycles.start("a", "b")
+                .tokenLookedUp("acc", 3 * 3600)
+                .leaseLookedUp("a", 30)
+                .leaseLookedUp("b", 3600);
+        clock.advance(Duration.ofMillis(29_800));
+        cycles.leaseFailed("a", "vault-lease-renew failed: cannot connect", false)
+                .finish(regularNext());
+
+        assertThat(status.lease("a").lost()).isTrue();
+        assertThat(status.nextCheck("a")).isNull();
+        assertThat(plan(0.5)).isNull();
+        assertThat(status.forCycle(List.of("a", "b"), false)).containsExactly("b");
+    }
+
+    @Test
+    void forgetsTheFailuresOnceACallSucceeds() {
         cycles.start("a").tokenLookedUp("acc", 3 * 3600).leaseLookedUp("a", 3 * 3600);
         cycles.leaseFailed("a", "vault-lease-renew failed: HTTP 503", false).finish(regularNext());
+        clock.advance(Duration.ofSeconds(1));
         cycles.start("a")
                 .tokenLookedUp("acc", 3 * 3600)
                 .leaseLookedUp("a", 3 * 3600)
                 .finish(regularNext());
 
         assertThat(plan(0.5)).isNull();
+        assertThat(status.lease("a").failures()).isZero();
     }
 
     @Test
@@ -138,5 +156,62 @@ class FollowUpsTest {
                 .finish(regularNext());
 
         assertThat(plan(0.5)).isNull();
+    }
+
+    @Test
+    void takesTheTokenFirstThenTheNearestExpiry() {
+        cycles.start("far", "near", "unknown")
+                .tokenLookedUp("acc", 3 * 3600)
+                .leaseLookedUp("far", 600)
+                .leaseLookedUp("near", 60);
+        cycles.tokenFailed("vault-token-renew failed: HTTP 429");
+        cycles.leaseFailed("far", "vault-lease-renew failed: HTTP 429", false)
+                .leaseFailed("near", "vault-lease-renew failed: HTTP 429", false)
+                .leaseFailed("unknown", "vault-lease-lookup failed: HTTP 429", false)
+                .finish(regularNext());
+
+        assertThat(status.dueNow().token()).isFalse();
+        clock.advance(Duration.ofSeconds(1));
+        RenewerStatus.Due due = status.dueNow();
+
+        assertThat(due.token()).isTrue();
+        assertThat(due.leaseIds()).containsExactly("unknown", "near", "far");
+    }
+
+    @Test
+    void leavesToItsRetryWhatACycleFindsWaitingOrJustFailedUnlessAnOperatorAsks() {
+        cycles.start("waiting", "fresh", "failed")
+                .tokenLookedUp("acc", 3 * 3600)
+                .leaseLookedUp("waiting", 3600)
+                .leaseLookedUp("fresh", 3600);
+        cycles.leaseFailed("waiting", "vault-lease-renew failed: HTTP 503", false)
+                .finish(regularNext());
+        clock.advance(Duration.ofMillis(500));
+        cycles.start("waiting", "fresh", "failed").leaseFailed("failed", "vault-lease-lookup failed: HTTP 429", false);
+        clock.advance(Duration.ofMillis(100));
+        List<String> all = List.of("waiting", "fresh", "failed");
+
+        assertThat(status.forCycle(all, false)).containsExactly("fresh");
+        assertThat(status.tokenForCycle(false)).isTrue();
+        assertThat(status.forCycle(all, true)).as("renewNow()").containsExactlyInAnyOrderElementsOf(all);
+        clock.advance(Duration.ofMillis(400));
+        assertThat(status.forCycle(all, false)).as("the first retry is due").containsExactly("waiting", "fresh");
+    }
+
+    @Test
+    void knowsALeaseIsDueWithoutALookupOnlyWhenItsRetryFollowsALookThatShowedIt() {
+        cycles.start("a", "b")
+                .tokenLookedUp("acc", 3 * 3600)
+                .leaseLookedUp("a", 60)
+                .leaseLookedUp("b", 3 * 3600);
+        assertThat(status.knownDue("a", INTERVAL))
+                .as("no failure: the cycle looks it up")
+                .isFalse();
+
+        cycles.leaseFailed("a", "vault-lease-renew failed: HTTP 503", false)
+                .leaseFailed("b", "vault-lease-renew failed: HTTP 503", false);
+
+        assertThat(status.knownDue("a", INTERVAL)).isTrue();
+        assertThat(status.knownDue("b", INTERVAL)).as("3 h left: not due").isFalse();
     }
 }

@@ -1,0 +1,123 @@
+package io.kubevaultauthrenewer.renewal;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * One watched item, the token or a lease: the whole truth about it, which the retries are planned from and health,
+ * metrics and JMX read.
+ *
+ * @param name the lease id, or the token by its accessor
+ * @param expires when it expires; null when it never does or is not known yet
+ * @param neverExpires true for a token or lease without a TTL
+ * @param renewable as Vault last said; null when not known
+ * @param lastRenewal when the renewer last renewed it; null when it has not
+ * @param lastError the last call's failure; null when the last call went well
+ * @param lastOutcome the last look's outcome; null before the first look
+ * @param grantedTtl the TTL Vault last granted, when that grant was not capped by a max TTL; else null
+ * @param lastTried when a call about it last ended; null before the first
+ * @param failures transient failures in a row (network, timeout, 412, 429, 5xx); 0 after a success
+ * @param nextCheck when it is looked at again before the next cycle; null when the next cycle will do
+ * @param nextCheckWhy why then (a retry's backoff, Retry-After, two thirds of a short TTL)
+ * @param lost true once it expired (or will, before another try can be made) while its calls were failing
+ */
+public record WatchedItem(
+        String name,
+        Instant expires,
+        boolean neverExpires,
+        Boolean renewable,
+        Instant lastRenewal,
+        String lastError,
+        Outcome lastOutcome,
+        Long grantedTtl,
+        Instant lastTried,
+        int failures,
+        Instant nextCheck,
+        String nextCheckWhy,
+        boolean lost) {
+
+    static WatchedItem unseen(String name) {
+        return new WatchedItem(name, null, false, null, null, null, null, null, null, 0, null, null, false);
+    }
+
+    /** Whole seconds left at {@code now}; null when unknown or without expiry; 0 once expired. */
+    public Long secondsLeft(Instant now) {
+        if (expires == null) {
+            return null;
+        }
+        return Math.max(0, Duration.between(now, expires).getSeconds());
+    }
+
+    /** True when it is known to be gone or to expire before {@code when}. */
+    public boolean expiresBefore(Instant when) {
+        return !neverExpires && expires != null && expires.isBefore(when);
+    }
+
+    WatchedItem seen(String newName, Instant newExpires, boolean never, Boolean newRenewable) {
+        return new WatchedItem(
+                newName,
+                newExpires,
+                never,
+                newRenewable,
+                lastRenewal,
+                lastError,
+                lastOutcome,
+                grantedTtl,
+                lastTried,
+                failures,
+                nextCheck,
+                nextCheckWhy,
+                lost);
+    }
+
+    /**
+     * A call about it ended with this outcome: a success forgets the failures (and that it was lost); a failure
+     * drops the planned check, which {@link #failedTransiently} plans anew when a later try may mend it.
+     */
+    WatchedItem outcome(Outcome outcome, String error, Instant at, Instant renewedAt, Long granted) {
+        boolean failed = outcome == Outcome.FAILED;
+        return new WatchedItem(
+                name,
+                expires,
+                neverExpires,
+                renewable,
+                renewedAt != null ? renewedAt : lastRenewal,
+                error,
+                outcome,
+                renewedAt != null ? granted : grantedTtl,
+                at,
+                failed ? failures : 0,
+                null,
+                null,
+                failed && lost);
+    }
+
+    WatchedItem planned(int newFailures, Instant at, String why, boolean isLost) {
+        return new WatchedItem(
+                name,
+                expires,
+                neverExpires,
+                renewable,
+                lastRenewal,
+                lastError,
+                lastOutcome,
+                grantedTtl,
+                lastTried,
+                newFailures,
+                at,
+                why,
+                isLost);
+    }
+
+    /** True while its last call failed and its retry is planned for later than {@code now}. */
+    boolean waitsForRetry(Instant now) {
+        return failures > 0 && nextCheck != null && nextCheck.isAfter(now);
+    }
+
+    /** True when its last call failed less than {@link RetryPolicy#FLOOR} before {@code now}. */
+    boolean retriedTooSoon(Instant now) {
+        return failures > 0
+                && lastTried != null
+                && lastTried.plus(RetryPolicy.FLOOR).isAfter(now);
+    }
+}
