@@ -65,7 +65,7 @@ public final class RenewalFailures {
                             leaseId,
                             policy,
                             retryAfter,
-                            runOnce ? policy.quickRetries() : 0,
+                            runOnce ? policy.quickRetries() : Integer.MAX_VALUE,
                             ThreadLocalRandom.current().nextDouble());
             WatchedItem item =
                     leaseId == null ? report.status().token() : report.status().lease(leaseId);

@@ -198,17 +198,17 @@ public final class RenewerStatus {
      * against the item's expiry.
      *
      * @param retryAfter the wait Vault asked for, or null
-     * @param giveUpAfter the most retries in a row; beyond, none is planned (RUN_ONCE); 0 for no bound
+     * @param maxRetries the most retries in a row (RUN_ONCE's quick retries); beyond, none is planned
      * @return the next try; null when none is planned: then {@code lost} says whether the item is lost
      */
     synchronized RetryPolicy.Try failedTransiently(
-            String leaseId, RetryPolicy policy, Duration retryAfter, int giveUpAfter, double random) {
+            String leaseId, RetryPolicy policy, Duration retryAfter, int maxRetries, double random) {
         WatchedItem item = item(leaseId);
         if (item == null) {
             return null;
         }
         int failures = item.failures() + 1;
-        boolean gaveUp = giveUpAfter > 0 && failures > giveUpAfter;
+        boolean gaveUp = failures > maxRetries;
         RetryPolicy.Try next = gaveUp
                 ? null
                 : policy.next(

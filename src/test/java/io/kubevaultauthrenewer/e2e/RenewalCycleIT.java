@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * One cycle at a time (RUN_ONCE), the original image's own scenarios and more: what Vault received, what was logged,
@@ -557,19 +558,24 @@ class RenewalCycleIT extends AgainstTheEmulator {
         }
     }
 
-    @Test
-    void reportsAnUnreachableVaultAndExitsNonZero() throws IOException {
+    @ParameterizedTest(name = "RENEWER_RETRY_ATTEMPTS={0}")
+    @ValueSource(ints = {3, 0}) // 0: as the image records its class-data-sharing archive
+    void reportsAnUnreachableVaultAfterTheQuickRetriesAndExitsNonZero(int retries) throws IOException {
         Token token = token(8000);
         writeVariables(token);
         Map<String, String> env = runOnceEnv(HOUR);
+        env.put("RENEWER_RETRY_ATTEMPTS", String.valueOf(retries));
         vault.close();
 
         try (RenewerProcess renewer = RenewerProcess.start(env)) {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isEqualTo(1);
+            assertThat(renewer.linesWith(" WARN ")).hasSize(retries);
             assertThat(renewer.linesWith(" ERROR "))
                     .singleElement()
                     .asString()
-                    .contains("Token: vault-token-lookup failed: cannot connect");
+                    .contains(
+                            "Token: vault-token-lookup failed: cannot connect",
+                            "no retry left (RUN_ONCE, after " + retries + ")");
         }
     }
 }

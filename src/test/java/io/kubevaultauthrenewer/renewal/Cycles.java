@@ -43,7 +43,7 @@ public final class Cycles {
     /** A transient failure of the token's call, its retry planned as the dead letter plans it (latest jitter). */
     public Cycles tokenFailed(String error) {
         report.tokenFailed(error);
-        report.status().failedTransiently(null, RETRIES, null, 0, 1.0);
+        report.status().failedTransiently(null, RETRIES, null, Integer.MAX_VALUE, 1.0);
         return this;
     }
 
@@ -62,7 +62,7 @@ public final class Cycles {
     public Cycles leaseFailed(String id, String error, boolean gone) {
         report.leaseFailed(id, error, gone);
         if (!gone) {
-            report.status().failedTransiently(id, RETRIES, null, 0, 1.0);
+            report.status().failedTransiently(id, RETRIES, null, Integer.MAX_VALUE, 1.0);
         }
         return this;
     }

@@ -214,4 +214,18 @@ class FollowUpsTest {
         assertThat(status.knownDue("a", INTERVAL)).isTrue();
         assertThat(status.knownDue("b", INTERVAL)).as("3 h left: not due").isFalse();
     }
+
+    @Test
+    void plansNoRetryBeyondTheBoundWithoutCallingTheItemLost() {
+        cycles.start("a").tokenLookedUp("acc", 3 * 3600).leaseLookedUp("a", 3600);
+
+        // RUN_ONCE with RENEWER_RETRY_ATTEMPTS=0 (as the image records its archive): no retry at all
+        assertThat(status.failedTransiently("a", Cycles.RETRIES, null, 0, 1.0)).isNull();
+        assertThat(status.lease("a").nextCheck()).isNull();
+        assertThat(status.lease("a").lost()).isFalse();
+        // one quick retry: the first failure plans it, the second none
+        assertThat(status.failedTransiently(null, Cycles.RETRIES, null, 1, 1.0)).isNotNull();
+        assertThat(status.failedTransiently(null, Cycles.RETRIES, null, 1, 1.0)).isNull();
+        assertThat(status.token().lost()).isFalse();
+    }
 }
