@@ -11,9 +11,11 @@ fi
 ./mvnw -q -B dependency:build-classpath -Dmdep.outputFile="$work/cp" -Dmdep.includeScope=test >/dev/null
 
 await_line() {
-  i=0
+  # its own counter: sh has no local variables, and callers loop with i
+  await_tries=0
   until grep -qs "$2" "$1"; do
-    i=$((i + 1)); [ $i -lt "${4:-3000}" ] || { echo "$3" >&2; tail -40 "$1" >&2; exit 1; }
+    await_tries=$((await_tries + 1))
+    [ $await_tries -lt "${4:-3000}" ] || { echo "$3" >&2; tail -40 "$1" >&2; exit 1; }
     sleep 0.02
   done
 }

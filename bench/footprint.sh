@@ -1,53 +1,123 @@
 #!/bin/sh
-# The footprint budget: starts the renewer exactly as the image does (bin/kube-vault-auth-renewer) against
-# the Vault emulator with 10 leases and a 2 s interval, and prints: time from process start to the first
-# completed cycle, resident memory after 30 s (VmRSS, VmHWM), CPU seconds used over 60 s, and the size of
-# what the image ships. Not a test: figures to read, for the README.
+# The footprint as a node pays it: starts N renewers side by side exactly as the image does
+# (bin/kube-vault-auth-renewer, with a class-data-sharing archive recorded the way the Dockerfile records it),
+# against the Vault emulator (its own JVM) with a token and 10 leases and a 2 s interval, and prints for each
+# renewer, 30 s after the start: resident memory (VmRSS), anonymous memory (RssAnon: private to the process,
+# paid once per pod), Pss (its share of the pages it shares, from smaps_rollup), and the time from process
+# start to the first completed cycle. Then, per N, the minimum and maximum over all runs, and the median first
+# cycle. Not a test: figures to read, for the README.
 #
-#   bench/footprint.sh                  with the default java
+#   bench/footprint.sh                          N=1 and N=4, 3 runs each, the default java
+#   RUNS=1 COUNTS=4 bench/footprint.sh           one run of 4 renewers
 #   JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java bench/footprint.sh
-#   JAVA_OPTS=-Xmx32m bench/footprint.sh   (flags added after the image's defaults)
-#   NMT=1 bench/footprint.sh              (also prints where the JVM's memory goes, after 30 s)
+#   JAVA_OPTS=-Xmx32m bench/footprint.sh         flags added after the image's defaults (both runs and archive)
+#   ARCHIVE=0 bench/footprint.sh                 without the archive
+#   RENEWER_ARCHIVE_RELOCATION=1 bench/footprint.sh   the archive mapped at a random address (the JVM's default)
+#   NMT=1 bench/footprint.sh                     also where one renewer's memory goes (native memory tracking)
+#   SMAPS=1 bench/footprint.sh                   also one renewer's largest private mappings (from smaps)
+#   SETTLE=0 RUNS=5 COUNTS=1 bench/footprint.sh  start times only (memory is read at once, not after 30 s)
 set -eu
 cd "$(dirname "$0")/.."
 java_bin=${JAVA:-java}
+runs=${RUNS:-3}
+counts=${COUNTS:-1 4}
 work=$(mktemp -d)
-trap 'kill $renewer $vault 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
+pids=""
+trap 'kill $pids $vault 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
 
 . bench/emulator.sh
 # the emulator with a token and 10 leases of a 1 h TTL (not due at a 2 s interval: lookups only)
 start_emulator 10 3600
 
-clk=$(getconf CLK_TCK)
-start_ms=$(date +%s%3N)
-env -i PATH="$PATH" JAVA="$java_bin" JAVA_OPTS="${JAVA_OPTS:-}" VAULT_ADDR="$addr" VARIABLES_FILE="$work/variables" \
-  RENEW_INTERVAL=2 CAMEL_MANAGEMENT_PORT=0 bin/kube-vault-auth-renewer >"$work/renewer.log" 2>&1 &
-renewer=$!
-
-await_line "$work/renewer.log" 'Cycle done' "no cycle within 60 s"
-first=$(grep -m1 'Cycle done' "$work/renewer.log" | cut -d' ' -f1)
-first_ms=$(date -d "$first" +%s%3N)
-
-pid=$renewer # the script execs java: same process
-sleep $((30 - ($(date +%s%3N) - start_ms) / 1000))
-rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
-hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
-threads=$(awk '/^Threads/ {print $2}' "/proc/$pid/status")
-if [ "${NMT:-}" = 1 ]; then
-  "$(dirname "$(command -v "$java_bin")")/jcmd" "$pid" VM.native_memory summary \
-    | grep -E '^-|committed=' | grep -E 'Total|Java Heap|Class|Thread|Code|GC|Compiler|Internal|Other|Symbol|Metaspace|Arena' \
-    | sed 's/^/  /' >"$work/nmt"
+# the image's layout: the jar, and next to it the archive, recorded as the Dockerfile records it
+mkdir "$work/app"
+cp "$jar" "$work/app/kube-vault-auth-renewer.jar"
+app_jar=$work/app/kube-vault-auth-renewer.jar
+if [ "${ARCHIVE:-1}" = 1 ]; then
+  env -i PATH="$PATH" JAVA="$java_bin" RENEWER_JAR="$app_jar" JAVA_OPTS="${JAVA_OPTS:-}" \
+    bin/record-start-archive >"$work/archive.log" 2>&1 || { cat "$work/archive.log" >&2; exit 1; }
 fi
-cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-sleep 60
-cpu1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-cycles=$(grep -c 'Cycle done' "$work/renewer.log")
-failed=$(grep -c ' ERROR ' "$work/renewer.log" || true)
 
-echo "java:                          $("$java_bin" -version 2>&1 | head -1)"
-echo "JAVA_OPTS:                     ${JAVA_OPTS:-}"
-echo "start to first completed cycle: $((first_ms - start_ms)) ms"
-echo "resident after 30 s:            VmRSS $((rss / 1024)) MiB, VmHWM $((hwm / 1024)) MiB, $threads threads"
-echo "CPU over the next 60 s:         $(awk -v t=$((cpu1 - cpu0)) -v c="$clk" 'BEGIN {printf "%.2f", t / c}') s ($cycles cycles of 11 Vault calls so far, $failed ERROR lines)"
-if [ -s "$work/nmt" ]; then echo "native memory (NMT, committed) after 30 s:"; cat "$work/nmt"; fi
-echo "image payload:                  jar $(du -k "$jar" | cut -f1) KiB (dependencies inside), start script $(du -k bin/kube-vault-auth-renewer | cut -f1) KiB"
+kib() { awk -v k="$1" '$1 == k ":" {print $2}' "$2"; }
+
+# one run of $1 renewers side by side; appends "n first_ms rss anon pss" per renewer to $work/results
+run() {
+  n=$1
+  pids=""
+  i=0
+  start_ms=$(date +%s%3N)
+  while [ $i -lt "$n" ]; do
+    env -i PATH="$PATH" JAVA="$java_bin" RENEWER_JAR="$app_jar" JAVA_OPTS="${JAVA_OPTS:-}" \
+      ${RENEWER_ARCHIVE_RELOCATION:+RENEWER_ARCHIVE_RELOCATION=$RENEWER_ARCHIVE_RELOCATION} ${MALLOC_ARENA_MAX:+MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX} \
+      VAULT_ADDR="$addr" VARIABLES_FILE="$work/variables" RENEW_INTERVAL=2 CAMEL_MANAGEMENT_PORT=0 \
+      bin/kube-vault-auth-renewer >"$work/renewer-$n-$i.log" 2>&1 &
+    pids="$pids $!"
+    echo "$! $(date +%s%3N)" >"$work/started-$n-$i"
+    i=$((i + 1))
+  done
+  i=0
+  while [ $i -lt "$n" ]; do
+    await_line "$work/renewer-$n-$i.log" 'Cycle done' "renewer $i of $n: no cycle within 60 s"
+    i=$((i + 1))
+  done
+  left=$((${SETTLE:-30} - ($(date +%s%3N) - start_ms) / 1000))
+  [ $left -le 0 ] || sleep $left
+  i=0
+  for pid in $pids; do
+    # the script execs java: the same process
+    read -r _ started <"$work/started-$n-$i"
+    first=$(grep -m1 'Cycle done' "$work/renewer-$n-$i.log" | cut -d' ' -f1)
+    first_ms=$(($(date -d "$first" +%s%3N) - started))
+    rss=$(kib VmRSS "/proc/$pid/status")
+    anon=$(kib RssAnon "/proc/$pid/status")
+    pss=$(kib Pss "/proc/$pid/smaps_rollup")
+    echo "$n $first_ms $rss $anon $pss" >>"$work/results"
+    printf '  N=%s renewer %s: first cycle %5d ms, VmRSS %3d MiB, RssAnon %3d MiB, Pss %3d MiB\n' \
+      "$n" "$i" "$first_ms" $((rss / 1024)) $((anon / 1024)) $((pss / 1024))
+    if [ "${SMAPS:-}" = 1 ] && [ $i = 0 ]; then
+      # the largest private (anonymous) mappings: the heap, the code cache, metaspace, malloc arenas, stacks
+      awk '/^[0-9a-f]+-[0-9a-f]+ / { region = $1 " " $2 " " $6 }
+           /^Size:/ { size = $2 }
+           /^Anonymous:/ && $2 > 0 { printf "    %6d KiB anonymous of %7d KiB at %s\n", $2, size, region }' \
+        "/proc/$pid/smaps" \
+        | sort -rn | head -12
+    fi
+    if [ "${NMT:-}" = 1 ] && [ $i = 0 ]; then
+      "$(dirname "$(command -v "$java_bin")")/jcmd" "$pid" VM.native_memory summary \
+        | grep -E '^-|committed=' | grep -E 'Total|Java Heap|Class|Thread|Code|GC|Compiler|Internal|Other|Symbol|Metaspace|Arena' \
+        | sed 's/^/    /' || echo "    (NMT: add -XX:NativeMemoryTracking=summary to JAVA_OPTS)"
+    fi
+    i=$((i + 1))
+  done
+  kill $pids 2>/dev/null || true
+  for pid in $pids; do wait "$pid" 2>/dev/null || true; done
+  pids=""
+}
+
+echo "java:      $("$java_bin" -version 2>&1 | head -1)"
+echo "JAVA_OPTS: ${JAVA_OPTS:-}"
+echo "archive:   $([ "${ARCHIVE:-1}" = 1 ] && echo "recorded as the Dockerfile does ($(du -k "$work/app/kube-vault-auth-renewer.jsa" | cut -f1) KiB)" || echo none)"
+r=1
+while [ $r -le "$runs" ]; do
+  for n in $counts; do
+    echo "run $r, $n side by side:"
+    run "$n"
+  done
+  r=$((r + 1))
+done
+
+echo "summary (MiB; first cycle in ms; min-max over $runs run(s) and every renewer):"
+for n in $counts; do
+  awk -v n="$n" '$1 == n {
+      c++; f[c] = $2
+      if (c == 1 || $3 < r0) r0 = $3; if ($3 > r1) r1 = $3
+      if (c == 1 || $4 < a0) a0 = $4; if ($4 > a1) a1 = $4
+      if (c == 1 || $5 < p0) p0 = $5; if ($5 > p1) p1 = $5
+    }
+    END {
+      for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (f[j] < f[i]) { t = f[i]; f[i] = f[j]; f[j] = t }
+      printf "  N=%s: VmRSS %d-%d, RssAnon %d-%d, Pss %d-%d, first cycle %d-%d ms (median %d)\n",
+        n, r0 / 1024, r1 / 1024, a0 / 1024, a1 / 1024, p0 / 1024, p1 / 1024, f[1], f[c], f[int((c + 1) / 2)]
+    }' "$work/results"
+done
+echo "image payload: jar $(du -k "$jar" | cut -f1) KiB (dependencies inside)"
