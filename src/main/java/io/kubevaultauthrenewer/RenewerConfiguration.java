@@ -210,6 +210,16 @@ public class RenewerConfiguration implements CamelConfiguration {
                 continue;
             }
             String folder = pattern.substring(0, pattern.lastIndexOf('/') + 1);
+            if (!pattern.contains("*")) {
+                // a named file: no need to search the jar for it
+                String name = pattern.substring(folder.length());
+                if (Files.exists(dir.resolve(name))) {
+                    LOG.info("Route file {} replaces the built-in {}{}", dir.resolve(name), folder, name);
+                } else {
+                    patterns.add(pattern);
+                }
+                continue;
+            }
             try {
                 for (Resource builtIn :
                         PluginHelper.getPackageScanResourceResolver(context).findResources(pattern)) {
