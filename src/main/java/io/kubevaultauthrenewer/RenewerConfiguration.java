@@ -11,6 +11,7 @@ import io.kubevaultauthrenewer.management.ManagementServer;
 import io.kubevaultauthrenewer.management.RenewerJmx;
 import io.kubevaultauthrenewer.management.RenewerMetrics;
 import io.kubevaultauthrenewer.renewal.CycleReport;
+import io.kubevaultauthrenewer.renewal.CycleRequest;
 import io.kubevaultauthrenewer.renewal.EarlyChecks;
 import io.kubevaultauthrenewer.renewal.Exit;
 import io.kubevaultauthrenewer.renewal.FailedStep;
@@ -282,7 +283,7 @@ public class RenewerConfiguration implements CamelConfiguration {
         ManagementServer server = new ManagementServer(settings.managementPort(), metrics.registry());
         // renewNow(): a cycle through the same queue as the schedule's; answers its summary line
         RenewerJmx jmx = new RenewerJmx(status, () -> {
-            requests.accept(RenewalCycle.NOW);
+            requests.accept(CycleRequest.RENEW_NOW);
             return status.lastSummary();
         });
         try {
@@ -301,7 +302,7 @@ public class RenewerConfiguration implements CamelConfiguration {
     }
 
     /** Puts a cycle (or an early check) in the cycle queue and waits for it to end; one for all who ask. */
-    private static final class CycleRequests implements java.util.function.Consumer<Object> {
+    private static final class CycleRequests implements java.util.function.Consumer<CycleRequest> {
         private final CamelContext context;
         private ProducerTemplate template;
 
@@ -310,7 +311,7 @@ public class RenewerConfiguration implements CamelConfiguration {
         }
 
         @Override
-        public void accept(Object request) {
+        public void accept(CycleRequest request) {
             template().sendBody(CYCLE_QUEUE, request); // a template is thread-safe; the queue runs one at a time
         }
 

@@ -18,23 +18,15 @@ import org.apache.camel.support.service.ServiceSupport;
  */
 public final class EarlyChecks extends ServiceSupport {
 
-    /** The message an early check puts in the cycle queue. */
-    public static final Object REQUEST = new Object() {
-        @Override
-        public String toString() {
-            return "early check";
-        }
-    };
-
     private final Clock clock;
-    private final Consumer<Object> run;
+    private final Consumer<CycleRequest> run;
     private ScheduledExecutorService executor;
     private ScheduledFuture<?> pending;
 
     /**
      * @param run puts the request in the cycle queue and waits for it
      */
-    public EarlyChecks(Clock clock, Consumer<Object> run) {
+    public EarlyChecks(Clock clock, Consumer<CycleRequest> run) {
         this.clock = clock;
         this.run = run;
     }
@@ -48,7 +40,7 @@ public final class EarlyChecks extends ServiceSupport {
             pending.cancel(false);
         }
         long delay = Math.max(0, Duration.between(clock.instant(), at).toMillis());
-        pending = executor.schedule(() -> run.accept(REQUEST), delay, TimeUnit.MILLISECONDS);
+        pending = executor.schedule(() -> run.accept(CycleRequest.EARLY_CHECK), delay, TimeUnit.MILLISECONDS);
     }
 
     @Override

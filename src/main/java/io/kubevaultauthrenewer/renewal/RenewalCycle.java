@@ -25,14 +25,6 @@ public final class RenewalCycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(RenewalCycle.class);
 
-    /** The message of a cycle an operator asked for (renewNow() in JMX): it looks at every item not lost. */
-    public static final Object NOW = new Object() {
-        @Override
-        public String toString() {
-            return "renewNow()";
-        }
-    };
-
     /** The most lease ids the "Watching" line names. */
     static final int LEASE_IDS_LOGGED = 20;
 
@@ -106,7 +98,7 @@ public final class RenewalCycle {
         last = current;
         token.set(current.token());
         RenewerStatus status = report.status();
-        if (request == EarlyChecks.REQUEST) {
+        if (request == CycleRequest.EARLY_CHECK) {
             // what is due now, and any lease id new in the file since (it has not been looked at at all)
             RenewerStatus.Due due = status.dueNow();
             Set<String> watched = new HashSet<>(current.leaseIds());
@@ -124,7 +116,7 @@ public final class RenewalCycle {
             report.startEarly(clock.instant(), current.leaseIds(), due.token(), ids);
             return ids;
         }
-        boolean asked = request == NOW;
+        boolean asked = request == CycleRequest.RENEW_NOW;
         List<String> ids = status.forCycle(current.leaseIds(), asked);
         report.start(clock.instant(), current.leaseIds(), status.tokenForCycle(asked), ids);
         return ids;

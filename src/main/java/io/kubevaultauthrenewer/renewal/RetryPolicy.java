@@ -42,9 +42,8 @@ public record RetryPolicy(
      * The next try.
      *
      * @param retry which retry it is (1 for the first after a failure)
-     * @param asked the wait Vault asked for (Retry-After), or null
      */
-    public record Try(Instant at, Why why, int retry, Duration asked) {}
+    public record Try(Instant at, Why why, int retry) {}
 
     /** The wait before retry {@code n} (1 for the first), before the jitter. */
     Duration backoff(int n) {
@@ -93,7 +92,7 @@ public record RetryPolicy(
         if (expires != null && !at.isBefore(expires)) {
             return null;
         }
-        return new Try(at, why, failures, retryAfter);
+        return new Try(at, why, failures);
     }
 
     private static Duration min(Duration a, Duration b) {
