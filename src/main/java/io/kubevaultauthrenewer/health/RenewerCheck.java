@@ -50,6 +50,18 @@ abstract class RenewerCheck extends AbstractHealthCheck {
         return early != null && early.isBefore(next) ? early : next;
     }
 
+    /**
+     * The pod-wide end of life (the same in the token's and the leases' data): when its secrets die for good, and
+     * why; "none" while everything can still be renewed.
+     */
+    void endOfLife(HealthCheckResultBuilder builder) {
+        RenewerStatus.EndOfLife end = status.endOfLife();
+        builder.detail("end_of_life", end == null ? "none" : end.at().toString());
+        if (end != null) {
+            builder.detail("end_of_life_cause", end.cause());
+        }
+    }
+
     static String text(Object value) {
         return value == null ? "none" : value.toString();
     }

@@ -27,6 +27,7 @@ public final class VaultLeasesCheck extends RenewerCheck {
         List<String> lost = new ArrayList<>();
         builder.detail("leases", leases.size());
         builder.detail("next_cycle", next.toString());
+        endOfLife(builder);
         for (WatchedItem lease : leases) {
             String id = lease.name();
             builder.detail(id + ".ttl", lease.neverExpires() ? "none" : text(lease.secondsLeft(now)));

@@ -27,6 +27,7 @@ public final class VaultTokenCheck extends RenewerCheck {
         builder.detail("last_renewal", text(token.lastRenewal()));
         builder.detail("last_error", text(token.lastError()));
         builder.detail("next_cycle", next.toString());
+        endOfLife(builder);
         if (token.nextCheck() != null) {
             builder.detail("next_check", token.nextCheck().toString());
             builder.detail("next_check_why", token.nextCheckWhy());

@@ -86,6 +86,18 @@ public final class RenewerJmx extends ServiceSupport implements RenewerMXBean {
     }
 
     @Override
+    public String getEndOfLife() {
+        RenewerStatus.EndOfLife end = status.endOfLife();
+        return end == null ? "none" : end.at().toString();
+    }
+
+    @Override
+    public String getEndOfLifeCause() {
+        RenewerStatus.EndOfLife end = status.endOfLife();
+        return end == null ? "none" : end.cause();
+    }
+
+    @Override
     public List<LeaseView> getLeases() {
         return status.leases().stream()
                 .map(l -> new LeaseView(

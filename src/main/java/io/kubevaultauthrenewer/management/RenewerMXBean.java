@@ -23,6 +23,12 @@ public interface RenewerMXBean {
 
     List<LeaseView> getLeases();
 
+    /** When the pod's secrets die for good (a max TTL reached, not renewable, lost or gone); "none" when not known. */
+    String getEndOfLife();
+
+    /** What dies then, and why; "none" when no end is known. */
+    String getEndOfLifeCause();
+
     long getRenewedCount();
 
     long getNotDueCount();

@@ -77,6 +77,11 @@ public final class RenewerMetrics {
                 .description("When the last cycle completed, in Unix seconds")
                 .baseUnit("seconds")
                 .register(registry);
+        Gauge.builder("vault.renewer.end.of.life.timestamp", status, RenewerMetrics::endOfLifeEpochSeconds)
+                .description("When the pod's secrets die for good (a max TTL reached, not renewable, lost or gone),"
+                        + " in Unix seconds; NaN while everything can still be renewed")
+                .baseUnit("seconds")
+                .register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
@@ -133,6 +138,11 @@ public final class RenewerMetrics {
     private static double secondsLeft(RenewerStatus s, WatchedItem item) {
         Long left = item == null ? null : item.secondsLeft(s.clock().instant());
         return left == null ? Double.NaN : left;
+    }
+
+    private static double endOfLifeEpochSeconds(RenewerStatus s) {
+        RenewerStatus.EndOfLife end = s.endOfLife();
+        return end == null ? Double.NaN : end.at().getEpochSecond();
     }
 
     private static double lastCycleEpochSeconds(RenewerStatus s) {

@@ -39,6 +39,7 @@ public final class RenewalCycle {
     private final Set<String> warnedShort = new HashSet<>();
     private Credentials last;
     private Instant plannedAt;
+    private Instant endOfLife;
 
     /**
      * @param exit how the run ends by itself (RUN_ONCE, or a token Vault never accepted)
@@ -193,6 +194,23 @@ public final class RenewalCycle {
         plannedAt = first;
     }
 
+    /** One INFO line when the end of the pod's secrets is first known, and whenever it moves by a second or more. */
+    private void reportEndOfLife(RenewerStatus.EndOfLife end) {
+        Instant at = end == null ? null : end.at();
+        boolean moved = at == null
+                ? endOfLife != null
+                : endOfLife == null || Duration.between(endOfLife, at).abs().toMillis() >= 1000;
+        if (!moved) {
+            return;
+        }
+        if (at == null) {
+            LOG.info("End of life: none known any more (every token and lease can be renewed again)");
+        } else {
+            LOG.info("End of life: the pod's secrets die at {} ({})", at.truncatedTo(ChronoUnit.SECONDS), end.cause());
+        }
+        endOfLife = at;
+    }
+
     /** True unless Vault rejected the token in this cycle: then no lease call can succeed either. */
     public boolean tokenAccepted() {
         return !report.isTokenRejected();
@@ -216,6 +234,7 @@ public final class RenewalCycle {
             LOG.info(summary);
         }
         report.finished(next, summary);
+        reportEndOfLife(status.endOfLife());
         planEarlyChecks(next);
         if (report.isTokenRejected() && !status.tokenEverAccepted() && !runOnce) {
             LOG.error(

@@ -422,6 +422,49 @@ public final class RenewerStatus {
                 && item.expires().isBefore(clock.instant().plus(interval.multipliedBy(2)));
     }
 
+    /**
+     * When the pod's secrets die for good, whatever the renewer does: the earliest end that no renewal can push back
+     * (an item past its max TTL, not renewable, lost or gone), the token's end taking its leases with it.
+     *
+     * @param at when
+     * @param cause what dies then, and why, in words for a log line (the token by its accessor, never by itself)
+     */
+    public record EndOfLife(Instant at, String cause) {}
+
+    /** The end of life as Vault's last answers set it; null while every item can still be renewed. */
+    public synchronized EndOfLife endOfLife() {
+        Instant now = clock.instant();
+        EndOfLife end = null;
+        for (WatchedItem item : items()) {
+            String why = finalEnd(item, now);
+            if (why != null && (end == null || item.expires().isBefore(end.at()))) {
+                end = new EndOfLife(
+                        item.expires(), (item == token ? item.name() : "Lease " + item.name()) + ": " + why);
+            }
+        }
+        return end;
+    }
+
+    /** Why the item's expiry is its end for good, or null when a renewal may still push it back. */
+    private static String finalEnd(WatchedItem item, Instant now) {
+        if (item.neverExpires() || item.expires() == null) {
+            return null;
+        }
+        if (item.lost()) {
+            return "lost while Vault could not be reached";
+        }
+        if (!item.expires().isAfter(now)) {
+            return "gone";
+        }
+        if (item.lastOutcome() == Outcome.CAPPED) {
+            return "its max TTL is reached";
+        }
+        if (Boolean.FALSE.equals(item.renewable())) {
+            return "not renewable";
+        }
+        return null;
+    }
+
     /** True when the token and every lease were last renewed or not yet due (RUN_ONCE's exit 0). */
     public synchronized boolean allFine() {
         return items().stream().allMatch(i -> i.lastOutcome() == Outcome.RENEWED || i.lastOutcome() == Outcome.NOT_DUE);

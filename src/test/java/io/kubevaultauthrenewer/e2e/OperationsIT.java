@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -228,6 +229,9 @@ class OperationsIT extends AgainstTheEmulator {
             assertThat((Long) leases[0].get("ttl")).isBetween(3500L, 3600L);
             assertThat(leases[0].get("lastOutcome")).isEqualTo("NOT_DUE");
             assertThat((String) server.getAttribute(name, "NextCycleTime")).matches("\\d{4}-.*Z");
+            assertThat(server.getAttribute(name, "EndOfLife"))
+                    .as("nothing capped")
+                    .isEqualTo("none");
 
             int lookups = vault.requests("/v1/auth/token/lookup-self").size();
             Object summary = server.invoke(name, "renewNow", null, null);
@@ -251,10 +255,14 @@ class OperationsIT extends AgainstTheEmulator {
         Token token = token(3600);
         Lease due = lease(token, 100);
         Lease notDue = lease(token, 3600);
-        writeVariables(token, due, notDue);
+        // its max TTL (50 s) is shorter than what a renewal grants: the renewal is capped, its end is final
+        Lease capped =
+                vault.createLease(token, "database/creds/app", Duration.ofSeconds(100), Duration.ofSeconds(50), true);
+        writeVariables(token, due, notDue, capped);
 
         try (RenewerProcess renewer = RenewerProcess.start(sidecarEnv(60))) {
             int port = afterFirstCycle(renewer);
+            long end = vault.expiry(capped).getEpochSecond();
 
             Answer scrape = get(port, "/observe/metrics");
 
@@ -265,11 +273,23 @@ class OperationsIT extends AgainstTheEmulator {
                     .containsEntry("vault_renewer_renewals_total{kind=\"lease\",outcome=\"not_due\"}", 1.0)
                     .containsEntry("vault_renewer_renewals_total{kind=\"token\",outcome=\"not_due\"}", 1.0)
                     .containsEntry("vault_renewer_renewals_total{kind=\"lease\",outcome=\"failed\"}", 0.0)
-                    .containsEntry("vault_renewer_renewals_total{kind=\"lease\",outcome=\"capped\"}", 0.0)
+                    .containsEntry("vault_renewer_renewals_total{kind=\"lease\",outcome=\"capped\"}", 1.0)
                     .containsEntry("vault_renewer_renew_interval_seconds", 60.0)
                     .containsEntry("vault_renewer_cycles_total", 1.0)
                     .containsEntry("vault_renewer_cycle_duration_seconds_count", 1.0)
-                    .containsEntry("vault_renewer_vault_responses_total{status=\"200\"}", 4.0);
+                    .containsEntry("vault_renewer_vault_responses_total{status=\"200\"}", 6.0);
+            // the pod's end of life: the capped lease's expiry, in the metric, the health data and one log line
+            assertThat(series.get("vault_renewer_end_of_life_timestamp_seconds"))
+                    .isBetween(end - 2.0, end + 1.0);
+            JsonNode leases = get(port, "/observe/health").check("vault-leases").get("data");
+            assertThat(Instant.parse(leases.get("end_of_life").asText()).getEpochSecond())
+                    .isBetween(end - 2, end + 1);
+            assertThat(leases.get("end_of_life_cause").asText())
+                    .isEqualTo("Lease " + capped.id + ": its max TTL is reached");
+            assertThat(renewer.linesWith("End of life: the pod's secrets die at "))
+                    .singleElement()
+                    .asString()
+                    .contains(" INFO ", "(Lease " + capped.id + ": its max TTL is reached)");
             assertThat(series.get("vault_renewer_time_to_expiry_seconds{kind=\"lease\",lease_id=\"" + due.id + "\"}"))
                     .isBetween(90.0, 100.0);
             assertThat(series.get(

@@ -35,6 +35,12 @@ public final class Cycles {
         return this;
     }
 
+    public Cycles tokenRenewedCapped(long granted) {
+        report.tokenLookedUp("acc", granted, false, true);
+        report.token(Outcome.CAPPED, granted);
+        return this;
+    }
+
     public Cycles tokenRejected() {
         report.tokenRejected("vault-token-lookup failed: HTTP 403: permission denied");
         return this;
@@ -49,6 +55,12 @@ public final class Cycles {
 
     public Cycles leaseLookedUp(String id, long ttl) {
         report.leaseLookedUp(id, ttl, false, true);
+        report.lease(id, Outcome.NOT_DUE, null);
+        return this;
+    }
+
+    public Cycles leaseNotRenewable(String id, long ttl) {
+        report.leaseLookedUp(id, ttl, false, false);
         report.lease(id, Outcome.NOT_DUE, null);
         return this;
     }
