@@ -67,7 +67,8 @@ public final class CycleReport {
         Set<String> called = new HashSet<>(leaseIds);
         lost = (int) watched.stream()
                 .filter(id -> !called.contains(id))
-                .filter(id -> status.lease(id) != null && status.lease(id).lost())
+                .map(status::lease)
+                .filter(item -> item != null && item.lost())
                 .count();
         deferred = watched.size() - leaseIds.size() - lost;
     }

@@ -180,9 +180,6 @@ public final class RenewalCycle {
                                 : "it is checked early, when about two thirds of its TTL are used");
             }
         });
-        if (earlyChecks == null) {
-            return;
-        }
         // with RUN_ONCE (no next cycle), only the retries planned as calls failed
         Instant first = status.planFollowUps(regularNext, interval, ThreadLocalRandom.current()::nextDouble);
         if (first != null) {
