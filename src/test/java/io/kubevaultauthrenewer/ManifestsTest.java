@@ -8,27 +8,37 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.kubevaultauthrenewer.config.Durations;
 import io.kubevaultauthrenewer.config.Setting;
 import io.kubevaultauthrenewer.config.Settings;
 import io.kubevaultauthrenewer.management.ManagementServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 import org.apache.camel.CamelContext;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.model.ModelCamelContext;
@@ -37,16 +47,29 @@ import org.apache.camel.spi.Resource;
 import org.apache.camel.support.PluginHelper;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
  * manifests/ read with the Kubernetes model (fabric8), checked against the application itself: the settings it knows,
- * the paths and port it serves, the user the image runs as, the route ids it has.
+ * the paths and port it serves, the user the image runs as, the route ids it has; and built with kubectl kustomize
+ * where kubectl is installed.
  */
 class ManifestsTest {
 
     private static final Path MANIFESTS = Path.of("manifests");
+    private static final Path BASE = MANIFESTS.resolve("base");
+    private static final Path NATIVE_SIDECAR = MANIFESTS.resolve("native-sidecar");
+    private static final Path EVICT_OWN_POD_ONLY = MANIFESTS.resolve("evict-own-pod-only");
+    private static final Path NATIVE_SIDECAR_EVICT_OWN_POD_ONLY =
+            MANIFESTS.resolve("native-sidecar-evict-own-pod-only");
+    /** The kustomize component holding the admission policy, which both evict-own-pod-only overlays list. */
+    private static final Path OWN_POD_ONLY_POLICY =
+            MANIFESTS.resolve("components").resolve("evict-own-pod-only");
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String RENEWER = "vault-renewer";
 
@@ -59,7 +82,7 @@ class ManifestsTest {
     }
 
     private static Deployment deployment() throws IOException {
-        return JSON.treeToValue(tree(MANIFESTS.resolve("deployment.yaml")), Deployment.class);
+        return JSON.treeToValue(tree(BASE.resolve("deployment.yaml")), Deployment.class);
     }
 
     private static PodSpec pod() throws IOException {
@@ -81,18 +104,223 @@ class ManifestsTest {
                 .orElse(null);
     }
 
+    private static EnvVar envVar(Container container, String name) {
+        return container.getEnv().stream()
+                .filter(e -> e.getName().equals(name))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no variable " + name + " in " + container.getName()));
+    }
+
+    /** The texts of a YAML sequence (empty when absent). */
+    private static List<String> texts(JsonNode array) {
+        List<String> texts = new ArrayList<>();
+        if (array != null) {
+            array.forEach(item -> texts.add(item.asText()));
+        }
+        return texts;
+    }
+
+    /** The directories holding a kustomization: manifests/, the base, the overlays and the component. */
+    private static List<Path> kustomizations() throws IOException {
+        try (Stream<Path> dirs = Files.walk(MANIFESTS)) {
+            return dirs.filter(d -> Files.isRegularFile(d.resolve("kustomization.yaml")))
+                    .sorted()
+                    .toList();
+        }
+    }
+
+    /** The local files and directories a kustomization names: resources, components, patches, generators' files. */
+    private static List<String> listed(JsonNode kustomization) {
+        List<String> listed = new ArrayList<>(texts(kustomization.get("resources")));
+        listed.addAll(texts(kustomization.get("components")));
+        kustomization.path("patches").forEach(p -> listed.add(p.get("path").asText()));
+        kustomization.path("configMapGenerator").forEach(g -> listed.addAll(texts(g.get("files"))));
+        return listed;
+    }
+
+    /** What kustomize builds from a directory: a Kustomization (the default kind) or a Component. */
+    private static String kind(Path root) throws IOException {
+        return tree(root.resolve("kustomization.yaml")).path("kind").asText("Kustomization");
+    }
+
+    /** The directories the top comment of manifests/kustomization.yaml tells to kubectl apply -k. */
+    private static List<Path> documented() throws IOException {
+        Matcher apply = Pattern.compile("^#\\s+kubectl apply -k (\\S+)", Pattern.MULTILINE)
+                .matcher(Files.readString(MANIFESTS.resolve("kustomization.yaml")));
+        List<Path> documented = new ArrayList<>();
+        while (apply.find()) {
+            documented.add(Path.of(apply.group(1)));
+        }
+        return documented;
+    }
+
+    /**
+     * What each documented directory builds: whether the renewer is a native sidecar (an init container) and whether
+     * the admission policy that lets a pod evict only itself comes with it.
+     */
+    private record Build(Path dir, boolean nativeSidecar, boolean ownPodOnly) {}
+
+    private static final List<Build> BUILDS = List.of(
+            new Build(MANIFESTS, false, false),
+            new Build(NATIVE_SIDECAR, true, false),
+            new Build(EVICT_OWN_POD_ONLY, false, true),
+            new Build(NATIVE_SIDECAR_EVICT_OWN_POD_ONLY, true, true));
+
+    private static Stream<Build> builds() {
+        return BUILDS.stream();
+    }
+
     @Test
-    void listsEveryManifestInTheKustomizationAndEachExists() throws IOException {
+    void deploysTheBaseAsItIsFromTheTopLevelKustomization() throws IOException {
         JsonNode kustomization = tree(MANIFESTS.resolve("kustomization.yaml"));
 
-        List<String> resources = new ArrayList<>();
-        kustomization.get("resources").forEach(r -> resources.add(r.asText()));
+        assertThat(kind(MANIFESTS)).isEqualTo("Kustomization");
+        assertThat(texts(kustomization.get("resources"))).containsExactly("base");
+        List<String> fields = new ArrayList<>();
+        kustomization.fieldNames().forEachRemaining(fields::add);
+        assertThat(fields).containsExactlyInAnyOrder("apiVersion", "kind", "resources");
+    }
 
-        assertThat(resources).containsExactlyInAnyOrder("serviceaccount.yaml", "deployment.yaml");
-        resources.forEach(r -> assertThat(MANIFESTS.resolve(r)).isRegularFile());
-        ServiceAccount account = JSON.treeToValue(tree(MANIFESTS.resolve("serviceaccount.yaml")), ServiceAccount.class);
+    @Test
+    void listsEveryManifestInTheKustomizationAndEachExists() throws IOException {
+        JsonNode kustomization = tree(BASE.resolve("kustomization.yaml"));
+
+        List<String> resources = texts(kustomization.get("resources"));
+
+        assertThat(resources)
+                .containsExactlyInAnyOrder(
+                        "serviceaccount.yaml",
+                        "role.yaml",
+                        "rolebinding.yaml",
+                        "deployment.yaml",
+                        "poddisruptionbudget.yaml");
+        resources.forEach(r -> assertThat(BASE.resolve(r)).isRegularFile());
+        ServiceAccount account = JSON.treeToValue(tree(BASE.resolve("serviceaccount.yaml")), ServiceAccount.class);
         assertThat(pod().getServiceAccountName())
                 .isEqualTo(account.getMetadata().getName());
+    }
+
+    @Test
+    void listsEveryFileOfTheBaseAndOfEachOverlayInItsKustomization() throws IOException {
+        List<Path> roots = kustomizations();
+
+        assertThat(roots)
+                .contains(
+                        MANIFESTS,
+                        BASE,
+                        NATIVE_SIDECAR,
+                        EVICT_OWN_POD_ONLY,
+                        NATIVE_SIDECAR_EVICT_OWN_POD_ONLY,
+                        OWN_POD_ONLY_POLICY);
+        for (Path root : roots) {
+            List<String> listed = listed(tree(root.resolve("kustomization.yaml")));
+            List<String> files;
+            try (Stream<Path> entries = Files.list(root)) {
+                files = entries.filter(Files::isRegularFile)
+                        .map(f -> f.getFileName().toString())
+                        .filter(f -> !f.equals("kustomization.yaml"))
+                        .toList();
+            }
+            assertThat(listed).as(root + " lists every file in it").containsAll(files);
+            listed.forEach(r -> assertThat(root.resolve(r)).as(root + ": " + r).exists());
+            if (!root.equals(BASE) && kind(root).equals("Kustomization")) {
+                assertThat(reached(root)).as(root + " builds on the base").contains(BASE.toAbsolutePath());
+            }
+        }
+    }
+
+    /** The kustomization directories a kustomization lists in resources and components, and theirs in turn. */
+    private static Set<Path> reached(Path root) throws IOException {
+        Set<Path> reached = new TreeSet<>();
+        Deque<Path> pending = new ArrayDeque<>(List.of(root.toAbsolutePath().normalize()));
+        while (!pending.isEmpty()) {
+            Path dir = pending.pop();
+            for (Path listed : listedDirectories(dir)) {
+                if (reached.add(listed)) {
+                    pending.push(listed);
+                }
+            }
+        }
+        return reached;
+    }
+
+    /** The directories (absolute, normalized) a kustomization lists in resources and components. */
+    private static List<Path> listedDirectories(Path root) throws IOException {
+        JsonNode kustomization = tree(root.resolve("kustomization.yaml"));
+        List<Path> dirs = new ArrayList<>();
+        for (String entry : Stream.concat(
+                        texts(kustomization.get("resources")).stream(), texts(kustomization.get("components")).stream())
+                .toList()) {
+            Path path = root.resolve(entry).toAbsolutePath().normalize();
+            if (Files.isDirectory(path)) {
+                dirs.add(path);
+            }
+        }
+        return dirs;
+    }
+
+    /**
+     * kustomize's cycle rule ("cycle detected: candidate root ... contains visited root ..."): a directory listed in
+     * resources or components may not contain the kustomization listing it, nor any it was reached from. Which is
+     * why the overlays list ../base and not ../ (manifests/, which contains them).
+     */
+    private static List<String> cycles(Path root) throws IOException {
+        List<String> cycles = new ArrayList<>();
+        Deque<Path> visited = new ArrayDeque<>();
+        visited.push(root.toAbsolutePath().normalize());
+        cycles(visited, cycles);
+        return cycles;
+    }
+
+    private static void cycles(Deque<Path> visited, List<String> cycles) throws IOException {
+        Path root = visited.peek();
+        for (Path candidate : listedDirectories(root)) {
+            List<Path> contained =
+                    visited.stream().filter(v -> v.startsWith(candidate)).toList();
+            if (!contained.isEmpty()) {
+                cycles.add(root + " lists " + candidate + ", which contains " + contained);
+            } else if (Files.isRegularFile(candidate.resolve("kustomization.yaml"))) {
+                visited.push(candidate);
+                cycles(visited, cycles);
+                visited.pop();
+            }
+        }
+    }
+
+    @Test
+    void listsNoDirectoryContainingTheKustomizationThatListsIt(@TempDir Path temp) throws IOException {
+        for (Path root : kustomizations()) {
+            assertThat(cycles(root)).as(root.toString()).isEmpty();
+        }
+        Files.writeString(temp.resolve("kustomization.yaml"), "resources: [deployment.yaml]\n");
+        Files.createDirectories(temp.resolve("overlay"));
+        Files.writeString(temp.resolve("overlay").resolve("kustomization.yaml"), "resources: [../]\n");
+        assertThat(cycles(temp.resolve("overlay")))
+                .as("the overlays' former ../, which kustomize refuses")
+                .singleElement()
+                .asString()
+                .contains(
+                        "contains [" + temp.resolve("overlay").toAbsolutePath().normalize() + "]");
+    }
+
+    @Test
+    void namesEveryOverlayInTheTopCommentOfTheKustomization() throws IOException {
+        String kustomization = Files.readString(MANIFESTS.resolve("kustomization.yaml"));
+        List<Path> applicable = new ArrayList<>();
+        for (Path root : kustomizations()) {
+            if (!root.equals(BASE) && kind(root).equals("Kustomization")) {
+                applicable.add(root);
+            }
+        }
+
+        for (Path root : applicable) {
+            assertThat(kustomization).contains("kubectl apply -k " + root + "/");
+        }
+        assertThat(documented()).containsExactlyInAnyOrderElementsOf(applicable);
+        assertThat(BUILDS)
+                .as("every documented directory is built with kubectl kustomize")
+                .extracting(Build::dir)
+                .containsExactlyInAnyOrderElementsOf(documented());
     }
 
     @Test
@@ -201,7 +429,7 @@ class ManifestsTest {
 
     @Test
     void mountsRouteFilesThatLoadAsCamelRoutesWithTheIdsOfBuiltInOnes() throws Exception {
-        JsonNode generator = tree(MANIFESTS.resolve("kustomization.yaml")).get("configMapGenerator");
+        JsonNode generator = tree(BASE.resolve("kustomization.yaml")).get("configMapGenerator");
         List<String> files = new ArrayList<>();
         String configMap = null;
         for (JsonNode map : generator) {
@@ -227,7 +455,7 @@ class ManifestsTest {
         Set<String> builtIn = routeIds("classpath:routes/*.camel.yaml");
         assertThat(files).isNotEmpty();
         for (String file : files) {
-            Path path = MANIFESTS.resolve(file);
+            Path path = BASE.resolve(file);
             assertThat(path.getFileName().toString()).endsWith(".camel.yaml");
             assertThat(builtIn).containsAll(routeIds("file:" + path.toAbsolutePath()));
             assertThat(Path.of("src/main/resources/routes").resolve(path.getFileName()))
@@ -257,12 +485,12 @@ class ManifestsTest {
 
     @Test
     void nativeSidecarOverlayMovesTheRenewerAfterTheLoginWithRestartPolicyAlways() throws IOException {
-        Path overlay = MANIFESTS.resolve("native-sidecar");
+        Path overlay = NATIVE_SIDECAR;
         JsonNode kustomization = tree(overlay.resolve("kustomization.yaml"));
-        assertThat(kustomization.get("resources").get(0).asText()).isEqualTo("../");
+        assertThat(texts(kustomization.get("resources"))).containsExactly("../base");
         Path patch =
                 overlay.resolve(kustomization.get("patches").get(0).get("path").asText());
-        ObjectNode manifest = (ObjectNode) tree(MANIFESTS.resolve("deployment.yaml"));
+        ObjectNode manifest = (ObjectNode) tree(BASE.resolve("deployment.yaml"));
 
         applyJsonPatch(manifest, (ArrayNode) tree(patch));
         PodSpec pod = JSON.treeToValue(manifest, Deployment.class)
@@ -311,12 +539,290 @@ class ManifestsTest {
         }
     }
 
+    @Test
+    void givesTheRenewerItsPodNameAndNamespaceFromTheDownwardApi() throws IOException {
+        Container renewer = container(pod(), RENEWER);
+
+        assertThat(envVar(renewer, "POD_NAME").getValueFrom().getFieldRef().getFieldPath())
+                .isEqualTo("metadata.name");
+        assertThat(envVar(renewer, "POD_NAMESPACE").getValueFrom().getFieldRef().getFieldPath())
+                .isEqualTo("metadata.namespace");
+    }
+
+    @Test
+    void leavesTheApiServerAddressAndTheServiceAccountDirectoryToTheKubeletAndTheDefault() throws IOException {
+        assertThat(container(pod(), RENEWER).getEnv())
+                .extracting(EnvVar::getName)
+                .doesNotContain(
+                        Setting.KUBERNETES_SERVICE_HOST.envName(),
+                        Setting.KUBERNETES_SERVICE_PORT_HTTPS.envName(),
+                        Setting.RENEWER_SERVICE_ACCOUNT_DIR.envName());
+    }
+
+    @Test
+    void evictsBeforeExpiryAtLeastFiveMinutesBeforeTheSecretsDie() throws IOException {
+        String value = env(container(pod(), RENEWER), Setting.EVICT_BEFORE_EXPIRY.envName());
+
+        assertThat(value).isNotBlank();
+        assertThat(Durations.parse(value)).isGreaterThanOrEqualTo(Duration.ofMinutes(5));
+    }
+
+    @Test
+    void grantsOnlyCreateOnPodsEvictionInTheCoreGroup() throws IOException {
+        JsonNode role = tree(BASE.resolve("role.yaml"));
+
+        assertThat(role.get("apiVersion").asText()).isEqualTo("rbac.authorization.k8s.io/v1");
+        assertThat(role.get("kind").asText()).isEqualTo("Role");
+        assertThat(role.get("rules")).hasSize(1);
+        JsonNode rule = role.get("rules").get(0);
+        List<String> fields = new ArrayList<>();
+        rule.fieldNames().forEachRemaining(fields::add);
+        assertThat(fields).containsExactlyInAnyOrder("apiGroups", "resources", "verbs");
+        assertThat(texts(rule.get("apiGroups"))).containsExactly("");
+        assertThat(texts(rule.get("resources"))).containsExactly("pods/eviction");
+        assertThat(texts(rule.get("verbs"))).containsExactly("create");
+        assertThat(role.toString()).doesNotContain("*");
+    }
+
+    @Test
+    void bindsTheEvictionRoleToTheDeploymentsServiceAccountInItsNamespace() throws IOException {
+        JsonNode role = tree(BASE.resolve("role.yaml"));
+        JsonNode binding = tree(BASE.resolve("rolebinding.yaml"));
+        Deployment deployment = deployment();
+        String namespace = deployment.getMetadata().getNamespace();
+
+        assertThat(binding.get("apiVersion").asText()).isEqualTo("rbac.authorization.k8s.io/v1");
+        assertThat(binding.get("kind").asText()).isEqualTo("RoleBinding");
+        JsonNode roleRef = binding.get("roleRef");
+        assertThat(roleRef.get("apiGroup").asText()).isEqualTo("rbac.authorization.k8s.io");
+        assertThat(roleRef.get("kind").asText()).isEqualTo("Role");
+        assertThat(roleRef.get("name").asText())
+                .isEqualTo(role.get("metadata").get("name").asText());
+        assertThat(binding.get("subjects")).singleElement().satisfies(subject -> {
+            assertThat(subject.get("kind").asText()).isEqualTo("ServiceAccount");
+            assertThat(subject.get("name").asText())
+                    .isEqualTo(deployment.getSpec().getTemplate().getSpec().getServiceAccountName());
+            assertThat(
+                            subject.path("namespace").isMissingNode()
+                                    ? namespace
+                                    : subject.get("namespace").asText())
+                    .as("the subject's namespace, the binding's when absent")
+                    .isEqualTo(namespace);
+        });
+        for (JsonNode manifest : List.of(role, binding)) {
+            assertThat(manifest.get("metadata").path("namespace").textValue())
+                    .as(manifest.get("kind").asText() + " in the Deployment's namespace")
+                    .isEqualTo(namespace);
+        }
+    }
+
+    @Test
+    void mountsTheServiceAccountTokenTheRenewerEvictsWith() throws IOException {
+        ServiceAccount account = JSON.treeToValue(tree(BASE.resolve("serviceaccount.yaml")), ServiceAccount.class);
+
+        assertThat(account.getAutomountServiceAccountToken()).isNotEqualTo(Boolean.FALSE);
+        assertThat(pod().getAutomountServiceAccountToken()).isNotEqualTo(Boolean.FALSE);
+    }
+
+    @Test
+    void budgetsTheDeploymentsPodsOneDisruptionAtATimeAndEvictsUnhealthyOnesAlways() throws IOException {
+        JsonNode budget = tree(BASE.resolve("poddisruptionbudget.yaml"));
+        Deployment deployment = deployment();
+        JsonNode spec = budget.get("spec");
+        LabelSelector selector = JSON.treeToValue(spec.get("selector"), LabelSelector.class);
+        Map<String, String> labels =
+                deployment.getSpec().getTemplate().getMetadata().getLabels();
+
+        assertThat(budget.get("apiVersion").asText()).isEqualTo("policy/v1");
+        assertThat(budget.get("kind").asText()).isEqualTo("PodDisruptionBudget");
+        assertThat(Objects.equals(
+                        budget.get("metadata").path("namespace").textValue(),
+                        deployment.getMetadata().getNamespace()))
+                .as("in the Deployment's namespace")
+                .isTrue();
+        assertThat(selector.getMatchExpressions()).isNullOrEmpty();
+        assertThat(selector.getMatchLabels()).isNotEmpty();
+        assertThat(labels).containsAllEntriesOf(selector.getMatchLabels());
+        assertThat(spec.has("minAvailable")).isFalse();
+        int replicas = deployment.getSpec().getReplicas();
+        int disruptions = allowedDisruptions(JSON.treeToValue(spec.get("maxUnavailable"), IntOrString.class), replicas);
+        assertThat(disruptions).as("pods the budget lets go at once").isBetween(1, replicas - 1);
+        assertThat(spec.get("unhealthyPodEvictionPolicy").asText()).isEqualTo("AlwaysAllow");
+    }
+
+    /** maxUnavailable as the disruption controller counts it: a number, or a percentage of the replicas rounded up. */
+    private static int allowedDisruptions(IntOrString maxUnavailable, int replicas) {
+        if (maxUnavailable.getIntVal() != null) {
+            return maxUnavailable.getIntVal();
+        }
+        String percent = maxUnavailable.getStrVal();
+        assertThat(percent).endsWith("%");
+        return (int) Math.ceil(replicas * Integer.parseInt(percent.substring(0, percent.length() - 1)) / 100.0);
+    }
+
+    @Test
+    void evictOwnPodOnlyComponentAddsThePolicyAndItsBindingToEitherSidecar() throws IOException {
+        JsonNode component = tree(OWN_POD_ONLY_POLICY.resolve("kustomization.yaml"));
+        JsonNode regular = tree(EVICT_OWN_POD_ONLY.resolve("kustomization.yaml"));
+        JsonNode nativeSidecar = tree(NATIVE_SIDECAR_EVICT_OWN_POD_ONLY.resolve("kustomization.yaml"));
+
+        assertThat(component.get("apiVersion").asText()).isEqualTo("kustomize.config.k8s.io/v1alpha1");
+        assertThat(component.get("kind").asText()).isEqualTo("Component");
+        assertThat(texts(component.get("resources")))
+                .containsExactlyInAnyOrder("validatingadmissionpolicy.yaml", "validatingadmissionpolicybinding.yaml");
+        assertThat(texts(regular.get("resources"))).containsExactly("../base");
+        assertThat(texts(regular.get("components"))).containsExactly("../components/evict-own-pod-only");
+        assertThat(texts(nativeSidecar.get("resources"))).containsExactly("../native-sidecar");
+        assertThat(texts(nativeSidecar.get("components"))).containsExactly("../components/evict-own-pod-only");
+    }
+
+    @Test
+    void evictOwnPodOnlyPolicyLetsTheServiceAccountEvictOnlyThePodItsTokenWasIssuedTo() throws IOException {
+        JsonNode policy = tree(OWN_POD_ONLY_POLICY.resolve("validatingadmissionpolicy.yaml"));
+        JsonNode spec = policy.get("spec");
+        String account = pod().getServiceAccountName();
+
+        assertThat(policy.get("apiVersion").asText()).isEqualTo("admissionregistration.k8s.io/v1");
+        assertThat(policy.get("kind").asText()).isEqualTo("ValidatingAdmissionPolicy");
+        assertThat(spec.get("failurePolicy").asText()).isEqualTo("Fail");
+        assertThat(spec.get("matchConstraints").get("resourceRules"))
+                .singleElement()
+                .satisfies(rule -> {
+                    assertThat(texts(rule.get("apiGroups"))).containsExactly("");
+                    assertThat(texts(rule.get("apiVersions"))).containsExactly("v1");
+                    assertThat(texts(rule.get("operations"))).containsExactly("CREATE");
+                    assertThat(texts(rule.get("resources"))).containsExactly("pods/eviction");
+                });
+        assertThat(spec.get("matchConditions"))
+                .singleElement()
+                .satisfies(condition -> assertThat(cel(condition))
+                        .contains("request.userInfo.username ==")
+                        .contains("'system:serviceaccount:' + request.namespace + ':" + account + "'"));
+        assertThat(spec.get("validations")).singleElement().satisfies(validation -> {
+            assertThat(cel(validation))
+                    .contains("'authentication.kubernetes.io/pod-name' in request.userInfo.extra")
+                    .contains("request.userInfo.extra['authentication.kubernetes.io/pod-name'][0] == request.name");
+            assertThat(validation.get("message").asText()).contains(account).contains("own pod");
+            assertThat(validation.get("reason").asText()).isEqualTo("Forbidden");
+        });
+    }
+
+    /** A CEL expression with its whitespace (folded YAML lines) collapsed to single spaces. */
+    private static String cel(JsonNode node) {
+        return node.get("expression").asText().strip().replaceAll("\\s+", " ");
+    }
+
+    @Test
+    void evictOwnPodOnlyBindingDeniesWhatThePolicyRejects() throws IOException {
+        JsonNode policy = tree(OWN_POD_ONLY_POLICY.resolve("validatingadmissionpolicy.yaml"));
+        JsonNode binding = tree(OWN_POD_ONLY_POLICY.resolve("validatingadmissionpolicybinding.yaml"));
+
+        assertThat(binding.get("apiVersion").asText()).isEqualTo("admissionregistration.k8s.io/v1");
+        assertThat(binding.get("kind").asText()).isEqualTo("ValidatingAdmissionPolicyBinding");
+        assertThat(binding.get("spec").get("policyName").asText())
+                .isEqualTo(policy.get("metadata").get("name").asText());
+        assertThat(texts(binding.get("spec").get("validationActions"))).contains("Deny");
+    }
+
+    private static boolean onPath(String command) {
+        return Stream.of(System.getenv("PATH").split(":"))
+                .anyMatch(dir -> !dir.isEmpty() && Files.isExecutable(Path.of(dir, command)));
+    }
+
+    /**
+     * Builds each documented directory with kubectl's kustomize (the one kubectl apply -k runs): reported as skipped
+     * where kubectl is not installed.
+     */
+    @ParameterizedTest(name = "kubectl kustomize {0}")
+    @MethodSource("builds")
+    void buildsWithKubectlKustomize(Build build, @TempDir Path temp) throws Exception {
+        Assumptions.assumeTrue(onPath("kubectl"), "kubectl is not on the PATH: kubectl kustomize not run");
+        Path out = temp.resolve("out.yaml");
+        Path err = temp.resolve("err.txt");
+        Process kustomize = new ProcessBuilder(
+                        "kubectl", "kustomize", build.dir().toString())
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
+        boolean exited = kustomize.waitFor(120, TimeUnit.SECONDS);
+        if (!exited) {
+            kustomize.destroyForcibly();
+        }
+
+        assertThat(exited)
+                .as("kubectl kustomize " + build.dir() + " within 120 s")
+                .isTrue();
+        assertThat(kustomize.exitValue()).as(Files.readString(err)).isZero();
+        List<JsonNode> built = StreamSupport.stream(
+                        new Load(LoadSettings.builder().build())
+                                .loadAllFromString(Files.readString(out))
+                                .spliterator(),
+                        false)
+                .filter(Objects::nonNull)
+                .map(document -> (JsonNode) JSON.valueToTree(document))
+                .toList();
+        List<String> kinds = new ArrayList<>(
+                List.of("Deployment", "ServiceAccount", "Role", "RoleBinding", "PodDisruptionBudget", "ConfigMap"));
+        if (build.ownPodOnly()) {
+            kinds.addAll(List.of("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"));
+        }
+        assertThat(built).extracting(d -> d.get("kind").asText()).containsExactlyInAnyOrderElementsOf(kinds);
+        JsonNode base = tree(BASE.resolve("kustomization.yaml"));
+        Map<String, String> labels = JSON.convertValue(
+                base.get("labels").get(0).get("pairs"),
+                JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class));
+        for (JsonNode resource : built) {
+            if (!resource.get("kind").asText().startsWith("ValidatingAdmissionPolicy")) {
+                Map<String, String> given = JSON.convertValue(
+                        resource.get("metadata").get("labels"),
+                        JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class));
+                assertThat(given).as(resource.get("kind").asText()).containsAllEntriesOf(labels);
+            }
+        }
+
+        PodSpec pod = JSON.treeToValue(
+                        built.stream()
+                                .filter(d -> d.get("kind").asText().equals("Deployment"))
+                                .findFirst()
+                                .orElseThrow(),
+                        Deployment.class)
+                .getSpec()
+                .getTemplate()
+                .getSpec();
+        Container renewer = container(pod, RENEWER);
+        if (build.nativeSidecar()) {
+            assertThat(pod.getInitContainers()).extracting(Container::getName).containsExactly("vault-login", RENEWER);
+            assertThat(renewer.getRestartPolicy()).isEqualTo("Always");
+            assertThat(pod.getContainers()).extracting(Container::getName).containsExactly("app");
+        } else {
+            assertThat(pod.getInitContainers()).extracting(Container::getName).containsExactly("vault-login");
+            assertThat(pod.getContainers()).extracting(Container::getName).containsExactly("app", RENEWER);
+            assertThat(renewer.getRestartPolicy()).isNull();
+        }
+        JsonNode image = base.get("images").get(0);
+        assertThat(renewer.getImage())
+                .isEqualTo(image.get("newName").asText() + ":"
+                        + image.get("newTag").asText());
+        String generated = built.stream()
+                .filter(d -> d.get("kind").asText().equals("ConfigMap"))
+                .findFirst()
+                .orElseThrow()
+                .get("metadata")
+                .get("name")
+                .asText();
+        assertThat(generated)
+                .startsWith(base.get("configMapGenerator").get(0).get("name").asText() + "-");
+        assertThat(pod.getVolumes())
+                .as("the routes' volume names the generated ConfigMap, hash suffix included")
+                .filteredOn(v -> v.getConfigMap() != null)
+                .extracting(v -> v.getConfigMap().getName())
+                .containsExactly(generated);
+    }
+
     /** Runs yamllint (Debian's package; .ci/run installs it): reported as skipped where it is not installed. */
     @Test
     void passesYamllint() throws Exception {
-        boolean installed = Stream.of(System.getenv("PATH").split(":"))
-                .anyMatch(dir -> Files.isExecutable(Path.of(dir, "yamllint")));
-        Assumptions.assumeTrue(installed, "yamllint is not installed (apt-get install yamllint)");
+        Assumptions.assumeTrue(onPath("yamllint"), "yamllint is not installed (apt-get install yamllint)");
         Process lint = new ProcessBuilder(
                         "yamllint", "-s", "-c", ".yamllint.yaml", "manifests", "src/main/resources/routes")
                 .redirectErrorStream(true)
