@@ -1,12 +1,16 @@
 package io.kubevaultauthrenewer;
 
 import io.kubevaultauthrenewer.config.CredentialsSource;
+import io.kubevaultauthrenewer.config.SelfEviction;
 import io.kubevaultauthrenewer.config.Settings;
+import io.kubevaultauthrenewer.health.PodEvictionCheck;
 import io.kubevaultauthrenewer.health.RenewalLoopCheck;
 import io.kubevaultauthrenewer.health.RouteFiles;
 import io.kubevaultauthrenewer.health.RoutesCheck;
 import io.kubevaultauthrenewer.health.VaultLeasesCheck;
 import io.kubevaultauthrenewer.health.VaultTokenCheck;
+import io.kubevaultauthrenewer.kubernetes.KubernetesApiClient;
+import io.kubevaultauthrenewer.kubernetes.PodEviction;
 import io.kubevaultauthrenewer.management.ManagementServer;
 import io.kubevaultauthrenewer.management.RenewerJmx;
 import io.kubevaultauthrenewer.management.RenewerMetrics;
@@ -65,6 +69,10 @@ public class RenewerConfiguration implements CamelConfiguration {
     public static final String ENVIRONMENT = "renewer-environment";
     /** Registry name of the {@link Exit} hook (bound by {@link Application}). */
     public static final String EXIT = "renewer-exit";
+
+    /** Where the schedule and renewNow() put cycles: one consumer, so never two at once. */
+    /** The HTTP component the pod-eviction route calls the API server through. */
+    public static final String KUBERNETES_API = "kubernetes-api";
 
     /** Where the schedule and renewNow() put cycles: one consumer, so never two at once. */
     public static final String CYCLE_QUEUE = "seda:renewal-cycle?timeout=0&waitForTaskToComplete=Always";
@@ -161,8 +169,8 @@ public class RenewerConfiguration implements CamelConfiguration {
             exit = new Exit(() -> new Thread(context::stop, "renewer-exit").start());
         }
         // the schedule's timer, early checks, retries and renewNow() all go through the one cycle queue
-        CycleRequests requests = new CycleRequests(context);
-        EarlyChecks earlyChecks = new EarlyChecks(clock, requests);
+        RouteCalls requests = new RouteCalls(context, CYCLE_QUEUE);
+        EarlyChecks earlyChecks = new EarlyChecks(clock, requests::accept);
         RenewalCycle cycle = new RenewalCycle(
                 new CredentialsSource(settings),
                 token,
@@ -186,10 +194,53 @@ public class RenewerConfiguration implements CamelConfiguration {
         registry.bind("failedStep", new FailedStep());
         registry.bind("cycleReport", report);
 
+        PodEviction eviction = null;
+        if (settings.eviction() != null) {
+            eviction = evictionFrom(context, settings, clock, retries);
+            cycle.onEndOfLife(eviction::endOfLife);
+        }
         RouteFiles routeFiles = routesFrom(context, settings);
         if (!settings.runOnce()) {
-            operate(context, settings, status, headers, routeFiles, requests);
+            operate(context, settings, status, headers, routeFiles, requests, eviction);
         }
+    }
+
+    /**
+     * EVICT_BEFORE_EXPIRY: the {@code kubernetes-api} HTTP component (the service account's CA and token, toward the
+     * API server only), the pod-eviction route and its bean.
+     */
+    private PodEviction evictionFrom(CamelContext context, Settings settings, Clock clock, RetryPolicy retries) {
+        SelfEviction target = settings.eviction();
+        KubernetesApiClient client = new KubernetesApiClient(target);
+        HttpComponent http = new HttpComponent();
+        http.setClientConnectionManager(client.connections(settings.connectTimeout(), settings.responseTimeout()));
+        http.setHttpClientConfigurer(client);
+        http.setConnectTimeout(settings.connectTimeout().toMillis());
+        http.setConnectionRequestTimeout(settings.connectTimeout().toMillis());
+        http.setResponseTimeout(settings.responseTimeout().toMillis());
+        http.setSoTimeout(settings.responseTimeout().toMillis());
+        context.addComponent(KUBERNETES_API, http);
+
+        PropertiesComponent properties = context.getPropertiesComponent();
+        properties.addOverrideProperty("renewer.kubernetes-api", "https://" + target.apiAuthority());
+        properties.addOverrideProperty("renewer.eviction-path", target.evictionPath());
+        main.setRoutesIncludePattern(main.getRoutesIncludePattern() + ","
+                + properties.resolveProperty("renewer.eviction-routes").orElseThrow());
+
+        RouteCalls calls = new RouteCalls(context, "direct:pod-eviction");
+        PodEviction eviction = new PodEviction(target, clock, retries, Math::random, () -> calls.accept(null));
+        context.getRegistry().bind("podEviction", eviction);
+        try {
+            context.addService(eviction, true, true);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        LOG.info(
+                "Evicting pod {}/{} through {} EVICT_BEFORE_EXPIRY before its secrets die",
+                target.namespace(),
+                target.podName(),
+                "https://" + target.apiAuthority());
+        return eviction;
     }
 
     /**
@@ -257,7 +308,8 @@ public class RenewerConfiguration implements CamelConfiguration {
             RenewerStatus status,
             VaultHttpHeaders headers,
             RouteFiles routeFiles,
-            CycleRequests requests) {
+            RouteCalls requests,
+            PodEviction eviction) {
         Duration interval = settings.renewInterval();
         RenewerMetrics metrics = new RenewerMetrics(status, interval);
         headers.onAnswer(code -> {
@@ -270,11 +322,16 @@ public class RenewerConfiguration implements CamelConfiguration {
         context.addRoutePolicyFactory(routeMetrics);
 
         RoutesCheck routesCheck = new RoutesCheck(routeFiles);
-        List<HealthCheck> checks = List.of(
-                new RenewalLoopCheck(status, interval, callAllowance(settings)),
-                new VaultTokenCheck(status, interval),
-                new VaultLeasesCheck(status, interval),
-                routesCheck);
+        VaultTokenCheck tokenCheck = new VaultTokenCheck(status, interval);
+        VaultLeasesCheck leasesCheck = new VaultLeasesCheck(status, interval);
+        List<HealthCheck> checks = new ArrayList<>(List.of(
+                new RenewalLoopCheck(status, interval, callAllowance(settings)), tokenCheck, leasesCheck, routesCheck));
+        if (eviction != null) {
+            tokenCheck.evictionCoversEndOfLife();
+            leasesCheck.evictionCoversEndOfLife();
+            checks.add(new PodEvictionCheck(status, interval, eviction));
+            metrics.watch(eviction);
+        }
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
         for (HealthCheck check : checks) {
             ((org.apache.camel.CamelContextAware) check).setCamelContext(context);
@@ -286,6 +343,9 @@ public class RenewerConfiguration implements CamelConfiguration {
             requests.accept(CycleRequest.RENEW_NOW);
             return status.lastSummary();
         });
+        if (eviction != null) {
+            jmx.watch(eviction);
+        }
         try {
             context.addStartupListener((started, alreadyStarted) -> routesCheck.expect(
                     started.getRoutes().stream().map(Route::getRouteId).toList()));
@@ -301,18 +361,23 @@ public class RenewerConfiguration implements CamelConfiguration {
         return settings.connectTimeout().plus(settings.responseTimeout());
     }
 
-    /** Puts a cycle (or an early check) in the cycle queue and waits for it to end; one for all who ask. */
-    private static final class CycleRequests implements java.util.function.Consumer<CycleRequest> {
+    /**
+     * Sends a body to one endpoint and waits for its route to end: a cycle (or an early check) to the cycle queue, an
+     * eviction to its route; one for all who ask.
+     */
+    private static final class RouteCalls implements java.util.function.Consumer<Object> {
         private final CamelContext context;
+        private final String uri;
         private ProducerTemplate template;
 
-        CycleRequests(CamelContext context) {
+        RouteCalls(CamelContext context, String uri) {
             this.context = context;
+            this.uri = uri;
         }
 
         @Override
-        public void accept(CycleRequest request) {
-            template().sendBody(CYCLE_QUEUE, request); // a template is thread-safe; the queue runs one at a time
+        public void accept(Object body) {
+            template().sendBody(uri, body); // a template is thread-safe; the cycle queue runs one at a time
         }
 
         private synchronized ProducerTemplate template() {

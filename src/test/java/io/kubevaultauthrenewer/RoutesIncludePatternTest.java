@@ -21,11 +21,11 @@ class RoutesIncludePatternTest {
         try (Reader in = Files.newBufferedReader(Path.of("src/main/resources/application.properties"))) {
             properties.load(in);
         }
-        List<String> named = Arrays.stream(properties
-                        .getProperty("camel.main.routes-include-pattern")
-                        .split(","))
-                .map(String::strip)
-                .toList();
+        // the renewer's routes, and those loaded only with EVICT_BEFORE_EXPIRY
+        String patterns = properties.getProperty("camel.main.routes-include-pattern") + ","
+                + properties.getProperty("renewer.eviction-routes");
+        List<String> named =
+                Arrays.stream(patterns.split(",")).map(String::strip).toList();
         List<String> files;
         try (Stream<Path> listing = Files.list(Path.of("src/main/resources/routes"))) {
             files = listing.map(p -> "classpath:routes/" + p.getFileName()).toList();

@@ -33,7 +33,13 @@ public enum Setting {
     RENEWER_BACKOFF_MAX("renewer.backoff-max"),
     RENEWER_MAX_REQUESTS_PER_SECOND("renewer.max-requests-per-second"),
     RENEWER_JITTER("renewer.jitter"),
-    RENEWER_REDIRECT_HOSTS("renewer.redirect-hosts");
+    RENEWER_REDIRECT_HOSTS("renewer.redirect-hosts"),
+    EVICT_BEFORE_EXPIRY("renewer.evict-before-expiry"),
+    POD_NAME("renewer.pod-name"),
+    POD_NAMESPACE("renewer.pod-namespace"),
+    KUBERNETES_SERVICE_HOST("renewer.kubernetes-service-host"),
+    KUBERNETES_SERVICE_PORT_HTTPS("renewer.kubernetes-service-port-https"),
+    RENEWER_SERVICE_ACCOUNT_DIR("renewer.service-account-dir");
 
     private final String propertyKey;
 

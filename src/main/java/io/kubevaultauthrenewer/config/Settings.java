@@ -1,6 +1,7 @@
 package io.kubevaultauthrenewer.config;
 
 import io.kubevaultauthrenewer.vault.VaultTls;
+import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -41,6 +42,7 @@ import java.util.function.Function;
  * @param jitterPercent how much earlier than RENEW_INTERVAL a later cycle may come, at random, in percent (0 to 50)
  * @param redirectHosts host names ({@code vault-0.vault-internal}) or domains ({@code *.vault-internal}) besides
  *     VAULT_ADDR's host that a redirect from Vault may lead to with the token; empty for none
+ * @param eviction EVICT_BEFORE_EXPIRY and the pod it evicts; null when it is off (the default)
  */
 public record Settings(
         String vaultAddr,
@@ -64,7 +66,8 @@ public record Settings(
         Duration backoffMax,
         int maxRequestsPerSecond,
         int jitterPercent,
-        List<String> redirectHosts) {
+        List<String> redirectHosts,
+        SelfEviction eviction) {
 
     public static final long DEFAULT_RENEW_INTERVAL_SECONDS = 21_600;
     public static final long MAX_RENEW_INTERVAL_SECONDS = 16 * 24 * 3600;
@@ -81,6 +84,8 @@ public record Settings(
     public static final int DEFAULT_MAX_REQUESTS_PER_SECOND = 20;
     public static final int DEFAULT_JITTER_PERCENT = 10;
     private static final Duration MAX_TIMEOUT = Duration.ofMinutes(10);
+    public static final int DEFAULT_KUBERNETES_PORT = 443;
+    private static final Duration MAX_EVICTION_LEAD = Duration.ofDays(7);
 
     /**
      * Reads and validates every setting.
@@ -115,7 +120,12 @@ public record Settings(
                 r.timeout(Setting.RENEWER_BACKOFF_MAX, DEFAULT_BACKOFF_MAX),
                 r.whole(Setting.RENEWER_MAX_REQUESTS_PER_SECOND, DEFAULT_MAX_REQUESTS_PER_SECOND, 0, 10_000, ""),
                 r.whole(Setting.RENEWER_JITTER, DEFAULT_JITTER_PERCENT, 0, 50, "%"),
-                r.redirectHosts());
+                r.redirectHosts(),
+                r.eviction());
+        if (settings.eviction() != null && settings.runOnce()) {
+            r.problems.add("EVICT_BEFORE_EXPIRY has no effect with RUN_ONCE=true (one run ends long before any"
+                    + " end of life): unset one of them");
+        }
         if (settings.routesReload() && settings.routesDir() == null) {
             r.problems.add("ROUTES_RELOAD=true needs ROUTES_DIR: the directory whose route files are watched");
         }
@@ -146,8 +156,15 @@ public record Settings(
                 + ", routesDir=" + routesDir + ", routesReload=" + routesReload
                 + ", revokeOnShutdown=" + revokeOnShutdown + ", tls=" + tls + ", backoffInitial=" + backoffInitial
                 + ", backoffMax=" + backoffMax + ", maxRequestsPerSecond=" + maxRequestsPerSecond
-                + ", jitterPercent=" + jitterPercent + ", redirectHosts=" + redirectHosts + "]";
+                + ", jitterPercent=" + jitterPercent + ", redirectHosts=" + redirectHosts + ", eviction=" + eviction
+                + "]";
     }
+
+    /** A pod name: a DNS subdomain (RFC 1123), at most 253 characters. */
+    private static final String DNS_SUBDOMAIN =
+            "(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
+    /** A namespace name: a DNS label (RFC 1123), at most 63 characters. */
+    private static final String DNS_LABEL = "(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?";
 
     /** Collects the problems while reading, so that all are reported together. */
     private static final class Reader {
@@ -360,6 +377,74 @@ public record Settings(
                 hosts.add(host);
             }
             return List.copyOf(hosts);
+        }
+
+        /**
+         * EVICT_BEFORE_EXPIRY, and everything it needs from the pod: its name, its namespace, the API server and the
+         * service account's token and CA. Outside Kubernetes (no service account, no POD_NAME) it is a problem, not
+         * a setting quietly ignored.
+         */
+        SelfEviction eviction() {
+            Optional<String> raw = raw(Setting.EVICT_BEFORE_EXPIRY);
+            if (raw.isEmpty()) {
+                return null;
+            }
+            int before = problems.size();
+            Duration lead = null;
+            try {
+                lead = Durations.parse(raw.get());
+                if (lead.compareTo(Duration.ofSeconds(1)) < 0 || lead.compareTo(MAX_EVICTION_LEAD) > 0) {
+                    problems.add("EVICT_BEFORE_EXPIRY=" + raw.get().strip() + " must be at least 1s and at most 7 days"
+                            + " (e.g. 15m: longer than a new pod needs to become ready)");
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add("EVICT_BEFORE_EXPIRY=" + raw.get().strip() + " " + e.getMessage());
+            }
+            String pod = raw(Setting.POD_NAME).map(String::strip).orElse(null);
+            if (pod == null) {
+                problems.add("EVICT_BEFORE_EXPIRY needs POD_NAME, the pod's own name (env POD_NAME valueFrom fieldRef"
+                        + " metadata.name): unset EVICT_BEFORE_EXPIRY outside Kubernetes");
+            } else if (!pod.matches(DNS_SUBDOMAIN)) {
+                problems.add("POD_NAME=" + pod + " is not a pod name (lower-case letters, digits, '-' and '.')");
+            }
+            Path dir = path(Setting.RENEWER_SERVICE_ACCOUNT_DIR);
+            if (dir == null) {
+                dir = Path.of(SelfEviction.DEFAULT_SERVICE_ACCOUNT_DIR);
+            }
+            Path token = dir.resolve("token");
+            if (!Files.isReadable(token)) {
+                problems.add("EVICT_BEFORE_EXPIRY needs the pod's service-account token, and " + token + " "
+                        + (Files.exists(token) ? "cannot be read" : "does not exist")
+                        + " (outside Kubernetes, or automountServiceAccountToken: false)");
+            } else {
+                VaultTls ca = new VaultTls(dir.resolve("ca.crt"), null, null, null, false, null);
+                for (String problem : ca.problems()) {
+                    problems.add(
+                            "EVICT_BEFORE_EXPIRY needs the API server's CA: " + problem.replace("VAULT_CACERT=", ""));
+                }
+            }
+            String namespace = raw(Setting.POD_NAMESPACE).map(String::strip).orElse(null);
+            if (namespace == null) {
+                try {
+                    namespace = Files.readString(dir.resolve("namespace")).strip();
+                } catch (IOException e) {
+                    problems.add("EVICT_BEFORE_EXPIRY needs POD_NAMESPACE (env valueFrom fieldRef metadata.namespace)"
+                            + " or " + dir.resolve("namespace"));
+                }
+            }
+            if (namespace != null && !namespace.matches(DNS_LABEL)) {
+                problems.add("POD_NAMESPACE=" + namespace + " is not a namespace name (a DNS label)");
+            }
+            String host =
+                    raw(Setting.KUBERNETES_SERVICE_HOST).map(String::strip).orElse(null);
+            if (host == null) {
+                problems.add("EVICT_BEFORE_EXPIRY needs KUBERNETES_SERVICE_HOST, which Kubernetes sets in every"
+                        + " container: unset EVICT_BEFORE_EXPIRY outside Kubernetes");
+            } else if (!host.matches("[A-Za-z0-9.:-]+")) {
+                problems.add("KUBERNETES_SERVICE_HOST=" + host + " is not a host name or IP address");
+            }
+            int port = whole(Setting.KUBERNETES_SERVICE_PORT_HTTPS, DEFAULT_KUBERNETES_PORT, 1, 65_535, "");
+            return problems.size() > before ? null : new SelfEviction(lead, pod, namespace, host, port, dir);
         }
 
         /** The TLS settings, with every file read now: a bad path or PEM is a problem naming its variable. */

@@ -13,6 +13,7 @@ abstract class RenewerCheck extends AbstractHealthCheck {
 
     final RenewerStatus status;
     final Duration interval;
+    private volatile boolean evicting;
 
     RenewerCheck(String id, RenewerStatus status, Duration interval) {
         super("renewer", id);
@@ -40,12 +41,24 @@ abstract class RenewerCheck extends AbstractHealthCheck {
     }
 
     /**
+     * With EVICT_BEFORE_EXPIRY, a token or lease whose end no renewal can push back (a max TTL, not renewable) keeps
+     * this check UP until it is dead: the eviction takes the pod away before, and until then its secrets are valid.
+     */
+    public void evictionCoversEndOfLife() {
+        this.evicting = true;
+    }
+
+    /**
      * When the renewer next looks at the lease (or, with null, the token): its own early check when that comes
      * before the next cycle (a short TTL), else the next cycle. An item whose last call failed is judged against the
      * next cycle, however soon its retry: it lives past that only if a retry succeeds, and readiness says so.
      */
     Instant due(String leaseId, Instant next) {
         WatchedItem item = leaseId == null ? status.token() : status.lease(leaseId);
+        Instant now = status.clock().instant();
+        if (evicting && item != null && RenewerStatus.finalEnd(item, now) != null) {
+            return now;
+        }
         Instant early = item == null || item.failures() > 0 ? null : item.nextCheck();
         return early != null && early.isBefore(next) ? early : next;
     }

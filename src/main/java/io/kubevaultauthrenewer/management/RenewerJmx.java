@@ -1,5 +1,6 @@
 package io.kubevaultauthrenewer.management;
 
+import io.kubevaultauthrenewer.kubernetes.PodEviction;
 import io.kubevaultauthrenewer.renewal.Outcome;
 import io.kubevaultauthrenewer.renewal.RenewerStatus;
 import io.kubevaultauthrenewer.renewal.WatchedItem;
@@ -21,6 +22,7 @@ public final class RenewerJmx extends ServiceSupport implements RenewerMXBean {
     private final Supplier<String> runCycle;
     private final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
     private final ObjectName name;
+    private volatile PodEviction eviction;
 
     /**
      * @param runCycle runs one cycle and returns its summary
@@ -33,6 +35,17 @@ public final class RenewerJmx extends ServiceSupport implements RenewerMXBean {
         } catch (JMException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Shows EVICT_BEFORE_EXPIRY's eviction (else "off"). */
+    public void watch(PodEviction eviction) {
+        this.eviction = eviction;
+    }
+
+    @Override
+    public String getEviction() {
+        PodEviction watched = eviction;
+        return watched == null ? "off" : watched.state().describe(status.clock().instant());
     }
 
     @Override

@@ -29,6 +29,12 @@ public interface RenewerMXBean {
     /** What dies then, and why; "none" when no end is known. */
     String getEndOfLifeCause();
 
+    /**
+     * EVICT_BEFORE_EXPIRY's eviction of the pod: "off", or planned, asked (tries, last answer, next try), overdue, or
+     * evicted.
+     */
+    String getEviction();
+
     long getRenewedCount();
 
     long getNotDueCount();

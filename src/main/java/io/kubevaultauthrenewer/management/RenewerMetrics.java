@@ -1,5 +1,6 @@
 package io.kubevaultauthrenewer.management;
 
+import io.kubevaultauthrenewer.kubernetes.PodEviction;
 import io.kubevaultauthrenewer.renewal.Outcome;
 import io.kubevaultauthrenewer.renewal.RenewerStatus;
 import io.kubevaultauthrenewer.renewal.WatchedItem;
@@ -88,6 +89,47 @@ public final class RenewerMetrics {
         new UptimeMetrics().bindTo(registry);
         status.onCycleFinished(this::cycleFinished);
         refreshLeases();
+    }
+
+    /**
+     * EVICT_BEFORE_EXPIRY's series: {@code vault_renewer_eviction_timestamp_seconds} (the planned moment),
+     * {@code vault_renewer_eviction_requests_total} (requests sent), {@code vault_renewer_eviction_phase{phase}}
+     * (1 for the current phase) and {@code vault_renewer_eviction_overdue} (1 once the secrets are dead and the pod is
+     * not evicted: alert on it).
+     */
+    public void watch(PodEviction eviction) {
+        Gauge.builder(
+                        "vault.renewer.eviction.timestamp",
+                        eviction,
+                        e -> epochSeconds(e.state().moment()))
+                .description("When the pod's eviction is (or was first) asked for, in Unix seconds; NaN: not planned")
+                .baseUnit("seconds")
+                .register(registry);
+        FunctionCounter.builder(
+                        "vault.renewer.eviction.requests",
+                        eviction,
+                        e -> e.state().tries())
+                .description("Eviction requests sent to the API server")
+                .register(registry);
+        for (PodEviction.Phase phase : PodEviction.Phase.values()) {
+            Gauge.builder(
+                            "vault.renewer.eviction.phase",
+                            eviction,
+                            e -> e.state().phase() == phase ? 1 : 0)
+                    .description("1 for the phase the pod's eviction is in: none, planned, trying, evicted")
+                    .tags("phase", phase.name().toLowerCase(java.util.Locale.ROOT))
+                    .register(registry);
+        }
+        Gauge.builder(
+                        "vault.renewer.eviction.overdue",
+                        eviction,
+                        e -> e.state().overdue(status.clock().instant()) ? 1 : 0)
+                .description("1 when the pod's secrets are dead and its eviction was not accepted: it cannot leave")
+                .register(registry);
+    }
+
+    private static double epochSeconds(java.time.Instant at) {
+        return at == null ? Double.NaN : at.toEpochMilli() / 1000.0;
     }
 
     public PrometheusMeterRegistry registry() {

@@ -45,8 +45,13 @@ public final class EarlyChecks extends ServiceSupport {
 
     @Override
     protected synchronized void doStart() {
-        executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "early-checks");
+        executor = scheduler("early-checks");
+    }
+
+    /** One daemon thread of this name that runs what is planned, one at a time (it never holds the JVM up). */
+    public static ScheduledExecutorService scheduler(String name) {
+        return Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, name);
             t.setDaemon(true);
             return t;
         });

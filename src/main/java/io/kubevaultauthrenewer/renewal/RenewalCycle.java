@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 import org.apache.camel.Body;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +41,7 @@ public final class RenewalCycle {
     private Credentials last;
     private Instant plannedAt;
     private Instant endOfLife;
+    private volatile Consumer<RenewerStatus.EndOfLife> endOfLifeListener = end -> {};
 
     /**
      * @param exit how the run ends by itself (RUN_ONCE, or a token Vault never accepted)
@@ -63,6 +65,11 @@ public final class RenewalCycle {
         this.exit = exit;
         this.runOnce = runOnce;
         this.earlyChecks = earlyChecks;
+    }
+
+    /** Who is told the end of life after every cycle (EVICT_BEFORE_EXPIRY's eviction plan). */
+    public void onEndOfLife(Consumer<RenewerStatus.EndOfLife> listener) {
+        this.endOfLifeListener = listener;
     }
 
     /**
@@ -231,7 +238,9 @@ public final class RenewalCycle {
             LOG.info(summary);
         }
         report.finished(next, summary);
-        reportEndOfLife(status.endOfLife());
+        RenewerStatus.EndOfLife end = status.endOfLife();
+        reportEndOfLife(end);
+        endOfLifeListener.accept(end);
         planEarlyChecks(next);
         if (report.isTokenRejected() && !status.tokenEverAccepted() && !runOnce) {
             LOG.error(

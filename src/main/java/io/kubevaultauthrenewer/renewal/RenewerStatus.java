@@ -187,9 +187,16 @@ public final class RenewerStatus {
         tally(Kind.LEASE, outcome);
     }
 
-    /** A lease Vault no longer knows (400 invalid lease): it has expired or was revoked. */
+    /**
+     * A lease Vault no longer knows (400 invalid lease): it has expired or was revoked. It is gone since its known
+     * expiry when that has passed, else since now; a later look does not move that time (nor the end of life).
+     */
     synchronized void leaseGone(String leaseId, String error) {
-        leases.computeIfPresent(leaseId, (id, item) -> item.seen(id, clock.instant(), false, item.renewable()));
+        Instant now = clock.instant();
+        leases.computeIfPresent(leaseId, (id, item) -> {
+            Instant since = item.expires() != null && !item.expires().isAfter(now) ? item.expires() : now;
+            return item.seen(id, since, false, item.renewable());
+        });
         leaseOutcome(leaseId, Outcome.FAILED, null, error);
     }
 
@@ -446,7 +453,7 @@ public final class RenewerStatus {
     }
 
     /** Why the item's expiry is its end for good, or null when a renewal may still push it back. */
-    private static String finalEnd(WatchedItem item, Instant now) {
+    public static String finalEnd(WatchedItem item, Instant now) {
         if (item.neverExpires() || item.expires() == null) {
             return null;
         }

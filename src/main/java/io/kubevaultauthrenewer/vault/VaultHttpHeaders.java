@@ -163,7 +163,8 @@ public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHa
         return chain.proceed(request, scope);
     }
 
-    private static HttpEntity redacted(HttpEntity entity, String secret) throws IOException {
+    /** The entity with every occurrence of {@code secret} replaced by {@link #REDACTED} (read into memory, capped). */
+    public static HttpEntity redacted(HttpEntity entity, String secret) throws IOException {
         byte[] bytes = bytes(entity, MAX_ANSWER_BYTES);
         String text = new String(bytes, StandardCharsets.UTF_8);
         byte[] clean = text.contains(secret) ? text.replace(secret, REDACTED).getBytes(StandardCharsets.UTF_8) : bytes;

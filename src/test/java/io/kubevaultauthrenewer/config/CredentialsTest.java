@@ -101,7 +101,8 @@ class CredentialsTest {
                 Settings.DEFAULT_BACKOFF_MAX,
                 Settings.DEFAULT_MAX_REQUESTS_PER_SECOND,
                 Settings.DEFAULT_JITTER_PERCENT,
-                List.of());
+                List.of(),
+                null);
         return new CredentialsSource(settings);
     }
 

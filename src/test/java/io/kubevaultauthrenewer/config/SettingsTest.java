@@ -617,4 +617,106 @@ class SettingsTest {
 
         assertThat(load().toString()).contains("environmentToken=unset").doesNotContain("s.from-file");
     }
+
+    // ---- EVICT_BEFORE_EXPIRY ----
+
+    @TempDir
+    static Path pkiDir;
+
+    private static io.kubevaultauthrenewer.emulator.TestPki pki;
+
+    /** One CA for the class: keytool takes a second. */
+    private static synchronized io.kubevaultauthrenewer.emulator.TestPki pki() {
+        if (pki == null) {
+            pki = io.kubevaultauthrenewer.emulator.TestPki.create(pkiDir);
+        }
+        return pki;
+    }
+
+    /** A pod's view: the downward API's name and namespace, the kubelet's variables, a service account directory. */
+    private Path inAPod() throws IOException {
+        Path sa = Files.createDirectories(dir.resolve("serviceaccount"));
+        Files.writeString(sa.resolve("token"), "eyJhbGciOiJSUzI1NiJ9.service-account-token.signature");
+        Files.writeString(sa.resolve("namespace"), "apps\n");
+        Files.copy(pki().caPem, sa.resolve("ca.crt"));
+        env.put("EVICT_BEFORE_EXPIRY", "15m");
+        env.put("POD_NAME", "my-app-7d9f8c6b5-x2k4q");
+        env.put("KUBERNETES_SERVICE_HOST", "10.96.0.1");
+        env.put("RENEWER_SERVICE_ACCOUNT_DIR", sa.toString());
+        return sa;
+    }
+
+    @Test
+    void leavesEvictionOffByDefault() {
+        assertThat(load().eviction()).isNull();
+    }
+
+    @Test
+    void readsTheEvictionAndThePodFromTheDownwardApiAndTheServiceAccount() throws IOException {
+        Path sa = inAPod();
+
+        SelfEviction eviction = load().eviction();
+
+        assertThat(eviction.lead()).isEqualTo(Duration.ofMinutes(15));
+        assertThat(eviction.podName()).isEqualTo("my-app-7d9f8c6b5-x2k4q");
+        assertThat(eviction.namespace()).as("from the namespace file").isEqualTo("apps");
+        assertThat(eviction.apiAuthority()).isEqualTo("10.96.0.1:443");
+        assertThat(eviction.tokenFile()).isEqualTo(sa.resolve("token"));
+        assertThat(eviction.evictionPath()).isEqualTo("/api/v1/namespaces/apps/pods/my-app-7d9f8c6b5-x2k4q/eviction");
+        env.put("POD_NAMESPACE", "team-b");
+        env.put("KUBERNETES_SERVICE_HOST", "fd00::1");
+        env.put("KUBERNETES_SERVICE_PORT_HTTPS", "6443");
+        assertThat(load().eviction().namespace()).isEqualTo("team-b");
+        assertThat(load().eviction().apiAuthority()).isEqualTo("[fd00::1]:6443");
+        assertThat(load().toString()).doesNotContain("service-account-token");
+    }
+
+    @Test
+    void refusesEvictionOutsideKubernetesNamingWhatIsMissing() {
+        env.put("EVICT_BEFORE_EXPIRY", "15m");
+        env.put("RENEWER_SERVICE_ACCOUNT_DIR", dir.resolve("no-service-account").toString());
+
+        assertThat(loadFails().problems())
+                .containsExactlyInAnyOrder(
+                        "EVICT_BEFORE_EXPIRY needs POD_NAME, the pod's own name (env POD_NAME valueFrom fieldRef"
+                                + " metadata.name): unset EVICT_BEFORE_EXPIRY outside Kubernetes",
+                        "EVICT_BEFORE_EXPIRY needs the pod's service-account token, and "
+                                + dir.resolve("no-service-account/token")
+                                + " does not exist (outside Kubernetes, or automountServiceAccountToken: false)",
+                        "EVICT_BEFORE_EXPIRY needs POD_NAMESPACE (env valueFrom fieldRef metadata.namespace) or "
+                                + dir.resolve("no-service-account/namespace"),
+                        "EVICT_BEFORE_EXPIRY needs KUBERNETES_SERVICE_HOST, which Kubernetes sets in every container:"
+                                + " unset EVICT_BEFORE_EXPIRY outside Kubernetes");
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "EVICT_BEFORE_EXPIRY | soon | EVICT_BEFORE_EXPIRY=soon is not a duration",
+                "EVICT_BEFORE_EXPIRY | 500ms | EVICT_BEFORE_EXPIRY=500ms must be at least 1s and at most 7 days",
+                "EVICT_BEFORE_EXPIRY | 8d | EVICT_BEFORE_EXPIRY=8d",
+                "POD_NAME | My_Pod | POD_NAME=My_Pod is not a pod name",
+                "POD_NAMESPACE | apps.team | POD_NAMESPACE=apps.team is not a namespace name",
+                "KUBERNETES_SERVICE_HOST | https://10.96.0.1 | KUBERNETES_SERVICE_HOST=https://10.96.0.1 is not a host",
+                "KUBERNETES_SERVICE_PORT_HTTPS | 0 | KUBERNETES_SERVICE_PORT_HTTPS=0 must be a whole number from 1",
+                "RUN_ONCE | true | EVICT_BEFORE_EXPIRY has no effect with RUN_ONCE=true"
+            })
+    void reportsABadEvictionSettingNamingIt(String name, String value, String problem) throws IOException {
+        inAPod();
+        env.put(name, value);
+
+        assertThat(loadFails().problems()).singleElement().asString().startsWith(problem);
+    }
+
+    @Test
+    void reportsAServiceAccountCaThatIsNotPem() throws IOException {
+        Path sa = inAPod();
+        Files.writeString(sa.resolve("ca.crt"), "not a certificate");
+
+        assertThat(loadFails().problems())
+                .singleElement()
+                .asString()
+                .startsWith("EVICT_BEFORE_EXPIRY needs the API server's CA: " + sa.resolve("ca.crt"));
+    }
 }
