@@ -196,8 +196,9 @@ class LeaseIdsAndFileFaultsIT extends AgainstTheEmulator {
 
     @Test
     void readsAVariablesFileOfMegabytesOfSecretsAndPrintsNoneOfThem() throws IOException {
-        Token token = vault.createToken(TokenSpec.ttl(Duration.ofSeconds(6)));
-        Lease lease = lease(token, 6);
+        // 10 s: reading 12 MiB at start-up takes a few seconds on a busy machine
+        Token token = vault.createToken(TokenSpec.ttl(Duration.ofSeconds(10)));
+        Lease lease = lease(token, 10);
         Random random = new Random(42);
         List<String> secrets = new ArrayList<>();
         StringBuilder file = new StringBuilder("# written by the init container\n");
