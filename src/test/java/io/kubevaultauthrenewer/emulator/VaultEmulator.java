@@ -2,7 +2,6 @@ package io.kubevaultauthrenewer.emulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
@@ -10,11 +9,11 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
-import io.kubevaultauthrenewer.config.Durations;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -27,7 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -41,11 +40,42 @@ import javax.net.ssl.SSLParameters;
  * API): the same paths and methods, envelopes, status codes and error texts; TTLs on a real clock; renewals capped
  * at the max TTL with Vault's warning; a token's expiry or revocation revoking every lease it created; a sealed
  * state; injected faults; and a log of every request for assertions.
+ *
+ * <p>For an init container's calls it also has ACL policies ({@link #policy}), the Kubernetes and AppRole auth
+ * methods, KV version 1 and 2 mounts, a database engine whose reads create leases, and {@code
+ * sys/internal/ui/mounts}: see {@link VaultAuthMethods}, {@link VaultSecretEngines}, {@link VaultMounts} and {@link
+ * VaultPolicies}. Policies are checked on those paths only; the token and lease endpoints ({@link
+ * VaultTokenEndpoints}) stay unchecked, and a token made without policies acts as root everywhere.
  */
 public final class VaultEmulator implements AutoCloseable {
 
     /** Vault's system-wide max TTL (32 days), the cap of a token or lease without a max of its own. */
     public static final Duration SYSTEM_MAX_TTL = Duration.ofDays(32);
+
+    /**
+     * The CA certificate (PEM) of the cluster a Kubernetes auth method is configured with unless {@link
+     * #kubernetesAuthConfig} says otherwise: what {@code auth/<mount>/config} answers as {@code kubernetes_ca_cert}.
+     */
+    public static final String KUBERNETES_CA_CERT = "-----BEGIN CERTIFICATE-----\n"
+            + "MIIBgjCCASegAwIBAgIULd40VIDXZtdcGtgtejU51Li5O5MwCgYIKoZIzj0EAwIw\n"
+            + "FTETMBEGA1UEAwwKa3ViZXJuZXRlczAgFw0yNjEyMDExMjA2MDhaGA8yMTI2MTEw\n"
+            + "NzEyMDYwOFowFTETMBEGA1UEAwwKa3ViZXJuZXRlczBZMBMGByqGSM49AgEGCCqG\n"
+            + "SM49AwEHA0IABJFHbaAQwDkkYC/sUjOzLwYDaa7Eo621yj97nU2rZAxhW38PqwUw\n"
+            + "vjudg4ROSK5USy+wTX6InyYHuLh6f/zCXGijUzBRMB0GA1UdDgQWBBTYyrbtRESi\n"
+            + "4v9h2t9zAkZKR2Zx9zAfBgNVHSMEGDAWgBTYyrbtRESi4v9h2t9zAkZKR2Zx9zAP\n"
+            + "BgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0kAMEYCIQCdnhx72LuMRvZUPyqH\n"
+            + "XPcn9vmOoak1T4YZwNrw0/4gwAIhALSJmCoJA3d1pJeqHD1Bi+BMPKvSwsS8zF8l\n"
+            + "nu0d+ST3\n"
+            + "-----END CERTIFICATE-----\n";
+
+    /** The API server a Kubernetes auth method is configured with unless {@link #kubernetesAuthConfig} says otherwise. */
+    public static final String KUBERNETES_HOST = "https://kubernetes.default.svc";
+
+    /**
+     * What every database password this emulator generates ends with, after 20 random letters and digits: characters
+     * a shell would interpret ({@code $}, quotes, a backtick, a backslash), as real generated passwords may hold.
+     */
+    public static final String DATABASE_PASSWORD_SUFFIX = "A1a-$'\"`\\";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -57,8 +87,17 @@ public final class VaultEmulator implements AutoCloseable {
     private final SSLContext tls;
     private final boolean clientCertificateRequired;
     private final SecureRandom random = new SecureRandom();
-    private final Map<String, Token> tokens = new LinkedHashMap<>();
-    private final Map<String, Lease> leases = new LinkedHashMap<>();
+    final Map<String, Token> tokens = new LinkedHashMap<>();
+    final Map<String, Lease> leases = new LinkedHashMap<>();
+    /** Every token ever made, alive or not, by id. */
+    private final Map<String, Token> everIssued = new LinkedHashMap<>();
+
+    private final Map<String, String> namespaceIds = new LinkedHashMap<>();
+    private final VaultPolicies acl = new VaultPolicies();
+    private final VaultMounts mounts = new VaultMounts();
+    private final VaultTokenEndpoints tokenEndpoints = new VaultTokenEndpoints(this);
+    private final VaultSecretEngines engines = new VaultSecretEngines(this, mounts);
+    private final VaultAuthMethods authMethods = new VaultAuthMethods(this, mounts);
     private final List<Fault> faults = new ArrayList<>();
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     private final AtomicInteger arrivals = new AtomicInteger();
@@ -264,22 +303,41 @@ public final class VaultEmulator implements AutoCloseable {
     // State, as a test sets it up and reads it back
     // ----------------------------------------------------------------------------------------------
 
-    /** How a token is created: TTL, max TTL, renewable, periodic. */
-    public record TokenSpec(Duration ttl, Duration explicitMaxTtl, boolean renewable, Duration period) {
+    /**
+     * How a token is created: TTL, max TTL, renewable, periodic, policies. A periodic token without a max TTL has no
+     * max at all (its period is granted at every renewal, for ever). A token without policies is not checked against
+     * any: it acts as root on the paths that are checked.
+     */
+    public record TokenSpec(
+            Duration ttl, Duration explicitMaxTtl, boolean renewable, Duration period, List<String> policies) {
+
+        public TokenSpec {
+            policies = List.copyOf(policies);
+        }
+
+        public TokenSpec(Duration ttl, Duration explicitMaxTtl, boolean renewable, Duration period) {
+            this(ttl, explicitMaxTtl, renewable, period, List.of());
+        }
+
         public static TokenSpec ttl(Duration ttl) {
             return new TokenSpec(ttl, Duration.ZERO, true, Duration.ZERO);
         }
 
         public TokenSpec maxTtl(Duration max) {
-            return new TokenSpec(ttl, max, renewable, period);
+            return new TokenSpec(ttl, max, renewable, period, policies);
         }
 
         public TokenSpec notRenewable() {
-            return new TokenSpec(ttl, explicitMaxTtl, false, period);
+            return new TokenSpec(ttl, explicitMaxTtl, false, period, policies);
         }
 
         public TokenSpec period(Duration p) {
-            return new TokenSpec(p, explicitMaxTtl, renewable, p);
+            return new TokenSpec(p, explicitMaxTtl, renewable, p, policies);
+        }
+
+        /** The token's policies ({@code default} is added, as Vault does, unless one of them is {@code root}). */
+        public TokenSpec policies(String... names) {
+            return new TokenSpec(ttl, explicitMaxTtl, renewable, period, List.of(names));
         }
     }
 
@@ -289,22 +347,43 @@ public final class VaultEmulator implements AutoCloseable {
         public final String accessor;
         final TokenSpec spec;
         final Instant issued;
+        /** Sorted, with {@code default}; empty for a token made without policies. */
+        final List<String> policies;
+
         Instant expires; // null: no TTL (root)
         Instant lastRenewal;
         int renewals;
+        // set by a login; null for a token made directly
+        Map<String, String> meta;
+        String path;
+        String displayName;
+        String entityId;
 
         Token(String id, String accessor, TokenSpec spec, Instant issued) {
             this.id = id;
             this.accessor = accessor;
             this.spec = spec;
             this.issued = issued;
+            Set<String> names = new TreeSet<>(spec.policies());
+            if (!names.isEmpty() && !names.contains("root")) {
+                names.add("default");
+            }
+            this.policies = List.copyOf(names);
             Instant wanted = issued.plus(spec.ttl());
             this.expires = spec.ttl().isZero() ? null : wanted.isAfter(maxExpiry()) ? maxExpiry() : wanted;
         }
 
+        /** The explicit max TTL, else none for a periodic token, else the system's. */
         Instant maxExpiry() {
-            Duration max = spec.explicitMaxTtl().isZero() ? SYSTEM_MAX_TTL : spec.explicitMaxTtl();
-            return issued.plus(max);
+            if (spec.explicitMaxTtl().isZero()) {
+                return spec.period().isZero() ? issued.plus(SYSTEM_MAX_TTL) : Instant.MAX;
+            }
+            return issued.plus(spec.explicitMaxTtl());
+        }
+
+        /** The token's policies, sorted, {@code default} included; empty for one made without policies. */
+        public List<String> policies() {
+            return policies;
         }
     }
 
@@ -338,6 +417,7 @@ public final class VaultEmulator implements AutoCloseable {
     public synchronized Token createToken(TokenSpec spec) {
         Token token = new Token("hvs." + randomString(90), randomString(24), spec, now());
         tokens.put(token.id, token);
+        everIssued.put(token.id, token);
         return token;
     }
 
@@ -367,6 +447,124 @@ public final class VaultEmulator implements AutoCloseable {
 
     public synchronized void revokeLease(Lease lease) {
         leases.remove(lease.id);
+    }
+
+    /** The token a login (or anything else) issued with this id, alive or not; null if none ever had it. */
+    public synchronized Token tokenById(String id) {
+        return everIssued.get(id);
+    }
+
+    /** The leases a token created that are still alive, oldest first. */
+    public synchronized List<Lease> leasesOf(Token token) {
+        sweep();
+        return tokenEndpoints.leasesOf(token);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // Policies, auth methods and secret engines (an init container's calls)
+    // ----------------------------------------------------------------------------------------------
+
+    /**
+     * Adds one rule to policy {@code name} (created if new): a path, exact or with Vault's wildcards ({@code +} for one
+     * segment, a trailing {@code *} for any suffix), and capabilities ({@code read}, {@code create}, {@code update},
+     * {@code patch}, {@code delete}, {@code list}, {@code sudo}, {@code deny}). The {@code default} policy exists from
+     * the start with the stock rules on the token and lease paths; rules added to it apply to every login token.
+     */
+    public synchronized void policy(String name, String path, String... capabilities) {
+        acl.add(name, path, capabilities);
+    }
+
+    /**
+     * Enables the Kubernetes auth method at {@code auth/<mount>} (e.g. {@code kubernetes}), configured with {@link
+     * #KUBERNETES_HOST} and {@link #KUBERNETES_CA_CERT}.
+     */
+    public synchronized void enableKubernetesAuth(String mount) {
+        authMethods.enableKubernetes(mount);
+    }
+
+    /**
+     * What the Kubernetes auth method at {@code mount} is configured with, as {@code auth/<mount>/config} answers:
+     * the API server's address and CA certificate ({@link #KUBERNETES_HOST} and {@link #KUBERNETES_CA_CERT} until
+     * then). The emulator's own TokenReview is used whatever they say.
+     */
+    public synchronized void kubernetesAuthConfig(String mount, String kubernetesHost, String caCertPem) {
+        authMethods.kubernetesConfig(mount, kubernetesHost, caCertPem);
+    }
+
+    /**
+     * A role of the Kubernetes auth method at {@code mount}, bound to one service-account name and one namespace (each
+     * may be {@code *} or a glob), whose tokens have this TTL (zero: Vault's default, 768h) and policies.
+     */
+    public synchronized void kubernetesRole(
+            String mount, String role, String serviceAccountName, String namespace, Duration ttl, String... policies) {
+        authMethods.kubernetesRole(mount, role, serviceAccountName, namespace, ttl, policies);
+    }
+
+    /**
+     * A JWT shaped like a projected service-account token (RS256 header; {@code iss}, {@code aud}, {@code sub}
+     * {@code system:serviceaccount:<ns>:<name>}, {@code kubernetes.io} with the namespace and the service account's
+     * name and uid, {@code iat}, {@code nbf}, {@code exp} an hour later on this emulator's clock), which this
+     * emulator's TokenReview accepts until {@link #revokeServiceAccountJwt}. The uid is the same for every JWT of
+     * one service account.
+     */
+    public synchronized String serviceAccountJwt(String namespace, String serviceAccountName) {
+        return authMethods.serviceAccountJwt(namespace, serviceAccountName);
+    }
+
+    /** From now on the TokenReview refuses this JWT (the pod or its service account is gone). */
+    public synchronized void revokeServiceAccountJwt(String jwt) {
+        authMethods.revokeServiceAccountJwt(jwt);
+    }
+
+    /**
+     * A role of the AppRole auth method at {@code auth/approle} (enabled by the first role), returning its role_id.
+     * Its tokens have {@code tokenTtl} (null or zero: 768h) or, with a {@code tokenPeriod} (null or zero: none), are
+     * periodic: TTL the period, reset at each renewal, no max TTL. Its secret_ids have no use limit and no TTL unless
+     * {@link #appRoleSecretIdLimits} says otherwise. Calling it again for a role updates the role, keeping its
+     * role_id.
+     */
+    public synchronized String appRole(String role, Duration tokenTtl, Duration tokenPeriod, String... policies) {
+        return authMethods.appRole(role, tokenTtl, tokenPeriod, policies);
+    }
+
+    /**
+     * The role's {@code secret_id_num_uses} (0: unlimited) and {@code secret_id_ttl} (null or zero: none): what a new
+     * secret_id gets, and the most a {@code secret-id} request may ask.
+     */
+    public synchronized void appRoleSecretIdLimits(String role, int numUses, Duration ttl) {
+        authMethods.appRoleSecretIdLimits(role, numUses, ttl);
+    }
+
+    /** A new secret_id for the role, with the role's limits, as if the test had asked Vault for one. */
+    public synchronized String secretId(String role) {
+        return authMethods.secretId(role);
+    }
+
+    /** Mounts a KV secrets engine, version 1 or 2, at {@code mount} (e.g. {@code secret}). */
+    public synchronized void enableKv(String mount, int version) {
+        engines.enableKv(mount, version);
+    }
+
+    /**
+     * Puts a secret at its full path, mount included (e.g. {@code secret/my-app/db}, without {@code data/} on a v2
+     * mount); on a v2 mount it becomes the next version, created now on this emulator's clock.
+     */
+    public synchronized void putSecret(String path, Map<String, String> data) {
+        engines.putSecret(path, data);
+    }
+
+    /**
+     * Mounts a database secrets engine at {@code mount} (if not yet) with a role whose every read of {@code
+     * <mount>/creds/<role>} creates a new username and password and a new renewable lease of {@code ttl}, renewable up
+     * to {@code maxTtl} (zero: the system's), owned by the reading token.
+     */
+    public synchronized void enableDatabase(String mount, String role, Duration ttl, Duration maxTtl) {
+        engines.enableDatabase(mount, role, ttl, maxTtl);
+    }
+
+    /** The {@code username} and {@code password} the read that created this lease returned; null if none did. */
+    public synchronized Map<String, String> credentials(String leaseId) {
+        return engines.credentials(leaseId);
     }
 
     public synchronized void seal() {
@@ -490,21 +688,28 @@ public final class VaultEmulator implements AutoCloseable {
             return headers.get(name.toLowerCase(Locale.ROOT));
         }
 
-        /** Without the token: test reports are read by people too. */
+        /** Without the token or any credential in the body: test reports are read by people too. */
         @Override
         public String toString() {
             return method + " " + path + " -> " + status + " " + redacted(body) + " (at " + at + ", token "
                     + (headers.containsKey("x-vault-token") ? "sent" : "absent") + ")";
         }
 
-        /** The body with the {@code token} it names (auth/token/lookup's) masked. */
+        /** The body with the credentials it carries masked: a token, a JWT, a secret_id. */
         private static String redacted(String body) {
             try {
-                if (JSON.readTree(body) instanceof ObjectNode object && object.has("token")) {
-                    return object.put("token", "****").toString();
+                if (JSON.readTree(body) instanceof ObjectNode object) {
+                    boolean masked = false;
+                    for (String field : List.of("token", "jwt", "secret_id")) {
+                        if (object.has(field)) {
+                            object.put(field, "****");
+                            masked = true;
+                        }
+                    }
+                    return masked ? object.toString() : body;
                 }
             } catch (IOException e) {
-                // not JSON: it names no token field
+                // not JSON: it names no credential field
             }
             return body;
         }
@@ -548,7 +753,7 @@ public final class VaultEmulator implements AutoCloseable {
     // ----------------------------------------------------------------------------------------------
 
     /** A request as read off the wire; header names in lower case. */
-    private record Incoming(String method, String path, Map<String, String> headers, String body) {
+    private record Incoming(String method, String path, String query, Map<String, String> headers, String body) {
         static Incoming read(HttpExchange exchange) throws IOException {
             Map<String, String> headers = new LinkedHashMap<>();
             exchange.getRequestHeaders()
@@ -556,6 +761,7 @@ public final class VaultEmulator implements AutoCloseable {
             return new Incoming(
                     exchange.getRequestMethod().toUpperCase(Locale.ROOT),
                     exchange.getRequestURI().getRawPath(),
+                    exchange.getRequestURI().getRawQuery(),
                     headers,
                     new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
         }
@@ -570,7 +776,7 @@ public final class VaultEmulator implements AutoCloseable {
 
         arrivals.incrementAndGet();
         FaultAction fault = takeFault(path);
-        Answer answer;
+        VaultReply answer;
         if (fault instanceof Drop) {
             requests.add(new RecordedRequest(now(), method, path, headers, body, 0));
             exchange.close(); // no status line: the client sees the connection end
@@ -587,14 +793,14 @@ public final class VaultEmulator implements AutoCloseable {
             before.action().run();
         }
         if (fault instanceof Status s) {
-            answer = new Answer(s.status(), errors(s.errors()), s.headers(), "application/json");
+            answer = new VaultReply(s.status(), VaultReply.errors(s.errors()), s.headers(), "application/json");
         } else if (fault instanceof RawBody raw) {
-            answer = new Answer(raw.status(), raw.body(), Map.of(), raw.contentType());
+            answer = new VaultReply(raw.status(), raw.body(), Map.of(), raw.contentType());
         } else {
             try {
-                answer = route(method, path, headers, body);
+                answer = route(method, path, in.query(), headers, body);
             } catch (IllegalArgumentException e) {
-                answer = error(400, "invalid request: " + e.getMessage());
+                answer = VaultReply.error(400, "invalid request: " + e.getMessage());
             }
         }
         requests.add(new RecordedRequest(now(), method, path, headers, body, answer.status()));
@@ -617,12 +823,6 @@ public final class VaultEmulator implements AutoCloseable {
         }
     }
 
-    private record Answer(int status, String body, Map<String, String> headers, String contentType) {
-        static Answer json(int status, JsonNode node) {
-            return new Answer(status, node.toString(), Map.of(), "application/json");
-        }
-    }
-
     private synchronized FaultAction takeFault(String path) {
         for (Fault fault : faults) {
             if (fault.remaining > 0 && fault.path.test(path)) {
@@ -633,10 +833,11 @@ public final class VaultEmulator implements AutoCloseable {
         return null;
     }
 
-    private synchronized Answer route(String method, String path, Map<String, String> headers, String body) {
+    private synchronized VaultReply route(
+            String method, String path, String query, Map<String, String> headers, String body) {
         sweep();
         if (sealed) {
-            return error(503, "Vault is sealed");
+            return VaultReply.error(503, "Vault is sealed");
         }
         boolean write = method.equals("PUT") || method.equals("POST");
         String token = headers.get("x-vault-token");
@@ -650,7 +851,8 @@ public final class VaultEmulator implements AutoCloseable {
         try {
             json = body.isBlank() ? NODES.objectNode() : JSON.readTree(body);
         } catch (IOException e) {
-            return error(400, "failed to parse JSON input: invalid character looking for beginning of value");
+            return VaultReply.error(
+                    400, "failed to parse JSON input: invalid character looking for beginning of value");
         }
         Token caller = token == null ? null : tokens.get(token);
         String namespace = headers.get("x-vault-namespace");
@@ -658,266 +860,119 @@ public final class VaultEmulator implements AutoCloseable {
         switch (path) {
             case "/v1/auth/token/lookup-self":
                 if (!(method.equals("GET") || write)) {
-                    return error(405);
+                    return VaultReply.error(405);
                 }
-                return caller == null ? permissionDenied() : Answer.json(200, lookupSelf(caller));
+                return caller == null
+                        ? VaultReply.invalidToken()
+                        : VaultReply.json(200, tokenEndpoints.lookupSelf(caller));
             case "/v1/auth/token/lookup":
                 if (!(method.equals("GET") || write)) {
-                    return error(405);
+                    return VaultReply.error(405);
                 }
                 // a GET carries no body: Vault then looks the caller up
-                return tokenLookup(caller, write ? json : NODES.objectNode());
+                return tokenEndpoints.tokenLookup(caller, write ? json : NODES.objectNode());
             case "/v1/auth/token/renew-self":
                 if (!write) {
-                    return error(405);
+                    return VaultReply.error(405);
                 }
-                return caller == null ? permissionDenied() : renewSelf(caller, json);
+                return caller == null ? VaultReply.invalidToken() : tokenEndpoints.renewSelf(caller, json);
             case "/v1/auth/token/revoke-self":
                 if (!write) {
-                    return error(405);
+                    return VaultReply.error(405);
                 }
                 if (caller == null) {
-                    return permissionDenied();
+                    return VaultReply.invalidToken();
                 }
                 revokeToken(caller);
-                return new Answer(204, "", Map.of(), null);
+                return VaultReply.noContent();
             case "/v1/sys/leases/lookup":
                 if (!write) {
-                    return error(405);
+                    return VaultReply.error(405);
                 }
-                return caller == null ? permissionDenied() : leaseLookup(json, namespace);
+                return caller == null ? VaultReply.invalidToken() : tokenEndpoints.leaseLookup(json, namespace);
             default:
                 break;
         }
         for (String prefix : List.of("/v1/sys/leases/renew", "/v1/sys/renew")) {
             if (path.equals(prefix) || path.startsWith(prefix + "/")) {
                 if (!write) {
-                    return error(405);
+                    return VaultReply.error(405);
                 }
                 if (caller == null) {
-                    return permissionDenied();
+                    return VaultReply.invalidToken();
                 }
                 String suffix = path.length() > prefix.length() ? path.substring(prefix.length() + 1) : "";
-                return leaseRenew(json, java.net.URLDecoder.decode(suffix, StandardCharsets.UTF_8), namespace);
+                return tokenEndpoints.leaseRenew(json, URLDecoder.decode(suffix, StandardCharsets.UTF_8), namespace);
             }
         }
         if (path.equals("/v1/sys/leases/revoke") || path.startsWith("/v1/sys/leases/revoke/")) {
             if (!write) {
-                return error(405);
+                return VaultReply.error(405);
             }
             if (caller == null) {
-                return permissionDenied();
+                return VaultReply.invalidToken();
             }
             String id = text(json, "lease_id");
             if (id != null) {
                 leases.remove(id);
             }
-            return new Answer(204, "", Map.of(), null);
+            return VaultReply.noContent();
         }
-        return error(404);
-    }
-
-    private ObjectNode lookupSelf(Token t) {
-        ObjectNode data = NODES.objectNode();
-        data.put("accessor", t.accessor);
-        data.put("creation_time", t.issued.getEpochSecond());
-        data.put("creation_ttl", t.spec.ttl().toSeconds());
-        data.put("display_name", "kubernetes-app");
-        data.put("entity_id", "7d2e3179-f69b-450c-7179-ac8ee8bd8ca9");
-        if (t.expires == null) {
-            data.putNull("expire_time");
-        } else {
-            data.put("expire_time", rfc3339(t.expires));
+        if (!path.startsWith("/v1/")) {
+            return VaultReply.error(404);
         }
-        data.put("explicit_max_ttl", t.spec.explicitMaxTtl().toSeconds());
-        data.put("id", t.id);
-        data.put("issue_time", rfc3339(t.issued));
-        if (t.lastRenewal != null) {
-            data.put("last_renewal", rfc3339(t.lastRenewal));
-            data.put("last_renewal_time", t.lastRenewal.getEpochSecond());
-        }
-        data.putObject("meta").put("role", "app");
-        data.put("num_uses", 0);
-        data.put("orphan", true);
-        data.put("path", t.expires == null ? "auth/token/root" : "auth/kubernetes/login");
-        ArrayNode policies = data.putArray("policies");
-        policies.add(t.expires == null ? "root" : "default");
-        if (!t.spec.period().isZero()) {
-            data.put("period", t.spec.period().toSeconds());
-        }
-        data.put("renewable", t.spec.renewable());
-        data.put("ttl", t.expires == null ? 0 : secondsLeft(t.expires));
-        data.put("type", "service");
-        return envelope(data);
+        VaultCall call = new VaultCall(
+                method,
+                URLDecoder.decode(path.substring("/v1/".length()), StandardCharsets.UTF_8),
+                queryParameters(query),
+                caller,
+                token != null,
+                json,
+                namespace);
+        return secretsAndLogins(call);
     }
 
     /**
-     * {@code auth/token/lookup}: the token named by the body's {@code token} (the caller when none) described as
-     * lookup-self describes it. Only a root caller may: the default policy, every other token's here, grants nothing
-     * on this path. A token that does not exist (never did, revoked, expired) is Vault's 403 {@code bad token}.
+     * The paths of an init container's calls: {@code sys/internal/ui/mounts/...}, the auth methods' paths and the
+     * secret engines'. Vault checks the token's policies before it routes: a token that may not call a path learns
+     * nothing about what is mounted there.
      */
-    private Answer tokenLookup(Token caller, JsonNode body) {
-        if (caller == null) {
-            return permissionDenied();
+    private VaultReply secretsAndLogins(VaultCall call) {
+        String path = call.path();
+        if (path.startsWith("sys/internal/ui/mounts/")) {
+            return mounts.describe(call, path.substring("sys/internal/ui/mounts/".length()), acl);
         }
-        if (caller.expires != null) {
-            // a valid token without the policy: Vault's ACL refusal, without "invalid token"
-            return error(403, "1 error occurred:\n\t* permission denied\n\n");
+        if (path.startsWith("sys/") || path.startsWith("auth/token/")) {
+            return VaultReply.error(404); // not modelled
         }
-        String id = text(body, "token");
-        Token looked = id == null || id.isEmpty() ? caller : tokens.get(id);
-        return looked == null ? error(403, "bad token") : Answer.json(200, lookupSelf(looked));
+        if (path.startsWith("auth/")) {
+            return authMethods.handle(call, acl);
+        }
+        VaultReply denial = acl.denial(call, path, call.capability());
+        if (denial != null) {
+            return denial;
+        }
+        VaultMounts.Mount mount = mounts.matching(path);
+        return mount == null ? VaultReply.noHandler(path) : engines.handle(call, mount);
     }
 
-    private Answer renewSelf(Token t, JsonNode body) {
-        if (t.expires == null) {
-            return error(400, "invalid lease ID");
+    private static Map<String, String> queryParameters(String query) {
+        Map<String, String> parameters = new LinkedHashMap<>();
+        if (query != null && !query.isEmpty()) {
+            for (String pair : query.split("&")) {
+                int eq = pair.indexOf('=');
+                String name = eq < 0 ? pair : pair.substring(0, eq);
+                String value = eq < 0 ? "" : pair.substring(eq + 1);
+                parameters.put(
+                        URLDecoder.decode(name, StandardCharsets.UTF_8),
+                        URLDecoder.decode(value, StandardCharsets.UTF_8));
+            }
         }
-        if (!t.spec.renewable()) {
-            return error(400, "lease is not renewable");
-        }
-        Instant now = now();
-        Duration wanted;
-        String capWord = "TTL";
-        if (!t.spec.period().isZero()) {
-            wanted = t.spec.period();
-            capWord = "period";
-        } else {
-            Duration increment = increment(body);
-            wanted = increment.isZero() ? t.spec.ttl() : increment;
-        }
-        Grant grant = grant(now, wanted, t.maxExpiry(), capWord);
-        if (grant == null) {
-            return error(400, "past the max TTL, cannot renew");
-        }
-        t.expires = now.plus(grant.ttl());
-        t.lastRenewal = now;
-        t.renewals++;
-        ObjectNode answer = envelope(null);
-        ObjectNode auth = answer.putObject("auth");
-        auth.put("client_token", t.id);
-        auth.put("accessor", t.accessor);
-        auth.putArray("policies").add("default");
-        auth.putArray("token_policies").add("default");
-        auth.putObject("metadata").put("role", "app");
-        auth.put("lease_duration", grant.ttl().toSeconds());
-        auth.put("renewable", true);
-        auth.put("entity_id", "7d2e3179-f69b-450c-7179-ac8ee8bd8ca9");
-        auth.put("token_type", "service");
-        auth.put("orphan", true);
-        warnings(answer, grant);
-        return Answer.json(200, answer);
-    }
-
-    private Answer leaseLookup(JsonNode body, String namespace) {
-        String id = text(body, "lease_id");
-        if (id == null || id.isEmpty()) {
-            return error(400, "lease_id must be specified");
-        }
-        Lease lease = visibleLease(id, namespace);
-        if (lease == null) {
-            return error(400, "invalid lease");
-        }
-        ObjectNode data = NODES.objectNode();
-        data.put("expire_time", rfc3339(lease.expires));
-        data.put("id", lease.id);
-        data.put("issue_time", rfc3339(lease.issued));
-        if (lease.lastRenewal == null) {
-            data.putNull("last_renewal");
-        } else {
-            data.put("last_renewal", rfc3339(lease.lastRenewal));
-        }
-        data.put("renewable", lease.renewable);
-        data.put("ttl", secondsLeft(lease.expires));
-        return Answer.json(200, envelope(data));
-    }
-
-    private Answer leaseRenew(JsonNode body, String pathId, String namespace) {
-        String id = text(body, "lease_id");
-        if (id == null || id.isEmpty()) {
-            id = pathId;
-        }
-        if (id == null || id.isEmpty()) {
-            return error(400, "lease_id must be specified");
-        }
-        if (id.startsWith("auth/")) {
-            return error(400, "tokens cannot be renewed through this endpoint");
-        }
-        Lease lease = visibleLease(id, namespace);
-        if (lease == null) {
-            return error(400, "lease not found");
-        }
-        if (!lease.renewable) {
-            return error(400, "lease is not renewable");
-        }
-        Instant now = now();
-        Duration increment = increment(body);
-        Duration wanted = increment.isZero() ? lease.ttl : increment;
-        Grant grant = grant(now, wanted, lease.issued.plus(lease.maxTtl), "TTL");
-        if (grant == null) {
-            return error(400, "past the max TTL, cannot renew");
-        }
-        lease.expires = now.plus(grant.ttl());
-        lease.lastRenewal = now;
-        lease.renewals++;
-        ObjectNode answer = envelope(null);
-        answer.put("lease_id", lease.id);
-        answer.put("renewable", true);
-        answer.put("lease_duration", grant.ttl().toSeconds());
-        warnings(answer, grant);
-        return Answer.json(200, answer);
-    }
-
-    /** A lease is seen only in the namespace it was issued in, as Vault Enterprise does. */
-    private Lease visibleLease(String id, String namespace) {
-        Lease lease = leases.get(id);
-        if (lease == null) {
-            return null;
-        }
-        boolean sameNamespace =
-                lease.namespace == null ? namespace == null || namespace.isEmpty() : lease.namespace.equals(namespace);
-        return sameNamespace ? lease : null;
-    }
-
-    private record Grant(Duration ttl, Duration wanted, String capWord) {
-        boolean capped() {
-            return ttl.compareTo(wanted) < 0;
-        }
-    }
-
-    /** Vault's rule: the wanted TTL, capped so it never passes the max; null when already past it. */
-    private static Grant grant(Instant now, Duration wanted, Instant maxExpiry, String capWord) {
-        Duration left =
-                Duration.ofSeconds(Math.max(0, Duration.between(now, maxExpiry).toSeconds()));
-        if (left.isZero()) {
-            return null;
-        }
-        return new Grant(wanted.compareTo(left) > 0 ? left : wanted, wanted, capWord);
-    }
-
-    private static void warnings(ObjectNode answer, Grant grant) {
-        if (grant.capped()) {
-            answer.putArray("warnings")
-                    .add(String.format(
-                            "%s of \"%s\" exceeded the effective max_ttl of \"%s\"; %s value is capped accordingly",
-                            grant.capWord(),
-                            Durations.format(grant.wanted().toSeconds()),
-                            Durations.format(grant.ttl().toSeconds()),
-                            grant.capWord()));
-        }
-    }
-
-    /** The {@code increment} of a renewal: seconds, or a duration string such as "1h". */
-    private static Duration increment(JsonNode body) {
-        JsonNode increment = body.get("increment");
-        if (increment == null || increment.isNull()) {
-            return Duration.ZERO;
-        }
-        return increment.isNumber() ? Duration.ofSeconds(increment.asLong()) : Durations.parse(increment.asText());
+        return parameters;
     }
 
     /** Removes expired tokens (with every lease they created) and expired leases, as Vault's expiration manager. */
-    private void sweep() {
+    void sweep() {
         Instant now = now();
         List<Token> expired = tokens.values().stream()
                 .filter(t -> t.expires != null && !t.expires.isAfter(now))
@@ -926,63 +981,30 @@ public final class VaultEmulator implements AutoCloseable {
         leases.values().removeIf(l -> !l.expires.isAfter(now));
     }
 
-    private ObjectNode envelope(JsonNode data) {
-        ObjectNode answer = NODES.objectNode();
-        answer.put("request_id", UUID.randomUUID().toString());
-        answer.put("lease_id", "");
-        answer.put("renewable", false);
-        answer.put("lease_duration", 0);
-        if (data == null) {
-            answer.putNull("data");
-        } else {
-            answer.set("data", data);
-        }
-        answer.putNull("wrap_info");
-        answer.putNull("warnings");
-        answer.putNull("auth");
-        answer.put("mount_type", "");
-        return answer;
-    }
-
-    private static Answer permissionDenied() {
-        // what current servers answer to an unknown, expired or revoked token
-        return error(403, "2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n");
-    }
-
-    private static Answer error(int status, String... messages) {
-        return new Answer(status, errors(List.of(messages)), Map.of(), "application/json");
-    }
-
-    private static String errors(List<String> messages) {
-        ObjectNode node = NODES.objectNode();
-        ArrayNode list = node.putArray("errors");
-        messages.forEach(list::add);
-        return node.toString();
-    }
-
-    private static String text(JsonNode node, String field) {
+    static String text(JsonNode node, String field) {
         JsonNode value = node.get(field);
         return value == null || value.isNull() ? null : value.asText();
     }
 
-    private long secondsLeft(Instant expires) {
+    long secondsLeft(Instant expires) {
         return Math.max(0, Duration.between(now(), expires).toSeconds());
     }
 
-    private Instant now() {
+    Instant now() {
         return clock.instant();
     }
 
-    private static String rfc3339(Instant instant) {
-        return instant.toString();
-    }
-
-    private String randomString(int length) {
+    String randomString(int length) {
         StringBuilder s = new StringBuilder(length);
         for (int i = 0; i < length; i++) {
             s.append(ALPHANUMERIC.charAt(random.nextInt(ALPHANUMERIC.length())));
         }
         return s.toString();
+    }
+
+    /** The id Vault Enterprise gives a namespace (five letters and digits), the suffix of its leases' ids. */
+    String namespaceId(String namespace) {
+        return namespaceIds.computeIfAbsent(namespace, n -> randomString(5));
     }
 
     private static void sleep(Duration d) {

@@ -22,6 +22,7 @@ import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -1136,6 +1137,1160 @@ class VaultEmulatorTest {
     }
 
     // ----------------------------------------------------------------------------------------------
+    // Policies (checked on the auth methods' and secret engines' paths)
+    // ----------------------------------------------------------------------------------------------
+
+    @Nested
+    class Policies {
+
+        @Test
+        void aTokenReadsThePathItsPolicyGrantsAndIsDeniedEveryOther() throws Exception {
+            vault.enableKv("secret", 2);
+            vault.putSecret("secret/my-app/db", Map.of("user", "app"));
+            vault.putSecret("secret/other-app/db", Map.of("user", "other"));
+            vault.policy("my-app", "secret/data/my-app/db", "read");
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR).policies("my-app"));
+
+            Reply permitted = call("GET", "/v1/secret/data/my-app/db", token, null);
+            Reply denied = call("GET", "/v1/secret/data/other-app/db", token, null);
+
+            assertThat(permitted.status()).isEqualTo(200);
+            assertThat(permitted.json().at("/data/data/user").asText()).isEqualTo("app");
+            assertAclDenied(denied);
+        }
+
+        @Test
+        void aGlobRuleGrantsEveryPathThatStartsWithItsPrefix() throws Exception {
+            vault.enableKv("secret", 2);
+            vault.putSecret("secret/my-app/db", Map.of("k", "v"));
+            vault.putSecret("secret/my-app/nested/api", Map.of("k", "v"));
+            vault.putSecret("secret/my-apple/db", Map.of("k", "v"));
+            vault.putSecret("secret/other/db", Map.of("k", "v"));
+            vault.policy("my-app", "secret/data/my-app/*", "read");
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR).policies("my-app"));
+
+            assertThat(call("GET", "/v1/secret/data/my-app/db", token, null).status())
+                    .isEqualTo(200);
+            assertThat(call("GET", "/v1/secret/data/my-app/nested/api", token, null)
+                            .status())
+                    .isEqualTo(200);
+            assertAclDenied(call("GET", "/v1/secret/data/my-apple/db", token, null));
+            assertAclDenied(call("GET", "/v1/secret/data/other/db", token, null));
+        }
+
+        @Test
+        void anExactRuleOverridesAGlobEvenWhenItGrantsLess() throws Exception {
+            vault.enableKv("secret", 2);
+            vault.putSecret("secret/team/shared", Map.of("k", "v"));
+            vault.putSecret("secret/team/private", Map.of("k", "v"));
+            vault.putSecret("secret/team/listed", Map.of("k", "v"));
+            vault.policy("team", "secret/data/team/*", "read");
+            vault.policy("team", "secret/data/team/private", "deny");
+            vault.policy("team", "secret/data/team/listed", "list");
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR).policies("team"));
+
+            assertThat(call("GET", "/v1/secret/data/team/shared", token, null).status())
+                    .isEqualTo(200);
+            assertAclDenied(call("GET", "/v1/secret/data/team/private", token, null));
+            assertAclDenied(call("GET", "/v1/secret/data/team/listed", token, null));
+        }
+
+        @Test
+        void theLongerGlobWinsOverTheShorterOne() throws Exception {
+            vault.enableKv("secret", 2);
+            vault.putSecret("secret/team/db", Map.of("k", "v"));
+            vault.putSecret("secret/team/locked/db", Map.of("k", "v"));
+            vault.policy("team", "secret/data/*", "read");
+            vault.policy("team", "secret/data/team/locked/*", "deny");
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR).policies("team"));
+
+            assertThat(call("GET", "/v1/secret/data/team/db", token, null).status())
+                    .isEqualTo(200);
+            assertAclDenied(call("GET", "/v1/secret/data/team/locked/db", token, null));
+        }
+
+        @Test
+        void aPlusMatchesExactlyOnePathSegment() throws Exception {
+            vault.enableKv("secret", 2);
+            vault.putSecret("secret/a/db", Map.of("k", "v"));
+            vault.putSecret("secret/a/b/db", Map.of("k", "v"));
+            vault.policy("any-app", "secret/data/+/db", "read");
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR).policies("any-app"));
+
+            assertThat(call("GET", "/v1/secret/data/a/db", token, null).status())
+                    .isEqualTo(200);
+            assertAclDenied(call("GET", "/v1/secret/data/a/b/db", token, null));
+        }
+
+        @Test
+        void rulesOfOnePathInTwoPoliciesAddUpAndADenyInEitherWins() throws Exception {
+            vault.appRole("app", ONE_HOUR, null, "app");
+            String path = "auth/approle/role/app/secret-id";
+            vault.policy("reader", path, "read");
+            vault.policy("writer", path, "update");
+            vault.policy("blocker", path, "deny");
+            Token both = vault.createToken(TokenSpec.ttl(ONE_HOUR).policies("reader", "writer"));
+            Token blocked = vault.createToken(TokenSpec.ttl(ONE_HOUR).policies("writer", "blocker"));
+            Token readOnly = vault.createToken(TokenSpec.ttl(ONE_HOUR).policies("reader"));
+
+            assertThat(call("POST", "/v1/" + path, both, "").status()).isEqualTo(200);
+            assertAclDenied(call("POST", "/v1/" + path, blocked, ""));
+            assertAclDenied(call("POST", "/v1/" + path, readOnly, ""));
+        }
+
+        @Test
+        void aTokenMadeWithoutPoliciesActsAsRoot() throws Exception {
+            vault.enableKv("secret", 1);
+            vault.putSecret("secret/anything", Map.of("k", "v"));
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+
+            assertThat(call("GET", "/v1/secret/anything", token, null).status()).isEqualTo(200);
+        }
+
+        @Test
+        void aCallWithoutTokenOrWithATokenThatDoesNotExistIsDenied() throws Exception {
+            vault.enableKv("secret", 1);
+            vault.putSecret("secret/anything", Map.of("k", "v"));
+            Token revoked = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+            vault.revokeToken(revoked);
+
+            Reply withoutToken = call("GET", "/v1/secret/anything", null, null);
+            Reply unknownToken = call("GET", "/v1/secret/anything", revoked, null);
+
+            assertThat(withoutToken.status()).isEqualTo(403);
+            assertThat(withoutToken.errors()).containsExactly("permission denied");
+            assertThat(unknownToken.status()).isEqualTo(403);
+            assertThat(unknownToken.errors())
+                    .containsExactly("2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n");
+        }
+
+        @Test
+        void aTokensPoliciesAreSortedWithDefaultInLookupSelf() throws Exception {
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR).policies("zeta", "app"));
+
+            JsonNode policies = lookupSelf(token).json().at("/data/policies");
+
+            assertThat(texts(policies)).containsExactly("app", "default", "zeta");
+            assertThat(token.policies()).containsExactly("app", "default", "zeta");
+        }
+
+        @Test
+        void theTokenAndLeaseEndpointsStayUncheckedForATokenWithPolicies() throws Exception {
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR).policies("grants-nothing"));
+            Lease lease = vault.createLease(token, "database/creds/app", ONE_HOUR, Duration.ZERO, true);
+            vault.policy("default", "auth/token/renew-self", "deny"); // would refuse renew-self if checked
+
+            assertThat(lookupSelf(token).status()).isEqualTo(200);
+            assertThat(renewSelf(token, null).status()).isEqualTo(200);
+            assertThat(leaseLookup(token, "PUT", lease.id).status()).isEqualTo(200);
+            assertThat(leaseRenew(token, "{\"lease_id\":\"" + lease.id + "\"}").status())
+                    .isEqualTo(200);
+        }
+
+        @Test
+        void aPathUnderNoMountIsDeniedBeforeTheRouterSaysNoHandler() throws Exception {
+            Token restricted = vault.createToken(TokenSpec.ttl(ONE_HOUR).policies("nothing"));
+            Token unrestricted = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+
+            Reply denied = call("GET", "/v1/nowhere/secret", restricted, null);
+            Reply routed = call("GET", "/v1/nowhere/secret", unrestricted, null);
+
+            assertAclDenied(denied);
+            assertThat(routed.status()).isEqualTo(404);
+            assertThat(routed.errors())
+                    .containsExactly("no handler for route \"nowhere/secret\". route entry not found.");
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // Kubernetes auth
+    // ----------------------------------------------------------------------------------------------
+
+    @Nested
+    class KubernetesLogin {
+
+        @Test
+        void logsInWithRoleAndServiceAccountJwtAndNoVaultToken() throws Exception {
+            vault.enableKubernetesAuth("kubernetes");
+            vault.kubernetesRole("kubernetes", "my-role", "my-app", "my-ns", ONE_HOUR, "my-app-db", "app-kv");
+            String jwt = vault.serviceAccountJwt("my-ns", "my-app");
+
+            Reply reply = kubernetesLogin("kubernetes", "my-role", jwt);
+
+            assertThat(reply.status()).isEqualTo(200);
+            JsonNode body = reply.json();
+            assertThat(body.get("data").isNull()).isTrue();
+            assertThat(body.get("lease_id").asText()).isEmpty();
+            assertThat(body.get("mount_type").asText()).isEqualTo("kubernetes");
+            JsonNode auth = body.get("auth");
+            assertThat(auth.get("client_token").asText()).startsWith("hvs.");
+            assertThat(auth.get("accessor").asText()).isNotBlank();
+            assertThat(texts(auth.get("policies"))).containsExactly("app-kv", "default", "my-app-db");
+            assertThat(texts(auth.get("token_policies"))).containsExactly("app-kv", "default", "my-app-db");
+            JsonNode metadata = auth.get("metadata");
+            assertThat(metadata.get("role").asText()).isEqualTo("my-role");
+            assertThat(metadata.get("service_account_name").asText()).isEqualTo("my-app");
+            assertThat(metadata.get("service_account_namespace").asText()).isEqualTo("my-ns");
+            assertThat(metadata.get("service_account_uid").asText())
+                    .isEqualTo(jwtClaims(jwt)
+                            .at("/kubernetes.io/serviceaccount/uid")
+                            .asText());
+            assertThat(metadata.get("service_account_secret_name").asText()).isEmpty();
+            assertThat(auth.get("lease_duration").asLong()).isEqualTo(3600);
+            assertThat(auth.get("renewable").asBoolean()).isTrue();
+            assertThat(auth.get("entity_id").asText()).isNotBlank();
+            assertThat(auth.get("token_type").asText()).isEqualTo("service");
+            assertThat(auth.get("orphan").asBoolean()).isTrue();
+            Token token = vault.tokenById(auth.get("client_token").asText());
+            assertThat(token).isNotNull();
+            assertThat(token.accessor).isEqualTo(auth.get("accessor").asText());
+            assertThat(vault.isAlive(token)).isTrue();
+        }
+
+        @Test
+        void theLoginTokenDescribesItselfInLookupSelfAndRenewsLikeAnyOther() throws Exception {
+            vault.enableKubernetesAuth("kubernetes");
+            vault.kubernetesRole("kubernetes", "my-role", "my-app", "my-ns", ONE_HOUR, "my-app-db");
+            Reply login = kubernetesLogin("kubernetes", "my-role", vault.serviceAccountJwt("my-ns", "my-app"));
+            Token token = vault.tokenById(login.json().at("/auth/client_token").asText());
+            clock.advance(TEN_MINUTES);
+
+            JsonNode data = lookupSelf(token).json().get("data");
+            Reply renewal = renewSelf(token, null);
+
+            assertThat(data.get("path").asText()).isEqualTo("auth/kubernetes/login");
+            assertThat(data.get("display_name").asText()).isEqualTo("kubernetes-my-ns-my-app");
+            assertThat(texts(data.get("policies"))).containsExactly("default", "my-app-db");
+            assertThat(data.at("/meta/service_account_name").asText()).isEqualTo("my-app");
+            assertThat(data.get("entity_id").asText())
+                    .isEqualTo(login.json().at("/auth/entity_id").asText());
+            assertThat(data.get("ttl").asLong()).isBetween(2999L, 3000L);
+            assertThat(data.get("creation_ttl").asLong()).isEqualTo(3600);
+            assertThat(renewal.status()).isEqualTo(200);
+            assertThat(renewal.json().at("/auth/lease_duration").asLong()).isEqualTo(3600);
+            assertThat(texts(renewal.json().at("/auth/policies"))).containsExactly("default", "my-app-db");
+        }
+
+        @Test
+        void logsInAtAMountOtherThanKubernetes() throws Exception {
+            vault.enableKubernetesAuth("k8s/cluster-1");
+            vault.kubernetesRole("k8s/cluster-1", "my-role", "my-app", "my-ns", ONE_HOUR, "app");
+
+            Reply reply = kubernetesLogin("k8s/cluster-1", "my-role", vault.serviceAccountJwt("my-ns", "my-app"));
+
+            assertThat(reply.status()).isEqualTo(200);
+            Token token = vault.tokenById(reply.json().at("/auth/client_token").asText());
+            assertThat(lookupSelf(token).json().at("/data/path").asText()).isEqualTo("auth/k8s/cluster-1/login");
+        }
+
+        @Test
+        void theServiceAccountJwtCarriesAProjectedTokensClaims() throws Exception {
+            long now = clock.instant().getEpochSecond();
+
+            String jwt = vault.serviceAccountJwt("my-ns", "my-app");
+            String again = vault.serviceAccountJwt("my-ns", "my-app");
+
+            String[] parts = jwt.split("\\.", -1);
+            assertThat(parts)
+                    .hasSize(3)
+                    .allSatisfy(p -> assertThat(p).isNotEmpty().matches("[A-Za-z0-9_-]+"));
+            JsonNode header = JSON.readTree(Base64.getUrlDecoder().decode(parts[0]));
+            assertThat(header.get("alg").asText()).isEqualTo("RS256");
+            JsonNode claims = jwtClaims(jwt);
+            assertThat(claims.get("iss").asText()).isEqualTo("https://kubernetes.default.svc.cluster.local");
+            assertThat(claims.get("sub").asText()).isEqualTo("system:serviceaccount:my-ns:my-app");
+            assertThat(claims.at("/kubernetes.io/namespace").asText()).isEqualTo("my-ns");
+            assertThat(claims.at("/kubernetes.io/serviceaccount/name").asText()).isEqualTo("my-app");
+            assertThat(claims.at("/kubernetes.io/serviceaccount/uid").asText())
+                    .matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+                    .isEqualTo(jwtClaims(again)
+                            .at("/kubernetes.io/serviceaccount/uid")
+                            .asText());
+            assertThat(claims.get("iat").asLong()).isBetween(now, now + 1);
+            assertThat(claims.get("exp").asLong()).isEqualTo(claims.get("iat").asLong() + 3600);
+            assertThat(again).isNotEqualTo(jwt);
+        }
+
+        @Test
+        void refusesALoginWithoutRoleOrJwt() throws Exception {
+            vault.enableKubernetesAuth("kubernetes");
+            vault.kubernetesRole("kubernetes", "my-role", "my-app", "my-ns", ONE_HOUR, "app");
+            String jwt = vault.serviceAccountJwt("my-ns", "my-app");
+
+            Reply noRole = call("POST", "/v1/auth/kubernetes/login", null, "{\"jwt\":\"" + jwt + "\"}");
+            Reply noJwt = call("POST", "/v1/auth/kubernetes/login", null, "{\"role\":\"my-role\"}");
+            Reply emptyRole = kubernetesLogin("kubernetes", "", jwt);
+
+            assertThat(noRole.status()).isEqualTo(400);
+            assertThat(noRole.errors()).containsExactly("missing role");
+            assertThat(noJwt.status()).isEqualTo(400);
+            assertThat(noJwt.errors()).containsExactly("missing jwt");
+            assertThat(emptyRole.status()).isEqualTo(400);
+            assertThat(emptyRole.errors()).containsExactly("missing role");
+        }
+
+        @Test
+        void refusesAnUnknownRoleByName() throws Exception {
+            vault.enableKubernetesAuth("kubernetes");
+
+            Reply reply = kubernetesLogin("kubernetes", "nope", vault.serviceAccountJwt("my-ns", "my-app"));
+
+            assertThat(reply.status()).isEqualTo(400);
+            assertThat(reply.errors()).containsExactly("invalid role name \"nope\"");
+        }
+
+        @Test
+        void refusesAJwtTheTokenReviewRefusesWithPermissionDenied() throws Exception {
+            vault.enableKubernetesAuth("kubernetes");
+            vault.kubernetesRole("kubernetes", "my-role", "my-app", "my-ns", ONE_HOUR, "app");
+            String revoked = vault.serviceAccountJwt("my-ns", "my-app");
+            vault.revokeServiceAccountJwt(revoked);
+            String genuine = vault.serviceAccountJwt("my-ns", "my-app");
+            String[] parts = genuine.split("\\.");
+            String forged = parts[0] + "." + parts[1] + "." + parts[2].substring(1) + "A";
+
+            for (String jwt : List.of(revoked, forged, "not-a-jwt", "a.b.c")) {
+                Reply reply = kubernetesLogin("kubernetes", "my-role", jwt);
+                assertThat(reply.status()).as(jwt).isEqualTo(403);
+                assertThat(reply.errors()).as(jwt).containsExactly("permission denied");
+            }
+            assertThat(kubernetesLogin("kubernetes", "my-role", genuine).status())
+                    .isEqualTo(200);
+        }
+
+        @Test
+        void refusesAServiceAccountOrNamespaceTheRoleDoesNotBind() throws Exception {
+            vault.enableKubernetesAuth("kubernetes");
+            vault.kubernetesRole("kubernetes", "my-role", "my-app", "my-ns", ONE_HOUR, "app");
+
+            Reply otherName = kubernetesLogin("kubernetes", "my-role", vault.serviceAccountJwt("my-ns", "intruder"));
+            Reply otherNamespace =
+                    kubernetesLogin("kubernetes", "my-role", vault.serviceAccountJwt("other-ns", "my-app"));
+
+            assertThat(otherName.status()).isEqualTo(403);
+            assertThat(otherName.errors()).containsExactly("service account name not authorized");
+            assertThat(otherNamespace.status()).isEqualTo(403);
+            assertThat(otherNamespace.errors()).containsExactly("namespace not authorized");
+        }
+
+        @Test
+        void aRoleBoundToGlobsAcceptsEveryMatchingServiceAccount() throws Exception {
+            vault.enableKubernetesAuth("kubernetes");
+            vault.kubernetesRole("kubernetes", "apps", "app-*", "*", ONE_HOUR, "app");
+
+            Reply matching = kubernetesLogin("kubernetes", "apps", vault.serviceAccountJwt("any-ns", "app-web"));
+            Reply other = kubernetesLogin("kubernetes", "apps", vault.serviceAccountJwt("any-ns", "web"));
+
+            assertThat(matching.status()).isEqualTo(200);
+            assertThat(other.status()).isEqualTo(403);
+            assertThat(other.errors()).containsExactly("service account name not authorized");
+        }
+
+        @Test
+        void refusesAJwtPastItsExpiryOnceTheMinuteOfClockSkewIsOver() throws Exception {
+            vault.enableKubernetesAuth("kubernetes");
+            vault.kubernetesRole("kubernetes", "my-role", "my-app", "my-ns", ONE_HOUR, "app");
+            String jwt = vault.serviceAccountJwt("my-ns", "my-app");
+
+            clock.advance(ONE_HOUR.plusSeconds(30));
+            Reply withinSkew = kubernetesLogin("kubernetes", "my-role", jwt);
+            clock.advance(Duration.ofSeconds(60));
+            Reply expired = kubernetesLogin("kubernetes", "my-role", jwt);
+
+            assertThat(withinSkew.status()).isEqualTo(200);
+            assertThat(expired.status()).isEqualTo(403);
+            assertThat(expired.errors()).containsExactly("invalid expiration time (exp) claim: token is expired");
+        }
+
+        @Test
+        void aLoginWhereNoAuthMethodIsMountedAsksForATokenAndWithOneFindsNoHandler() throws Exception {
+            vault.enableKubernetesAuth("kubernetes");
+            vault.kubernetesRole("kubernetes", "my-role", "my-app", "my-ns", ONE_HOUR, "app");
+            String body = "{\"role\":\"my-role\",\"jwt\":\"" + vault.serviceAccountJwt("my-ns", "my-app") + "\"}";
+            Token unrestricted = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+
+            Reply withoutToken = call("POST", "/v1/auth/k8s/login", null, body);
+            Reply withToken = call("POST", "/v1/auth/k8s/login", unrestricted, body);
+
+            assertThat(withoutToken.status()).isEqualTo(403);
+            assertThat(withoutToken.errors()).containsExactly("permission denied");
+            assertThat(withToken.status()).isEqualTo(404);
+            assertThat(withToken.errors())
+                    .containsExactly("no handler for route \"auth/k8s/login\". route entry not found.");
+        }
+
+        @Test
+        void answersAGetOnTheLoginPathWith405() throws Exception {
+            vault.enableKubernetesAuth("kubernetes");
+
+            Reply reply = call("GET", "/v1/auth/kubernetes/login", null, null);
+
+            assertThat(reply.status()).isEqualTo(405);
+            assertThat(reply.errors()).containsExactly("1 error occurred:\n\t* unsupported operation\n\n");
+        }
+
+        @Test
+        void recordsTheLoginButPrintsItWithoutTheJwt() throws Exception {
+            vault.enableKubernetesAuth("kubernetes");
+            vault.kubernetesRole("kubernetes", "my-role", "my-app", "my-ns", ONE_HOUR, "app");
+            String jwt = vault.serviceAccountJwt("my-ns", "my-app");
+
+            Reply reply = kubernetesLogin("kubernetes", "my-role", jwt);
+
+            RecordedRequest login = vault.requests("/v1/auth/kubernetes/login").get(0);
+            assertThat(login.method()).isEqualTo("POST");
+            assertThat(login.status()).isEqualTo(200);
+            assertThat(login.body()).contains(jwt);
+            assertThat(login.toString())
+                    .contains("POST /v1/auth/kubernetes/login -> 200", "\"jwt\":\"****\"", "\"role\":\"my-role\"")
+                    .doesNotContain(jwt, reply.json().at("/auth/client_token").asText());
+        }
+
+        @Test
+        void answersItsConfigWithTheClustersCaCertificateToATokenAllowedToReadIt() throws Exception {
+            vault.enableKubernetesAuth("kubernetes");
+            vault.enableKubernetesAuth("other");
+            vault.kubernetesAuthConfig("other", "https://10.0.0.1:6443", "-----BEGIN CERTIFICATE-----\nAAAA\n");
+            vault.policy("reader", "auth/kubernetes/config", "read");
+            Token reader = vault.createToken(TokenSpec.ttl(ONE_HOUR).policies("reader"));
+            Token unrestricted = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+
+            Reply reply = call("GET", "/v1/auth/kubernetes/config", reader, null);
+            Reply other = call("GET", "/v1/auth/other/config", unrestricted, null);
+
+            assertThat(reply.status()).isEqualTo(200);
+            JsonNode data = reply.json().get("data");
+            assertThat(data.get("kubernetes_ca_cert").asText())
+                    .isEqualTo(VaultEmulator.KUBERNETES_CA_CERT)
+                    .startsWith("-----BEGIN CERTIFICATE-----\n")
+                    .endsWith("-----END CERTIFICATE-----\n");
+            assertThat(data.get("kubernetes_host").asText()).isEqualTo("https://kubernetes.default.svc");
+            assertThat(data.get("pem_keys").isArray()).isTrue();
+            assertThat(data.get("token_reviewer_jwt_set").asBoolean()).isFalse();
+            assertThat(other.json().at("/data/kubernetes_host").asText()).isEqualTo("https://10.0.0.1:6443");
+            assertThat(other.json().at("/data/kubernetes_ca_cert").asText())
+                    .isEqualTo("-----BEGIN CERTIFICATE-----\nAAAA\n");
+            assertAclDenied(call("GET", "/v1/auth/other/config", reader, null));
+        }
+
+        @Test
+        void anInjectedFaultAnswersTheLoginThenVaultLogsInAgain() throws Exception {
+            vault.enableKubernetesAuth("kubernetes");
+            vault.kubernetesRole("kubernetes", "my-role", "my-app", "my-ns", ONE_HOUR, "app");
+            String jwt = vault.serviceAccountJwt("my-ns", "my-app");
+            vault.inject("auth/kubernetes/login", 1, VaultEmulator.status(500, "internal error"));
+
+            Reply failed = kubernetesLogin("kubernetes", "my-role", jwt);
+            Reply next = kubernetesLogin("kubernetes", "my-role", jwt);
+
+            assertThat(failed.status()).isEqualTo(500);
+            assertThat(failed.errors()).containsExactly("internal error");
+            assertThat(next.status()).isEqualTo(200);
+        }
+
+        @Test
+        void aSealedVaultAnswersTheLoginWith503() throws Exception {
+            vault.enableKubernetesAuth("kubernetes");
+            vault.kubernetesRole("kubernetes", "my-role", "my-app", "my-ns", ONE_HOUR, "app");
+            vault.seal();
+
+            Reply reply = kubernetesLogin("kubernetes", "my-role", vault.serviceAccountJwt("my-ns", "my-app"));
+
+            assertThat(reply.status()).isEqualTo(503);
+            assertThat(reply.errors()).containsExactly("Vault is sealed");
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // AppRole
+    // ----------------------------------------------------------------------------------------------
+
+    @Nested
+    class AppRole {
+
+        @Test
+        void readsTheRoleIdWithATokenAllowedToReadThatExactPath() throws Exception {
+            String roleId = vault.appRole("my-app", ONE_HOUR, null, "my-app");
+            vault.policy("deployer", "auth/approle/role/my-app/role-id", "read");
+            Token deployer = vault.createToken(TokenSpec.ttl(ONE_HOUR).policies("deployer"));
+
+            Reply reply = call("GET", "/v1/auth/approle/role/my-app/role-id", deployer, null);
+
+            assertThat(reply.status()).isEqualTo(200);
+            assertThat(reply.json().at("/data/role_id").asText()).isEqualTo(roleId);
+            assertThat(roleId).matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+            assertThat(reply.json().get("mount_type").asText()).isEqualTo("approle");
+        }
+
+        @Test
+        void deniesTheRoleIdAndTheSecretIdWithoutReadAndUpdateOnThosePaths() throws Exception {
+            vault.appRole("my-app", ONE_HOUR, null, "my-app");
+            vault.appRole("other", ONE_HOUR, null, "other");
+            vault.policy("deployer", "auth/approle/role/my-app/role-id", "update");
+            vault.policy("deployer", "auth/approle/role/my-app/secret-id", "read");
+            vault.policy("deployer", "auth/approle/role/other/role-id", "read");
+            Token deployer = vault.createToken(TokenSpec.ttl(ONE_HOUR).policies("deployer"));
+
+            assertAclDenied(call("GET", "/v1/auth/approle/role/my-app/role-id", deployer, null));
+            assertAclDenied(call("POST", "/v1/auth/approle/role/my-app/secret-id", deployer, ""));
+            assertThat(call("GET", "/v1/auth/approle/role/other/role-id", deployer, null)
+                            .status())
+                    .isEqualTo(200);
+        }
+
+        @Test
+        void answers404WithNoErrorsForTheRoleIdOfAnUnknownRole() throws Exception {
+            vault.appRole("my-app", ONE_HOUR, null, "my-app");
+            Token admin = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+
+            Reply reply = call("GET", "/v1/auth/approle/role/nope/role-id", admin, null);
+
+            assertThat(reply.status()).isEqualTo(404);
+            assertThat(reply.errors()).isEmpty();
+        }
+
+        @Test
+        void generatesASecretIdWithItsAccessorTtlAndUses() throws Exception {
+            vault.appRole("my-app", ONE_HOUR, null, "my-app");
+            vault.policy("deployer", "auth/approle/role/my-app/secret-id", "update");
+            Token deployer = vault.createToken(TokenSpec.ttl(ONE_HOUR).policies("deployer"));
+
+            Reply reply = call("POST", "/v1/auth/approle/role/my-app/secret-id", deployer, "");
+            Reply limited = call(
+                    "POST", "/v1/auth/approle/role/my-app/secret-id", deployer, "{\"num_uses\":3,\"ttl\":\"10m\"}");
+
+            assertThat(reply.status()).isEqualTo(200);
+            JsonNode data = reply.json().get("data");
+            String uuid = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+            assertThat(data.get("secret_id").asText()).matches(uuid);
+            assertThat(data.get("secret_id_accessor").asText())
+                    .matches(uuid)
+                    .isNotEqualTo(data.get("secret_id").asText());
+            assertThat(data.get("secret_id_ttl").asLong()).isZero();
+            assertThat(data.get("secret_id_num_uses").asInt()).isZero();
+            assertThat(limited.json().at("/data/secret_id_ttl").asLong()).isEqualTo(600);
+            assertThat(limited.json().at("/data/secret_id_num_uses").asInt()).isEqualTo(3);
+        }
+
+        @Test
+        void saysTheRoleDoesNotExistWhenAskedForASecretIdOfAnUnknownRole() throws Exception {
+            vault.appRole("my-app", ONE_HOUR, null, "my-app");
+            Token admin = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+
+            Reply reply = call("POST", "/v1/auth/approle/role/nope/secret-id", admin, "");
+
+            assertThat(reply.status()).isEqualTo(404);
+            assertThat(reply.errors()).containsExactly("role \"nope\" does not exist");
+        }
+
+        @Test
+        void refusesASecretIdAskingMoreUsesOrALongerTtlThanTheRoleAllows() throws Exception {
+            vault.appRole("my-app", ONE_HOUR, null, "my-app");
+            vault.appRoleSecretIdLimits("my-app", 2, TEN_MINUTES);
+            Token admin = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+            String path = "/v1/auth/approle/role/my-app/secret-id";
+
+            Reply moreUses = call("POST", path, admin, "{\"num_uses\":3}");
+            Reply unlimited = call("POST", path, admin, "{\"num_uses\":0}");
+            Reply negative = call("POST", path, admin, "{\"num_uses\":-1}");
+            Reply longer = call("POST", path, admin, "{\"ttl\":601}");
+            Reply byDefault = call("POST", path, admin, "");
+
+            for (Reply reply : List.of(moreUses, unlimited)) {
+                assertThat(reply.status()).isEqualTo(400);
+                assertThat(reply.errors())
+                        .containsExactly("num_uses cannot be higher than the role's secret_id_num_uses");
+            }
+            assertThat(negative.status()).isEqualTo(400);
+            assertThat(negative.errors()).containsExactly("num_uses cannot be negative");
+            assertThat(longer.status()).isEqualTo(400);
+            assertThat(longer.errors()).containsExactly("ttl cannot be longer than the role's secret_id_ttl");
+            assertThat(byDefault.json().at("/data/secret_id_num_uses").asInt()).isEqualTo(2);
+            assertThat(byDefault.json().at("/data/secret_id_ttl").asLong()).isEqualTo(600);
+        }
+
+        @Test
+        void logsInWithRoleIdAndSecretIdWithoutAVaultToken() throws Exception {
+            String roleId = vault.appRole("my-app", TEN_MINUTES, null, "my-app", "shared");
+            String secretId = vault.secretId("my-app");
+
+            Reply reply = appRoleLogin(roleId, secretId);
+
+            assertThat(reply.status()).isEqualTo(200);
+            JsonNode auth = reply.json().get("auth");
+            assertThat(texts(auth.get("policies"))).containsExactly("default", "my-app", "shared");
+            assertThat(texts(auth.get("token_policies"))).containsExactly("default", "my-app", "shared");
+            assertThat(auth.at("/metadata/role_name").asText()).isEqualTo("my-app");
+            assertThat(auth.get("lease_duration").asLong()).isEqualTo(600);
+            assertThat(auth.get("renewable").asBoolean()).isTrue();
+            assertThat(auth.get("token_type").asText()).isEqualTo("service");
+            Token token = vault.tokenById(auth.get("client_token").asText());
+            JsonNode data = lookupSelf(token).json().get("data");
+            assertThat(data.get("path").asText()).isEqualTo("auth/approle/login");
+            assertThat(data.get("display_name").asText()).isEqualTo("approle");
+            assertThat(data.has("period")).isFalse();
+            assertThat(data.get("ttl").asLong()).isBetween(599L, 600L);
+        }
+
+        @Test
+        void refusesAMissingOrWrongRoleIdOrSecretId() throws Exception {
+            String roleId = vault.appRole("my-app", ONE_HOUR, null, "my-app");
+            String otherRoleId = vault.appRole("other", ONE_HOUR, null, "other");
+            String secretId = vault.secretId("my-app");
+
+            Reply noRoleId = call("POST", "/v1/auth/approle/login", null, "{\"secret_id\":\"" + secretId + "\"}");
+            Reply unknownRoleId = appRoleLogin("not-a-role-id", secretId);
+            Reply noSecretId = call("POST", "/v1/auth/approle/login", null, "{\"role_id\":\"" + roleId + "\"}");
+            Reply wrongSecretId = appRoleLogin(roleId, "not-a-secret-id");
+            Reply otherRolesSecretId = appRoleLogin(otherRoleId, secretId);
+
+            assertThat(noRoleId.status()).isEqualTo(400);
+            assertThat(noRoleId.errors()).containsExactly("missing role_id");
+            assertThat(noSecretId.status()).isEqualTo(400);
+            assertThat(noSecretId.errors()).containsExactly("missing secret_id");
+            for (Reply reply : List.of(unknownRoleId, wrongSecretId, otherRolesSecretId)) {
+                assertThat(reply.status()).isEqualTo(400);
+                assertThat(reply.errors()).containsExactly("invalid role or secret ID");
+            }
+            assertThat(appRoleLogin(roleId, secretId).status()).isEqualTo(200);
+        }
+
+        @Test
+        void aSecretIdWithoutUseLimitLogsInAgainAndAgain() throws Exception {
+            String roleId = vault.appRole("my-app", ONE_HOUR, null, "my-app");
+            String secretId = vault.secretId("my-app");
+
+            for (int i = 0; i < 3; i++) {
+                assertThat(appRoleLogin(roleId, secretId).status()).isEqualTo(200);
+            }
+        }
+
+        @Test
+        void aSecretIdWithOneUseLogsInOnceThenIsRefused() throws Exception {
+            String roleId = vault.appRole("my-app", ONE_HOUR, null, "my-app");
+            Token admin = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+            String secretId = call("POST", "/v1/auth/approle/role/my-app/secret-id", admin, "{\"num_uses\":1}")
+                    .json()
+                    .at("/data/secret_id")
+                    .asText();
+
+            Reply first = appRoleLogin(roleId, secretId);
+            Reply second = appRoleLogin(roleId, secretId);
+
+            assertThat(first.status()).isEqualTo(200);
+            assertThat(second.status()).isEqualTo(400);
+            assertThat(second.errors()).containsExactly("invalid role or secret ID");
+        }
+
+        @Test
+        void aSecretIdPastItsTtlIsRefused() throws Exception {
+            String roleId = vault.appRole("my-app", ONE_HOUR, null, "my-app");
+            vault.appRoleSecretIdLimits("my-app", 0, Duration.ofMinutes(5));
+            String secretId = vault.secretId("my-app");
+            String other = vault.secretId("my-app");
+
+            clock.advance(Duration.ofMinutes(4));
+            Reply before = appRoleLogin(roleId, secretId);
+            clock.advance(Duration.ofMinutes(1));
+            Reply after = appRoleLogin(roleId, other);
+
+            assertThat(before.status()).isEqualTo(200);
+            assertThat(after.status()).isEqualTo(400);
+            assertThat(after.errors()).containsExactly("invalid role or secret ID");
+        }
+
+        @Test
+        void aPeriodicTokenGetsItsPeriodAtEveryRenewalForeverWithoutMaxTtl() throws Exception {
+            String roleId = vault.appRole("my-app", TEN_MINUTES, ONE_HOUR, "my-app");
+            Reply login = appRoleLogin(roleId, vault.secretId("my-app"));
+            Token token = vault.tokenById(login.json().at("/auth/client_token").asText());
+            JsonNode before = lookupSelf(token).json().get("data");
+
+            int renewals = 0;
+            Reply last = null;
+            // well past the 32-day system max TTL that caps a token without a period
+            for (Duration elapsed = Duration.ZERO;
+                    elapsed.compareTo(Duration.ofDays(33)) < 0;
+                    elapsed = elapsed.plusMinutes(50)) {
+                clock.advance(Duration.ofMinutes(50));
+                last = renewSelf(token, "{\"increment\":\"10m\"}");
+                assertThat(last.status()).isEqualTo(200);
+                renewals++;
+            }
+
+            assertThat(login.json().at("/auth/lease_duration").asLong()).isEqualTo(3600);
+            assertThat(before.get("period").asLong()).isEqualTo(3600);
+            assertThat(before.get("explicit_max_ttl").asLong()).isZero();
+            assertThat(before.get("ttl").asLong()).isBetween(3599L, 3600L);
+            assertThat(last.json().at("/auth/lease_duration").asLong()).isEqualTo(3600);
+            assertThat(last.json().get("warnings").isNull()).isTrue();
+            assertThat(vault.renewals(token)).isEqualTo(renewals);
+            JsonNode after = lookupSelf(token).json().get("data");
+            assertThat(after.get("period").asLong()).isEqualTo(3600);
+            assertThat(after.get("ttl").asLong()).isBetween(3599L, 3600L);
+            assertThat(vault.isAlive(token)).isTrue();
+        }
+
+        @Test
+        void recordsTheLoginButPrintsItWithoutTheSecretId() throws Exception {
+            String roleId = vault.appRole("my-app", ONE_HOUR, null, "my-app");
+            String secretId = vault.secretId("my-app");
+
+            appRoleLogin(roleId, secretId);
+
+            RecordedRequest login = vault.requests("/v1/auth/approle/login").get(0);
+            assertThat(login.status()).isEqualTo(200);
+            assertThat(login.toString())
+                    .contains("POST /v1/auth/approle/login -> 200", "\"secret_id\":\"****\"")
+                    .doesNotContain(secretId);
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // sys/internal/ui/mounts
+    // ----------------------------------------------------------------------------------------------
+
+    @Nested
+    class UiMounts {
+
+        @Test
+        void describesAKvMountWithItsVersionAsTheCliReadsIt() throws Exception {
+            vault.enableKv("secret", 2);
+            vault.enableKv("legacy", 1);
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+
+            Reply two = call("GET", "/v1/sys/internal/ui/mounts/secret/my-app/db", token, null);
+            Reply one = call("GET", "/v1/sys/internal/ui/mounts/legacy/my-app/db", token, null);
+
+            assertThat(two.status()).isEqualTo(200);
+            JsonNode data = two.json().get("data");
+            assertThat(data.get("type").asText()).isEqualTo("kv");
+            assertThat(data.get("path").asText()).isEqualTo("secret/");
+            assertThat(data.at("/options/version").asText()).isEqualTo("2");
+            assertThat(data.get("accessor").asText()).matches("kv_[0-9a-f]{8}");
+            assertThat(data.get("uuid").asText()).isNotBlank();
+            assertThat(data.get("description").isTextual()).isTrue();
+            assertThat(data.get("local").asBoolean()).isFalse();
+            assertThat(data.get("seal_wrap").asBoolean()).isFalse();
+            assertThat(data.at("/config/default_lease_ttl").isIntegralNumber()).isTrue();
+            assertThat(one.json().at("/data/path").asText()).isEqualTo("legacy/");
+            assertThat(one.json().at("/data/options/version").asText()).isEqualTo("1");
+        }
+
+        @Test
+        void describesADatabaseMountWithoutOptionsAndAMountOfSeveralSegments() throws Exception {
+            vault.enableDatabase("database", "app", ONE_HOUR, Duration.ZERO);
+            vault.enableKv("secret", 1);
+            vault.enableKv("kv/team", 2);
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+
+            JsonNode database = call("GET", "/v1/sys/internal/ui/mounts/database/creds/app", token, null)
+                    .json()
+                    .get("data");
+            JsonNode team = call("GET", "/v1/sys/internal/ui/mounts/kv/team/x", token, null)
+                    .json()
+                    .get("data");
+            JsonNode mountItself = call("GET", "/v1/sys/internal/ui/mounts/secret", token, null)
+                    .json()
+                    .get("data");
+
+            assertThat(database.get("type").asText()).isEqualTo("database");
+            assertThat(database.get("path").asText()).isEqualTo("database/");
+            assertThat(database.get("options").isNull()).isTrue();
+            assertThat(team.get("path").asText()).isEqualTo("kv/team/");
+            assertThat(team.at("/options/version").asText()).isEqualTo("2");
+            assertThat(mountItself.get("path").asText()).isEqualTo("secret/");
+        }
+
+        @Test
+        void refusesAPathUnderNoMountWithThePreflightTextEvenWithoutToken() throws Exception {
+            vault.enableKv("secret", 2);
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+
+            for (Token caller : new Token[] {token, null}) {
+                Reply reply = call("GET", "/v1/sys/internal/ui/mounts/nothing/here", caller, null);
+                assertThat(reply.status()).isEqualTo(403);
+                assertThat(reply.errors())
+                        .containsExactly("preflight capability check returned 403, please ensure client's policies"
+                                + " grant access to path \"nothing/here/\"");
+            }
+        }
+
+        @Test
+        void refusesATokenWhosePoliciesGrantNothingUnderTheMountWithTheSameText() throws Exception {
+            vault.enableKv("secret", 2);
+            vault.enableKv("other", 2);
+            vault.policy("other-only", "other/data/*", "read");
+            vault.policy("denied-here", "secret/data/my-app/db", "deny");
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR).policies("other-only", "denied-here"));
+
+            Reply reply = call("GET", "/v1/sys/internal/ui/mounts/secret/my-app/db", token, null);
+
+            assertThat(reply.status()).isEqualTo(403);
+            assertThat(reply.errors())
+                    .containsExactly("preflight capability check returned 403, please ensure client's policies grant"
+                            + " access to path \"secret/my-app/db/\"");
+            assertThat(call("GET", "/v1/sys/internal/ui/mounts/other/x", token, null)
+                            .status())
+                    .isEqualTo(200);
+        }
+
+        @Test
+        void answersATokenWithAnyCapabilityBelowTheMount() throws Exception {
+            vault.enableKv("secret", 2);
+            vault.policy("my-app", "secret/data/my-app/db", "read");
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR).policies("my-app"));
+
+            Reply reply = call("GET", "/v1/sys/internal/ui/mounts/secret/other/path", token, null);
+
+            assertThat(reply.status()).isEqualTo(200);
+            assertThat(reply.json().at("/data/path").asText()).isEqualTo("secret/");
+        }
+
+        @Test
+        void asksForATokenOnAPathUnderAMount() throws Exception {
+            vault.enableKv("secret", 2);
+            Token revoked = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+            vault.revokeToken(revoked);
+
+            Reply withoutToken = call("GET", "/v1/sys/internal/ui/mounts/secret/x", null, null);
+            Reply unknownToken = call("GET", "/v1/sys/internal/ui/mounts/secret/x", revoked, null);
+
+            assertThat(withoutToken.status()).isEqualTo(403);
+            assertThat(withoutToken.errors()).containsExactly("permission denied");
+            assertThat(unknownToken.status()).isEqualTo(403);
+            assertThat(unknownToken.errors())
+                    .containsExactly("2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n");
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // KV
+    // ----------------------------------------------------------------------------------------------
+
+    @Nested
+    class KvVersion1 {
+
+        @Test
+        void readsTheSecretsMapWithKvsRefreshIntervalAndNoLease() throws Exception {
+            vault.enableKv("secret", 1);
+            vault.putSecret("secret/my-app/db", Map.of("username", "app", "password", "s3cr$t"));
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+
+            Reply reply = call("GET", "/v1/secret/my-app/db", token, null);
+
+            assertThat(reply.status()).isEqualTo(200);
+            JsonNode body = reply.json();
+            assertThat(body.get("data").get("username").asText()).isEqualTo("app");
+            assertThat(body.get("data").get("password").asText()).isEqualTo("s3cr$t");
+            assertThat(body.get("data").size()).isEqualTo(2);
+            assertThat(body.get("lease_id").asText()).isEmpty();
+            assertThat(body.get("renewable").asBoolean()).isFalse();
+            assertThat(body.get("lease_duration").asLong()).isEqualTo(2_764_800);
+            assertThat(body.get("request_id").asText()).isNotBlank();
+            assertThat(body.get("warnings").isNull()).isTrue();
+            assertThat(body.get("mount_type").asText()).isEqualTo("kv");
+        }
+
+        @Test
+        void aNewPutReplacesTheSecret() throws Exception {
+            vault.enableKv("secret", 1);
+            vault.putSecret("secret/my-app/db", Map.of("username", "old"));
+            vault.putSecret("secret/my-app/db", Map.of("username", "new"));
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+
+            JsonNode data =
+                    call("GET", "/v1/secret/my-app/db", token, null).json().get("data");
+
+            assertThat(data.get("username").asText()).isEqualTo("new");
+        }
+
+        @Test
+        void answers404WithAnEmptyErrorListForAMissingSecret() throws Exception {
+            vault.enableKv("secret", 1);
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+
+            Reply reply = call("GET", "/v1/secret/my-app/missing", token, null);
+
+            assertThat(reply.status()).isEqualTo(404);
+            assertThat(reply.body()).isEqualTo("{\"errors\":[]}");
+        }
+
+        @Test
+        void deniesASecretThePoliciesDoNotGrant() throws Exception {
+            vault.enableKv("secret", 1);
+            vault.putSecret("secret/my-app/db", Map.of("k", "v"));
+            vault.policy("my-app", "secret/my-app/api", "read");
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR).policies("my-app"));
+
+            assertAclDenied(call("GET", "/v1/secret/my-app/db", token, null));
+        }
+    }
+
+    @Nested
+    class KvVersion2 {
+
+        @Test
+        void readsTheLatestVersionWithItsMetadata() throws Exception {
+            vault.enableKv("secret", 2);
+            vault.putSecret("secret/my-app/db", Map.of("password", "first"));
+            clock.advance(TEN_MINUTES);
+            Instant before = clock.instant();
+            vault.putSecret("secret/my-app/db", Map.of("password", "second", "username", "app"));
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+
+            Reply reply = call("GET", "/v1/secret/data/my-app/db", token, null);
+
+            assertThat(reply.status()).isEqualTo(200);
+            JsonNode body = reply.json();
+            assertThat(body.at("/data/data/password").asText()).isEqualTo("second");
+            assertThat(body.at("/data/data/username").asText()).isEqualTo("app");
+            JsonNode metadata = body.at("/data/metadata");
+            assertThat(metadata.get("version").asInt()).isEqualTo(2);
+            assertThat(Instant.parse(metadata.get("created_time").asText())).isBetween(before, clock.instant());
+            assertThat(metadata.get("deletion_time").asText()).isEmpty();
+            assertThat(metadata.get("destroyed").asBoolean()).isFalse();
+            assertThat(metadata.has("custom_metadata")).isTrue();
+            assertThat(metadata.get("custom_metadata").isNull()).isTrue();
+            assertThat(body.get("lease_id").asText()).isEmpty();
+            assertThat(body.get("lease_duration").asLong()).isZero();
+            assertThat(body.get("renewable").asBoolean()).isFalse();
+        }
+
+        @Test
+        void readsAnOlderVersionWhenAskedFor() throws Exception {
+            vault.enableKv("secret", 2);
+            vault.putSecret("secret/my-app/db", Map.of("password", "first"));
+            vault.putSecret("secret/my-app/db", Map.of("password", "second"));
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+
+            Reply first = call("GET", "/v1/secret/data/my-app/db?version=1", token, null);
+            Reply third = call("GET", "/v1/secret/data/my-app/db?version=3", token, null);
+
+            assertThat(first.json().at("/data/data/password").asText()).isEqualTo("first");
+            assertThat(first.json().at("/data/metadata/version").asInt()).isEqualTo(1);
+            assertThat(third.status()).isEqualTo(404);
+            assertThat(third.errors()).isEmpty();
+        }
+
+        @Test
+        void answers404WithAnEmptyErrorListForAMissingSecret() throws Exception {
+            vault.enableKv("secret", 2);
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+
+            Reply reply = call("GET", "/v1/secret/data/my-app/missing", token, null);
+
+            assertThat(reply.status()).isEqualTo(404);
+            assertThat(reply.body()).isEqualTo("{\"errors\":[]}");
+        }
+
+        @Test
+        void aReadAtTheVersion1PathAnswers404WithTheVersionedKvWarningInAnEnvelope() throws Exception {
+            vault.enableKv("secret", 2);
+            vault.putSecret("secret/my-app/db", Map.of("password", "p"));
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+
+            Reply reply = call("GET", "/v1/secret/my-app/db", token, null);
+
+            assertThat(reply.status()).isEqualTo(404);
+            JsonNode body = reply.json();
+            assertThat(body.has("errors")).isFalse();
+            assertThat(body.get("data").isNull()).isTrue();
+            assertThat(body.get("request_id").asText()).isNotBlank();
+            assertThat(body.get("lease_id").asText()).isEmpty();
+            assertThat(reply.warnings())
+                    .containsExactly("Invalid path for a versioned K/V secrets engine. See the API docs for the"
+                            + " appropriate API endpoints to use. If using the Vault CLI, use 'vault kv get' for this"
+                            + " operation.");
+        }
+
+        @Test
+        void policiesNameTheDataPathAndTheVersion1PathIsCheckedAsItIs() throws Exception {
+            vault.enableKv("secret", 2);
+            vault.putSecret("secret/my-app/db", Map.of("password", "p"));
+            vault.policy("my-app", "secret/data/my-app/db", "read");
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR).policies("my-app"));
+
+            assertThat(call("GET", "/v1/secret/data/my-app/db", token, null).status())
+                    .isEqualTo(200);
+            assertAclDenied(call("GET", "/v1/secret/my-app/db", token, null));
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // Database (a dynamic engine)
+    // ----------------------------------------------------------------------------------------------
+
+    @Nested
+    class Database {
+
+        @Test
+        void eachReadCreatesANewCredentialAndALeaseOwnedByTheReader() throws Exception {
+            vault.enableDatabase("database", "app", ONE_HOUR, Duration.ofHours(4));
+            Token token = vault.createToken(TokenSpec.ttl(Duration.ofHours(2)));
+            Token other = vault.createToken(TokenSpec.ttl(Duration.ofHours(2)));
+
+            Reply first = call("GET", "/v1/database/creds/app", token, null);
+            Reply second = call("GET", "/v1/database/creds/app", token, null);
+
+            assertThat(first.status()).isEqualTo(200);
+            JsonNode body = first.json();
+            assertThat(body.get("lease_id").asText()).matches("database/creds/app/[A-Za-z0-9]{24}");
+            assertThat(body.get("renewable").asBoolean()).isTrue();
+            assertThat(body.get("lease_duration").asLong()).isEqualTo(3600);
+            assertThat(body.get("mount_type").asText()).isEqualTo("database");
+            String username = body.at("/data/username").asText();
+            String password = body.at("/data/password").asText();
+            assertThat(username).startsWith("v-token-app-");
+            assertThat(password).matches("[A-Za-z0-9]{20}A1a-\\$'\"`\\\\");
+            assertThat(password)
+                    .endsWith(VaultEmulator.DATABASE_PASSWORD_SUFFIX)
+                    .contains("$", "'", "\"", "`", "\\");
+            JsonNode again = second.json();
+            assertThat(again.get("lease_id").asText())
+                    .isNotEqualTo(body.get("lease_id").asText());
+            assertThat(again.at("/data/username").asText()).isNotEqualTo(username);
+            assertThat(again.at("/data/password").asText()).isNotEqualTo(password);
+            assertThat(vault.leasesOf(token))
+                    .extracting(l -> l.id)
+                    .containsExactly(
+                            body.get("lease_id").asText(), again.get("lease_id").asText());
+            assertThat(vault.leasesOf(other)).isEmpty();
+            assertThat(vault.credentials(body.get("lease_id").asText()))
+                    .containsExactlyInAnyOrderEntriesOf(Map.of("username", username, "password", password));
+            assertThat(vault.credentials("database/creds/app/NoSuchLease")).isNull();
+        }
+
+        @Test
+        void theLeaseRenewsThroughSysLeasesRenewUpToItsMaxTtl() throws Exception {
+            vault.enableDatabase("database", "app", TEN_MINUTES, ONE_HOUR);
+            Token token = vault.createToken(TokenSpec.ttl(Duration.ofHours(2)));
+            String leaseId = call("GET", "/v1/database/creds/app", token, null)
+                    .json()
+                    .get("lease_id")
+                    .asText();
+            Lease lease = vault.leasesOf(token).get(0);
+            clock.advance(Duration.ofMinutes(5));
+
+            Reply renewal = leaseRenew(token, "{\"lease_id\":\"" + leaseId + "\"}");
+            Reply capped = leaseRenew(token, "{\"lease_id\":\"" + leaseId + "\",\"increment\":7200}");
+
+            assertThat(renewal.status()).isEqualTo(200);
+            assertThat(renewal.json().get("lease_id").asText()).isEqualTo(leaseId);
+            assertThat(renewal.json().get("lease_duration").asLong()).isEqualTo(600);
+            assertThat(capped.status()).isEqualTo(200);
+            long granted = capped.json().get("lease_duration").asLong();
+            assertThat(granted).isBetween(3299L, 3300L);
+            assertThat(capped.warnings()).singleElement().asString().contains("exceeded the effective max_ttl");
+            assertThat(vault.renewals(lease)).isEqualTo(2);
+        }
+
+        @Test
+        void theLeaseDiesWithTheTokenThatReadIt() throws Exception {
+            vault.enableDatabase("database", "app", ONE_HOUR, Duration.ZERO);
+            Token token = vault.createToken(TokenSpec.ttl(Duration.ofHours(2)));
+            Token other = vault.createToken(TokenSpec.ttl(Duration.ofHours(2)));
+            String leaseId = call("GET", "/v1/database/creds/app", token, null)
+                    .json()
+                    .get("lease_id")
+                    .asText();
+            Lease lease = vault.leasesOf(token).get(0);
+            assertThat(leaseLookup(other, "PUT", leaseId).status()).isEqualTo(200);
+
+            assertThat(call("POST", "/v1/auth/token/revoke-self", token, "").status())
+                    .isEqualTo(204);
+
+            assertInvalidLease(leaseLookup(other, "PUT", leaseId));
+            assertThat(vault.isAlive(lease)).isFalse();
+            assertThat(vault.leasesOf(token)).isEmpty();
+        }
+
+        @Test
+        void aLoginTokensLeaseDiesWhenTheTokenExpires() throws Exception {
+            vault.enableKubernetesAuth("kubernetes");
+            vault.kubernetesRole("kubernetes", "my-role", "my-app", "my-ns", TEN_MINUTES, "db");
+            vault.policy("db", "database/creds/app", "read");
+            vault.enableDatabase("database", "app", ONE_HOUR, Duration.ZERO);
+            Reply login = kubernetesLogin("kubernetes", "my-role", vault.serviceAccountJwt("my-ns", "my-app"));
+            Token token = vault.tokenById(login.json().at("/auth/client_token").asText());
+
+            Reply read = call("GET", "/v1/database/creds/app", token, null);
+            Lease lease = vault.leasesOf(token).get(0);
+            clock.advance(TEN_MINUTES.plusSeconds(1));
+
+            assertThat(read.status()).isEqualTo(200);
+            assertThat(read.json().at("/data/username").asText()).startsWith("v-kubernet-app-");
+            assertThat(vault.isAlive(lease)).isFalse();
+            assertThat(vault.tokenById(token.id)).isSameAs(token);
+            assertThat(vault.isAlive(token)).isFalse();
+        }
+
+        @Test
+        void saysUnknownRoleForARoleTheMountDoesNotHave() throws Exception {
+            vault.enableDatabase("database", "app", ONE_HOUR, Duration.ZERO);
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+
+            Reply reply = call("GET", "/v1/database/creds/nope", token, null);
+
+            assertThat(reply.status()).isEqualTo(400);
+            assertThat(reply.errors()).containsExactly("unknown role: nope");
+            assertThat(vault.leasesOf(token)).isEmpty();
+        }
+
+        @Test
+        void deniesCredentialsWithoutReadOnTheCredsPath() throws Exception {
+            vault.enableDatabase("database", "app", ONE_HOUR, Duration.ZERO);
+            vault.enableDatabase("database", "admin", ONE_HOUR, Duration.ZERO);
+            vault.policy("app", "database/creds/app", "read");
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR).policies("app"));
+
+            assertAclDenied(call("GET", "/v1/database/creds/admin", token, null));
+            assertThat(call("GET", "/v1/database/creds/app", token, null).status())
+                    .isEqualTo(200);
+            assertThat(vault.leasesOf(token)).hasSize(1);
+        }
+
+        @Test
+        void aReadInANamespaceIssuesALeaseRenewableOnlyInThatNamespace() throws Exception {
+            vault.enableDatabase("database", "app", ONE_HOUR, Duration.ZERO);
+            Token token = vault.createToken(TokenSpec.ttl(Duration.ofHours(2)));
+
+            Reply read = send(request("/v1/database/creds/app")
+                    .header("X-Vault-Token", token.id)
+                    .header("X-Vault-Namespace", "team-a")
+                    .GET());
+            String leaseId = read.json().get("lease_id").asText();
+            String body = "{\"lease_id\":\"" + leaseId + "\"}";
+            Reply outside = leaseRenew(token, body);
+            Reply inside = send(request("/v1/sys/leases/renew")
+                    .header("X-Vault-Token", token.id)
+                    .header("X-Vault-Namespace", "team-a")
+                    .PUT(HttpRequest.BodyPublishers.ofString(body)));
+
+            assertThat(leaseId).matches("database/creds/app/[A-Za-z0-9]{24}\\.[A-Za-z0-9]{5}");
+            assertThat(outside.status()).isEqualTo(400);
+            assertThat(outside.errors()).containsExactly("lease not found");
+            assertThat(inside.status()).isEqualTo(200);
+        }
+
+        @Test
+        void recordsTheReadWithoutAnythingOfTheCredential() throws Exception {
+            vault.enableDatabase("database", "app", ONE_HOUR, Duration.ZERO);
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+
+            Reply read = call("GET", "/v1/database/creds/app", token, null);
+
+            RecordedRequest recorded = vault.requests("/v1/database/creds/app").get(0);
+            assertThat(recorded.status()).isEqualTo(200);
+            assertThat(recorded.method()).isEqualTo("GET");
+            assertThat(recorded.toString())
+                    .doesNotContain(
+                            read.json().at("/data/password").asText(),
+                            read.json().at("/data/username").asText());
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------
     // HTTP helpers
     // ----------------------------------------------------------------------------------------------
 
@@ -1270,5 +2425,35 @@ class VaultEmulatorTest {
 
     private Reply leaseRenew(Token token, String body) throws IOException, InterruptedException {
         return call("PUT", "/v1/sys/leases/renew", token, body);
+    }
+
+    /** The ACL's refusal: a valid token whose policies do not grant the call. */
+    private static void assertAclDenied(Reply reply) throws IOException {
+        assertThat(reply.status()).isEqualTo(403);
+        assertThat(reply.errors()).containsExactly("1 error occurred:\n\t* permission denied\n\n");
+    }
+
+    private static List<String> texts(JsonNode array) {
+        assertThat(array.isArray()).as("a JSON list, not %s", array).isTrue();
+        List<String> texts = new ArrayList<>();
+        array.forEach(e -> texts.add(e.asText()));
+        return texts;
+    }
+
+    private static JsonNode jwtClaims(String jwt) throws IOException {
+        return JSON.readTree(Base64.getUrlDecoder().decode(jwt.split("\\.")[1]));
+    }
+
+    private Reply kubernetesLogin(String mount, String role, String jwt) throws IOException, InterruptedException {
+        String body = JSON.createObjectNode().put("role", role).put("jwt", jwt).toString();
+        return call("POST", "/v1/auth/" + mount + "/login", null, body);
+    }
+
+    private Reply appRoleLogin(String roleId, String secretId) throws IOException, InterruptedException {
+        String body = JSON.createObjectNode()
+                .put("role_id", roleId)
+                .put("secret_id", secretId)
+                .toString();
+        return call("POST", "/v1/auth/approle/login", null, body);
     }
 }
