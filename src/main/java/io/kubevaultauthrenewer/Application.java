@@ -1,6 +1,7 @@
 package io.kubevaultauthrenewer;
 
 import io.kubevaultauthrenewer.config.InvalidSettingsException;
+import io.kubevaultauthrenewer.init.InitConfiguration;
 import io.kubevaultauthrenewer.renewal.Exit;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -20,6 +21,30 @@ public final class Application {
 
     private static final Logger LOG = LoggerFactory.getLogger(Application.class);
 
+    /** A failed init leaves no file: not even an earlier run's, which the app could take for this one's. */
+    private static void removeEarlierFile(Map<String, String> environment) {
+        String file = environment.get("VARIABLES_FILE");
+        try {
+            java.nio.file.Path path = java.nio.file.Path.of(
+                    file == null || file.isBlank()
+                            ? io.kubevaultauthrenewer.config.Settings.DEFAULT_VARIABLES_FILE
+                            : file.strip());
+            if (java.nio.file.Files.deleteIfExists(path)) {
+                LOG.warn("Removed {}, written by an earlier run: this run failed", path);
+            }
+        } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+            LOG.warn(
+                    "Cannot remove the variables file after the failure: {}",
+                    e.getClass().getSimpleName());
+        }
+    }
+
+    /** What the process does: the renewer (no argument), or the init container's one run ({@code init}). */
+    enum Mode {
+        RENEWER,
+        INIT
+    }
+
     private Application() {}
 
     public static void main(String[] args) throws Exception {
@@ -37,21 +62,47 @@ public final class Application {
      *     setting is wrong
      */
     public static int run(Map<String, String> environment, String... args) throws Exception {
+        Mode mode;
+        if (args.length == 0) {
+            mode = Mode.RENEWER;
+        } else if (args.length == 1 && args[0].equals("init")) {
+            mode = Mode.INIT;
+        } else if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.print(Usage.text());
+            return 0;
+        } else if (args.length == 1 && args[0].equals("--version")) {
+            System.out.println("kube-vault-auth-renewer " + Usage.version());
+            return 0;
+        } else {
+            String unknown = args[0].equals("init") ? args[1] : args[0];
+            System.err.println("kube-vault-auth-renewer: unknown argument '" + unknown
+                    + "' (the modes: no argument for the renewer, init for the init container; --help)");
+            return BAD_SETTINGS;
+        }
         Main main = new Main();
         // named, not scanned for: faster start
-        main.configure().addConfiguration(new RenewerConfiguration(main.configure()));
+        if (mode == Mode.INIT) {
+            // a one-shot run: no JMX, no health or metrics port
+            main.configure().setJmxEnabled(false);
+            main.configure().addConfiguration(new InitConfiguration(main.configure()));
+        } else {
+            main.configure().addConfiguration(new RenewerConfiguration(main.configure()));
+        }
         // before the context is built, so that every Camel check lands in MicroProfile Health's registries
         main.bind("camel-microprofile-health", new CamelMicroProfileHealthCheckRegistry());
         Exit exit = new Exit(main::completed);
         main.bind(RenewerConfiguration.ENVIRONMENT, environment);
         main.bind(RenewerConfiguration.EXIT, exit);
         try {
-            int code = main.run(args);
+            int code = main.run(new String[0]);
             return code != 0 ? code : exit.exitCode();
         } catch (Exception e) {
             for (Throwable t = e; t != null; t = t.getCause()) {
                 if (t instanceof InvalidSettingsException bad) {
                     bad.problems().forEach(problem -> LOG.error("Invalid setting: {}", problem));
+                    if (mode == Mode.INIT) {
+                        removeEarlierFile(environment);
+                    }
                     return BAD_SETTINGS;
                 }
             }

@@ -123,20 +123,7 @@ public class RenewerConfiguration implements CamelConfiguration {
             LOG.warn("VAULT_SKIP_VERIFY is set: Vault's certificate and name are not checked, so anyone on the way"
                     + " can read the token; use VAULT_CACERT instead");
         }
-        // one pool for both schemes, with the TLS of VAULT_CACERT, VAULT_CLIENT_CERT, … and the timeouts
-        HttpClientConnectionManager connections =
-                settings.tls().connections(settings.connectTimeout(), settings.responseTimeout());
-        for (String scheme : new String[] {"http", "https"}) {
-            HttpComponent http = context.getComponent(scheme, HttpComponent.class);
-            http.setClientConnectionManager(connections);
-            http.setHttpClientConfigurer(headers);
-            // a standby answers 307 to the active node; VaultRedirects decides which redirects are followed
-            http.setFollowRedirects(true);
-            http.setConnectTimeout(settings.connectTimeout().toMillis());
-            http.setConnectionRequestTimeout(settings.connectTimeout().toMillis());
-            http.setResponseTimeout(settings.responseTimeout().toMillis());
-            http.setSoTimeout(settings.responseTimeout().toMillis());
-        }
+        vaultHttp(context, settings, headers);
 
         // on stop, a call in flight is cut at once: the cycle is abandoned, and the process exits promptly
         context.addLifecycleStrategy(new LifecycleStrategySupport() {
@@ -215,10 +202,7 @@ public class RenewerConfiguration implements CamelConfiguration {
         HttpComponent http = new HttpComponent();
         http.setClientConnectionManager(client.connections(settings.connectTimeout(), settings.responseTimeout()));
         http.setHttpClientConfigurer(client);
-        http.setConnectTimeout(settings.connectTimeout().toMillis());
-        http.setConnectionRequestTimeout(settings.connectTimeout().toMillis());
-        http.setResponseTimeout(settings.responseTimeout().toMillis());
-        http.setSoTimeout(settings.responseTimeout().toMillis());
+        timeouts(http, settings);
         context.addComponent(KUBERNETES_API, http);
 
         PropertiesComponent properties = context.getPropertiesComponent();
@@ -354,6 +338,31 @@ public class RenewerConfiguration implements CamelConfiguration {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * The http and https components, toward Vault: one pool for both schemes, with the TLS of VAULT_CACERT,
+     * VAULT_CLIENT_CERT, … and the timeouts, and the client configured by {@code configurer} (Vault's headers).
+     */
+    public static void vaultHttp(
+            CamelContext context, Settings settings, org.apache.camel.component.http.HttpClientConfigurer configurer) {
+        HttpClientConnectionManager connections =
+                settings.tls().connections(settings.connectTimeout(), settings.responseTimeout());
+        for (String scheme : new String[] {"http", "https"}) {
+            HttpComponent http = context.getComponent(scheme, HttpComponent.class);
+            http.setClientConnectionManager(connections);
+            http.setHttpClientConfigurer(configurer);
+            // a standby answers 307 to the active node; VaultRedirects decides which redirects are followed
+            http.setFollowRedirects(true);
+            timeouts(http, settings);
+        }
+    }
+
+    private static void timeouts(HttpComponent http, Settings settings) {
+        http.setConnectTimeout(settings.connectTimeout().toMillis());
+        http.setConnectionRequestTimeout(settings.connectTimeout().toMillis());
+        http.setResponseTimeout(settings.responseTimeout().toMillis());
+        http.setSoTimeout(settings.responseTimeout().toMillis());
     }
 
     /** The longest one Vault call may take: connect and answer (a retry is a call of its own, planned apart). */

@@ -336,6 +336,13 @@ class ManifestsTest {
                 .extracting(EnvVar::getName)
                 .contains("KUBERNETES_AUTH_PATH", "VAULT_ADDR", "VAULT_LOGIN_ROLE")
                 .anyMatch(name -> name.startsWith("SECRET_"));
+        assertThat(login.getImage())
+                .as("the init mode of the renewer's image")
+                .isEqualTo(container(pod, RENEWER).getImage());
+        assertThat(login.getArgs()).containsExactly("init");
+        assertThat(login.getVolumeMounts())
+                .extracting(VolumeMount::getMountPath)
+                .contains("/env", "/tmp");
         assertThat(String.join(" ", container(pod, "app").getCommand())).contains(". /env/variables");
         assertThat(env(container(pod, RENEWER), "VAULT_ADDR")).isEqualTo(env(login, "VAULT_ADDR"));
     }

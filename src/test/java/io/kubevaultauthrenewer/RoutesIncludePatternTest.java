@@ -21,9 +21,10 @@ class RoutesIncludePatternTest {
         try (Reader in = Files.newBufferedReader(Path.of("src/main/resources/application.properties"))) {
             properties.load(in);
         }
-        // the renewer's routes, and those loaded only with EVICT_BEFORE_EXPIRY
+        // the renewer's routes, those loaded only with EVICT_BEFORE_EXPIRY, and the init mode's
         String patterns = properties.getProperty("camel.main.routes-include-pattern") + ","
-                + properties.getProperty("renewer.eviction-routes");
+                + properties.getProperty("renewer.eviction-routes") + ","
+                + properties.getProperty("renewer.init-routes");
         List<String> named =
                 Arrays.stream(patterns.split(",")).map(String::strip).toList();
         List<String> files;

@@ -39,7 +39,13 @@ public enum Setting {
     POD_NAMESPACE("renewer.pod-namespace"),
     KUBERNETES_SERVICE_HOST("renewer.kubernetes-service-host"),
     KUBERNETES_SERVICE_PORT_HTTPS("renewer.kubernetes-service-port-https"),
-    RENEWER_SERVICE_ACCOUNT_DIR("renewer.service-account-dir");
+    RENEWER_SERVICE_ACCOUNT_DIR("renewer.service-account-dir"),
+    KUBERNETES_AUTH_PATH("renewer.init.kubernetes-auth-path"),
+    VAULT_LOGIN_ROLE("renewer.init.vault-login-role"),
+    KUBERNETES_ROLE("renewer.init.kubernetes-role"),
+    APPROLE_ROLE("renewer.init.approle-role"),
+    VAULT_LOGIN_METHOD("renewer.init.login-method"),
+    KUBE_SA_TOKEN("renewer.init.kube-sa-token");
 
     private final String propertyKey;
 

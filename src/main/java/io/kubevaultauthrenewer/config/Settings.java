@@ -95,6 +95,22 @@ public record Settings(
      * @throws InvalidSettingsException naming every setting that is wrong
      */
     public static Settings load(Function<String, String> environment, Function<String, Optional<String>> properties) {
+        return load(environment, properties, false);
+    }
+
+    /**
+     * Reads and validates the settings the init mode shares with the renewer (Vault's address, TLS, namespace,
+     * timeouts, retries, the variables file's path): no token is needed yet, and the file is to be written, not read.
+     *
+     * @throws InvalidSettingsException naming every setting that is wrong
+     */
+    public static Settings loadForInit(
+            Function<String, String> environment, Function<String, Optional<String>> properties) {
+        return load(environment, properties, true);
+    }
+
+    private static Settings load(
+            Function<String, String> environment, Function<String, Optional<String>> properties, boolean init) {
         Reader r = new Reader(environment, properties);
         Settings settings = new Settings(
                 r.vaultAddr(),
@@ -121,7 +137,7 @@ public record Settings(
                 r.whole(Setting.RENEWER_MAX_REQUESTS_PER_SECOND, DEFAULT_MAX_REQUESTS_PER_SECOND, 0, 10_000, ""),
                 r.whole(Setting.RENEWER_JITTER, DEFAULT_JITTER_PERCENT, 0, 50, "%"),
                 r.redirectHosts(),
-                r.eviction());
+                init ? null : r.eviction());
         if (settings.eviction() != null && settings.runOnce()) {
             r.problems.add("EVICT_BEFORE_EXPIRY has no effect with RUN_ONCE=true (one run ends long before any"
                     + " end of life): unset one of them");
@@ -129,7 +145,7 @@ public record Settings(
         if (settings.routesReload() && settings.routesDir() == null) {
             r.problems.add("ROUTES_RELOAD=true needs ROUTES_DIR: the directory whose route files are watched");
         }
-        if (settings.variablesFile() != null) {
+        if (settings.variablesFile() != null && !init) {
             try {
                 new CredentialsSource(settings).load();
             } catch (VariablesFileException e) {
@@ -166,6 +182,12 @@ public record Settings(
     /** A namespace name: a DNS label (RFC 1123), at most 63 characters. */
     private static final String DNS_LABEL = "(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?";
 
+    /** A setting's value: the environment's, else the properties'; blank counts as unset. */
+    public static Optional<String> value(
+            Function<String, String> environment, Function<String, Optional<String>> properties, Setting setting) {
+        return Reader.raw(environment, properties, setting);
+    }
+
     /** Collects the problems while reading, so that all are reported together. */
     private static final class Reader {
         private final Function<String, String> environment;
@@ -179,6 +201,11 @@ public record Settings(
 
         /** The value from the environment, else from the properties; blank counts as unset. */
         Optional<String> raw(Setting setting) {
+            return raw(environment, properties, setting);
+        }
+
+        static Optional<String> raw(
+                Function<String, String> environment, Function<String, Optional<String>> properties, Setting setting) {
             String env = environment.apply(setting.envName());
             if (env != null && !env.isBlank()) {
                 return Optional.of(env);

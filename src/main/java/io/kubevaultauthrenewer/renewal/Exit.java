@@ -16,7 +16,7 @@ public final class Exit {
         this.stop = stop;
     }
 
-    void complete(boolean fine) {
+    public void complete(boolean fine) {
         exitCode = fine ? FINE : NOT_FINE;
         stop.run();
     }

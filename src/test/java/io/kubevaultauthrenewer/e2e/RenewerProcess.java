@@ -43,10 +43,16 @@ public final class RenewerProcess implements AutoCloseable {
      * image's JVM flags), with exactly this environment (nothing inherited) and these extra JVM options.
      */
     public static RenewerProcess start(Map<String, String> environment, String... jvmOptions) {
+        return run(environment, List.of(), jvmOptions);
+    }
+
+    /** The same with these arguments to the image's entrypoint ({@code init}, {@code --help}, …). */
+    public static RenewerProcess run(Map<String, String> environment, List<String> arguments, String... jvmOptions) {
         if (!Files.isRegularFile(JAR)) {
             throw new IllegalStateException(JAR + " is missing: run the tests with ./mvnw verify");
         }
-        List<String> command = List.of("/bin/sh", SCRIPT.toString());
+        List<String> command = new ArrayList<>(List.of("/bin/sh", SCRIPT.toString()));
+        command.addAll(arguments);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().clear();
         builder.environment().putAll(environment);

@@ -1,0 +1,109 @@
+package io.kubevaultauthrenewer.init;
+
+import io.kubevaultauthrenewer.RenewerConfiguration;
+import io.kubevaultauthrenewer.config.Setting;
+import io.kubevaultauthrenewer.config.Settings;
+import io.kubevaultauthrenewer.renewal.Exit;
+import io.kubevaultauthrenewer.renewal.FailedStep;
+import io.kubevaultauthrenewer.vault.TokenHosts;
+import io.kubevaultauthrenewer.vault.VaultHttpHeaders;
+import io.kubevaultauthrenewer.vault.VaultToken;
+import java.util.Map;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Configuration;
+import org.apache.camel.main.MainConfigurationProperties;
+import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.spi.Registry;
+import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The init mode's wiring: its settings validated (the renewer's shared ones, and the original init's own), the HTTP
+ * client with Vault's headers and the login's secrets ({@link LoginCredentials}), the beans its routes call, and only
+ * its routes ({@code renewer.init-routes}).
+ */
+@Configuration
+public class InitConfiguration implements CamelConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InitConfiguration.class);
+
+    private final MainConfigurationProperties main;
+
+    public InitConfiguration(MainConfigurationProperties main) {
+        this.main = main;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void configure(CamelContext context) {
+        Registry registry = context.getRegistry();
+        Map<String, String> environment = registry.lookupByNameAndType(RenewerConfiguration.ENVIRONMENT, Map.class);
+        if (environment == null) {
+            environment = System.getenv();
+        }
+        PropertiesComponent properties = context.getPropertiesComponent();
+        InitSettings init = InitSettings.load(environment, properties::resolveProperty);
+        Settings settings = init.shared();
+        LOG.info(
+                "Init: Vault at {}, {}, {} secret variable(s) from {} path(s), writing {}",
+                settings.vaultAddr(),
+                switch (init.login()) {
+                    case TOKEN -> "VAULT_TOKEN given (no login)";
+                    case APPROLE ->
+                        "login with auth/" + init.kubernetesAuthPath() + " (role " + init.kubernetesRole()
+                                + "), then AppRole " + init.appRole();
+                    case KUBERNETES ->
+                        "login with auth/" + init.kubernetesAuthPath() + " (role " + init.kubernetesRole() + ")";
+                },
+                init.secrets().size(),
+                init.paths().size(),
+                settings.variablesFile());
+
+        properties.addOverrideProperty("renewer.vault-addr", settings.vaultAddr());
+        properties.addOverrideProperty(Setting.KUBERNETES_AUTH_PATH.propertyKey(), init.kubernetesAuthPath());
+        properties.addOverrideProperty(
+                Setting.APPROLE_ROLE.propertyKey(), init.appRole() == null ? "none" : init.appRole());
+        properties.addOverrideProperty("renewer.retry-attempts", String.valueOf(settings.retryAttempts()));
+        properties.addOverrideProperty(
+                "renewer.init.retry-delay-ms",
+                String.valueOf(settings.retryDelay().toMillis()));
+        properties.addOverrideProperty(
+                "renewer.init.retry-max-delay-ms",
+                String.valueOf(settings.retryMaxDelay().toMillis()));
+
+        VaultToken token = new VaultToken();
+        token.set(init.givenToken());
+        VaultHttpHeaders headers = new VaultHttpHeaders(
+                new TokenHosts(settings.vaultAddr(), settings.redirectHosts()), settings.namespace(), token);
+        headers.maxRequestsPerSecond(settings.maxRequestsPerSecond());
+        LoginCredentials credentials = new LoginCredentials(
+                settings.vaultAddr(),
+                init.kubernetesAuthPath(),
+                LoginCredentials.jwt(
+                        Settings.value(environment::get, properties::resolveProperty, Setting.KUBE_SA_TOKEN)
+                                .orElse(null),
+                        init.jwtFile()),
+                token);
+        RenewerConfiguration.vaultHttp(context, settings, (HttpClientBuilder builder) -> {
+            headers.configureHttpClient(builder);
+            // outside Vault's headers: the JWT goes into the request before them, the tokens come out after
+            builder.addExecInterceptorBefore("vault-headers", "init-login-credentials", credentials);
+        });
+
+        Exit exit = registry.lookupByNameAndType(RenewerConfiguration.EXIT, Exit.class);
+        if (exit == null) {
+            exit = new Exit(() -> new Thread(context::stop, "init-exit").start());
+        }
+        SecretReads reads = new SecretReads(init);
+        InitFile file = new InitFile(settings.variablesFile(), token, reads, exit);
+        registry.bind("initLogin", new InitLogin(init));
+        registry.bind("initSecrets", reads);
+        registry.bind("initFile", file);
+        registry.bind("initFailures", new InitFailures(init, file, exit));
+        registry.bind("failedStep", new FailedStep());
+        main.setRoutesIncludePattern(
+                properties.resolveProperty("renewer.init-routes").orElseThrow());
+    }
+}

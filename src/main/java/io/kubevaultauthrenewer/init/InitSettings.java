@@ -1,0 +1,186 @@
+package io.kubevaultauthrenewer.init;
+
+import io.kubevaultauthrenewer.config.InvalidSettingsException;
+import io.kubevaultauthrenewer.config.SelfEviction;
+import io.kubevaultauthrenewer.config.Setting;
+import io.kubevaultauthrenewer.config.Settings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * The init mode's own settings, the original kube-vault-auth-init's contract: how to log in (VAULT_TOKEN given, or
+ * Kubernetes auth then AppRole, or Kubernetes auth alone), and the secrets to read ({@code SECRET_<NAME>=<path>[?field]}).
+ * Validated at start-up with every problem named, as the renewer's settings are. The service-account JWT is never
+ * kept here: it is read when the login call is made.
+ *
+ * @param shared the settings shared with the renewer (VAULT_ADDR, TLS, timeouts, retries, VARIABLES_FILE, …)
+ * @param login how the token is obtained
+ * @param givenToken VAULT_TOKEN, when given (no login then); null otherwise
+ * @param kubernetesAuthPath the Kubernetes auth method's mount (KUBERNETES_AUTH_PATH, default {@code kubernetes})
+ * @param kubernetesRole KUBERNETES_ROLE, else VAULT_LOGIN_ROLE
+ * @param appRole APPROLE_ROLE, else VAULT_LOGIN_ROLE (two-stage login only)
+ * @param jwtFile where the service account's token is read, when KUBE_SA_TOKEN is not given
+ * @param secrets the SECRET_* variables, by name
+ */
+public record InitSettings(
+        Settings shared,
+        Login login,
+        String givenToken,
+        String kubernetesAuthPath,
+        String kubernetesRole,
+        String appRole,
+        Path jwtFile,
+        List<SecretRef> secrets) {
+
+    /** How the init mode gets its token. */
+    public enum Login {
+        /** VAULT_TOKEN is given: no login */
+        TOKEN,
+        /** Kubernetes auth, then AppRole with the role-id and a secret-id it reads: the original's two stages */
+        APPROLE,
+        /** Kubernetes auth's token itself (VAULT_LOGIN_METHOD=kubernetes): the modern setup */
+        KUBERNETES
+    }
+
+    /**
+     * One {@code SECRET_<NAME>=<path>[?field]} variable.
+     *
+     * @param variable the variable ({@code SECRET_DB_PASSWORD})
+     * @param name what the file exports ({@code DB_PASSWORD})
+     * @param path the Vault path, without {@code /v1/}
+     * @param field the field of the secret's data ({@code value} when not given)
+     */
+    public record SecretRef(String variable, String name, String path, String field) {}
+
+    public static final String DEFAULT_KUBERNETES_AUTH_PATH = "kubernetes";
+    public static final String DEFAULT_FIELD = "value";
+    private static final String PREFIX = "SECRET_";
+    /** Names the app's shell reads for itself: a secret exported under one would change what the app runs. */
+    private static final java.util.Set<String> SHELL_VARIABLES = java.util.Set.of(
+            "PATH", "IFS", "ENV", "BASH_ENV", "SHELLOPTS", "PS4", "LD_PRELOAD", "LD_LIBRARY_PATH", "HOME", "UID");
+
+    /**
+     * Reads and validates.
+     *
+     * @param environment every environment variable (the SECRET_* ones are found there)
+     * @throws InvalidSettingsException naming every problem
+     */
+    public static InitSettings load(Map<String, String> environment, Function<String, Optional<String>> properties) {
+        List<String> problems = new ArrayList<>();
+        Settings shared = null;
+        try {
+            shared = Settings.loadForInit(environment::get, properties);
+        } catch (InvalidSettingsException e) {
+            problems.addAll(e.problems());
+        }
+        Function<Setting, Optional<String>> value =
+                s -> Settings.value(environment::get, properties, s).map(String::strip);
+        String token = Settings.value(environment::get, properties, Setting.VAULT_TOKEN)
+                .orElse(null);
+        String method =
+                value.apply(Setting.VAULT_LOGIN_METHOD).orElse("approle").toLowerCase(Locale.ROOT);
+        Login login = Login.TOKEN;
+        if (token == null) {
+            login = switch (method) {
+                case "approle" -> Login.APPROLE;
+                case "kubernetes" -> Login.KUBERNETES;
+                default -> {
+                    problems.add("VAULT_LOGIN_METHOD=" + method + " must be approle (Kubernetes auth, then AppRole:"
+                            + " the original's) or kubernetes (Kubernetes auth's token itself)");
+                    yield Login.APPROLE;
+                }
+            };
+        }
+        String authPath = value.apply(Setting.KUBERNETES_AUTH_PATH)
+                .map(p -> p.replaceAll("^/+|/+$", ""))
+                .orElse(DEFAULT_KUBERNETES_AUTH_PATH);
+        String loginRole = value.apply(Setting.VAULT_LOGIN_ROLE).orElse(null);
+        String kubernetesRole = value.apply(Setting.KUBERNETES_ROLE).orElse(loginRole);
+        String appRole = value.apply(Setting.APPROLE_ROLE).orElse(loginRole);
+        Path dir = value.apply(Setting.RENEWER_SERVICE_ACCOUNT_DIR)
+                .map(Path::of)
+                .orElse(Path.of(SelfEviction.DEFAULT_SERVICE_ACCOUNT_DIR));
+        Path jwtFile = dir.resolve("token");
+        if (login != Login.TOKEN) {
+            boolean jwtGiven = Settings.value(environment::get, properties, Setting.KUBE_SA_TOKEN)
+                    .isPresent();
+            if (!jwtGiven && !Files.isReadable(jwtFile)) {
+                problems.add("No way to log in: set VAULT_TOKEN or KUBE_SA_TOKEN, or mount the service account's"
+                        + " token at " + jwtFile + " (automountServiceAccountToken)");
+            }
+            if (kubernetesRole == null) {
+                problems.add("KUBERNETES_ROLE or VAULT_LOGIN_ROLE is required: the Kubernetes auth role to log in"
+                        + " with");
+            }
+            if (login == Login.APPROLE && appRole == null) {
+                problems.add("APPROLE_ROLE or VAULT_LOGIN_ROLE is required: the AppRole whose token is written"
+                        + " (or VAULT_LOGIN_METHOD=kubernetes to keep Kubernetes auth's token)");
+            }
+            if (!authPath.matches("[A-Za-z0-9._/-]+")) {
+                problems.add("KUBERNETES_AUTH_PATH=" + authPath + " is not a mount path");
+            }
+        }
+        List<SecretRef> secrets = secrets(environment, problems);
+        if (!problems.isEmpty()) {
+            throw new InvalidSettingsException(problems);
+        }
+        return new InitSettings(shared, login, token, authPath, kubernetesRole, appRole, jwtFile, secrets);
+    }
+
+    /** The SECRET_* variables, in name order (the environment has none). */
+    private static List<SecretRef> secrets(Map<String, String> environment, List<String> problems) {
+        Map<String, String> sorted = new TreeMap<>();
+        environment.forEach((k, v) -> {
+            if (k.startsWith(PREFIX)) {
+                sorted.put(k, v);
+            }
+        });
+        List<SecretRef> secrets = new ArrayList<>();
+        for (Map.Entry<String, String> e : sorted.entrySet()) {
+            String variable = e.getKey();
+            String name = variable.substring(PREFIX.length());
+            String spec = e.getValue() == null ? "" : e.getValue().strip();
+            int q = spec.indexOf('?');
+            String path = (q < 0 ? spec : spec.substring(0, q))
+                    .replaceAll("^/+|/+$", "")
+                    .replaceFirst("^v1/", "");
+            String field = q < 0 || q == spec.length() - 1 ? DEFAULT_FIELD : spec.substring(q + 1);
+            if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                problems.add(variable + " does not give a shell variable name after SECRET_");
+            } else if (name.equals("VAULT_TOKEN") || name.equals("LEASE_IDS")) {
+                problems.add(variable + " would overwrite " + name + ", which the file holds for the renewer");
+            } else if (SHELL_VARIABLES.contains(name)) {
+                problems.add(variable + " would set " + name + ", which changes how the app's shell runs once it"
+                        + " sources the file: export the secret under another name");
+            } else if (path.isEmpty()) {
+                problems.add(variable + " names no Vault path (e.g. secret/my-app/db?password)");
+            } else if (!path.matches("[A-Za-z0-9._~:@/+-]+") || path.contains("//") || path.contains("..")) {
+                problems.add(variable + "=" + path + " is not a Vault path");
+            } else if (!field.matches("[A-Za-z0-9._-]+")) {
+                problems.add(variable + ": field '" + field + "' is not a field name");
+            } else {
+                secrets.add(new SecretRef(variable, name, path, field));
+            }
+        }
+        return List.copyOf(secrets);
+    }
+
+    /** The distinct paths, in the order of their first variable: each is read once. */
+    public List<String> paths() {
+        return secrets.stream().map(SecretRef::path).distinct().toList();
+    }
+
+    @Override
+    public String toString() {
+        return "InitSettings[login=" + login + ", givenToken=" + (givenToken == null ? "unset" : "****")
+                + ", kubernetesAuthPath=" + kubernetesAuthPath + ", kubernetesRole=" + kubernetesRole + ", appRole="
+                + appRole + ", jwtFile=" + jwtFile + ", secrets=" + secrets + ", shared=" + shared + "]";
+    }
+}
