@@ -65,9 +65,4 @@ public final class InitLogin {
             throw new InitProblem("AppRole " + settings.appRole() + ": Vault's answer has no data." + field);
         }
     }
-
-    /** The AppRole's name, for the routes' paths. */
-    public String appRole() {
-        return settings.appRole();
-    }
 }
