@@ -2,13 +2,15 @@ package io.kubevaultauthrenewer.health;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.camel.ServiceStatus;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 
 /**
- * Readiness {@code renewer-routes}: DOWN when a route the renewer started with is gone or not running, or when the
- * last edit of a route file in ROUTES_DIR failed to load. A broken edit is thus never a route silently gone.
+ * Readiness {@code renewer-routes}: DOWN when a route the renewer started with is gone or not running (unless its file
+ * was removed from ROUTES_DIR), or when the last edit of a route file in ROUTES_DIR failed to load. A broken edit is
+ * thus never a route silently gone.
  */
 public final class RoutesCheck extends AbstractHealthCheck {
 
@@ -31,7 +33,9 @@ public final class RoutesCheck extends AbstractHealthCheck {
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
         List<String> routeIds = this.routeIds;
+        Set<String> removed = routeFiles == null ? Set.of() : routeFiles.removedRoutes();
         List<String> notRunning = routeIds.stream()
+                .filter(id -> !removed.contains(id))
                 .filter(id -> getCamelContext().getRouteController().getRouteStatus(id) != ServiceStatus.Started)
                 .toList();
         String failure = routeFiles == null ? null : routeFiles.lastFailure();
