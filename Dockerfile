@@ -14,8 +14,9 @@ RUN ./mvnw -B -q dependency:go-offline
 COPY src/ src/
 RUN ./mvnw -B -q -DskipTests -Dspotless.skip=true package
 COPY bin/ bin/
+# beside the jar, the Jolokia JVM agent that the start script loads only with JOLOKIA_ENABLED=true (Hawtio)
 RUN mkdir -p /app/bin \
- && cp target/kube-vault-auth-renewer.jar /app/ \
+ && cp target/kube-vault-auth-renewer.jar target/jolokia-agent.jar /app/ \
  && cp bin/kube-vault-auth-renewer bin/record-start-archive /app/bin/
 # the class-data-sharing archive the start script maps (faster start, and ~30 MiB of class metadata shared
 # by every renewer on a node): recorded by a training run of the renewer until its first cycle, against an

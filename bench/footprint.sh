@@ -11,6 +11,7 @@
 #   RUNS=1 COUNTS=4 bench/footprint.sh           one run of 4 renewers
 #   JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java bench/footprint.sh
 #   JAVA_OPTS=-Xmx32m bench/footprint.sh         flags added after the image's defaults (both runs and archive)
+#   LOG_FORMAT=json bench/footprint.sh           the renewers log JSON (the archive is recorded as the Dockerfile does)
 #   ARCHIVE=0 bench/footprint.sh                 without the archive
 #   RENEWER_ARCHIVE_RELOCATION=1 bench/footprint.sh   the archive mapped at a random address (the JVM's default)
 #   NMT=1 bench/footprint.sh                     also where one renewer's memory goes (native memory tracking)
@@ -49,6 +50,7 @@ run() {
   while [ $i -lt "$n" ]; do
     env -i PATH="$PATH" JAVA="$java_bin" RENEWER_JAR="$app_jar" JAVA_OPTS="${JAVA_OPTS:-}" \
       ${RENEWER_ARCHIVE_RELOCATION:+RENEWER_ARCHIVE_RELOCATION=$RENEWER_ARCHIVE_RELOCATION} ${MALLOC_ARENA_MAX:+MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX} \
+      ${LOG_FORMAT:+LOG_FORMAT=$LOG_FORMAT} \
       VAULT_ADDR="$addr" VARIABLES_FILE="$work/variables" RENEW_INTERVAL=2 CAMEL_MANAGEMENT_PORT=0 \
       bin/kube-vault-auth-renewer >"$work/renewer-$n-$i.log" 2>&1 &
     pids="$pids $!"
@@ -66,7 +68,8 @@ run() {
   for pid in $pids; do
     # the script execs java: the same process
     read -r _ started <"$work/started-$n-$i"
-    first=$(grep -m1 'Cycle done' "$work/renewer-$n-$i.log" | cut -d' ' -f1)
+    # the line's time: its first word, or a JSON line's @timestamp
+    first=$(grep -m1 'Cycle done' "$work/renewer-$n-$i.log" | sed 's/^{"@timestamp":"\([^"]*\)".*/\1/; s/ .*//')
     first_ms=$(($(date -d "$first" +%s%3N) - started))
     rss=$(kib VmRSS "/proc/$pid/status")
     anon=$(kib RssAnon "/proc/$pid/status")

@@ -1,6 +1,8 @@
 package io.kubevaultauthrenewer;
 
 import io.kubevaultauthrenewer.config.InvalidSettingsException;
+import io.kubevaultauthrenewer.config.Setting;
+import io.kubevaultauthrenewer.config.Settings;
 import io.kubevaultauthrenewer.init.InitConfiguration;
 import io.kubevaultauthrenewer.renewal.Exit;
 import java.io.FileDescriptor;
@@ -19,7 +21,44 @@ public final class Application {
     /** Exit status when a setting is wrong. */
     public static final int BAD_SETTINGS = 2;
 
+    /** The system property that log4j2.xml chooses its layout by. */
+    static final String LOG_FORMAT_PROPERTY = Setting.LOG_FORMAT.propertyKey();
+
+    // before the first logger: the logging backend reads the format once, when it starts
+    static {
+        chooseLogFormat(System.getenv());
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(Application.class);
+
+    /**
+     * Sets the system property {@value #LOG_FORMAT_PROPERTY} to {@code text} or {@code json} from LOG_FORMAT, found
+     * where the settings find it: the environment, else as Camel resolves {@code renewer.log-format} (a system
+     * property, RENEWER_LOG_FORMAT, application.properties). Any other value leaves the text layout, and the settings
+     * report it (exit 2), with the other problems.
+     */
+    static void chooseLogFormat(Map<String, String> environment) {
+        String value = environment.get(Setting.LOG_FORMAT.envName());
+        if (value == null || value.isBlank()) {
+            value = System.getProperty(LOG_FORMAT_PROPERTY);
+        }
+        if (value == null || value.isBlank()) {
+            value = environment.get("RENEWER_LOG_FORMAT");
+        }
+        if (value == null || value.isBlank()) {
+            try (java.io.InputStream in = Application.class.getResourceAsStream("/application.properties")) {
+                java.util.Properties properties = new java.util.Properties();
+                if (in != null) {
+                    properties.load(in);
+                }
+                value = properties.getProperty(LOG_FORMAT_PROPERTY);
+            } catch (java.io.IOException e) {
+                value = null; // Camel reports an unreadable file
+            }
+        }
+        Settings.logFormat(value == null || value.isBlank() ? Settings.LOG_FORMATS.get(0) : value)
+                .ifPresent(format -> System.setProperty(LOG_FORMAT_PROPERTY, format));
+    }
 
     /** A failed init leaves no file: not even an earlier run's, which the app could take for this one's. */
     private static void removeEarlierFile(Map<String, String> environment) {

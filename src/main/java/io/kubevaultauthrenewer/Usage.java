@@ -35,6 +35,10 @@ final class Usage {
         text.append(String.format(
                 "  %-33s %s%n",
                 "SECRET_<NAME>", "init: <path>[?field] to export as NAME (field:" + " value); paths read once each"));
+        text.append(String.format(
+                "  %-33s %s%n",
+                "JOLOKIA_ENABLED",
+                "renewer: true to load the Jolokia agent for Hawtio (start script; JOLOKIA_* set it up)"));
         text.append("""
 
                 Exit codes:
@@ -92,6 +96,7 @@ final class Usage {
             case APPROLE_ROLE -> "init: the AppRole (default VAULT_LOGIN_ROLE)";
             case VAULT_LOGIN_METHOD -> "init: approle (Kubernetes auth, then AppRole) or kubernetes (default approle)";
             case KUBE_SA_TOKEN -> "init: the service account's JWT instead of its token file";
+            case LOG_FORMAT -> "both: text (default) or json: one ECS JSON object per line";
         };
     }
 }

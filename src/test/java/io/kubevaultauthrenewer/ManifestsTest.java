@@ -12,15 +12,18 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.kubevaultauthrenewer.config.Durations;
+import io.kubevaultauthrenewer.config.SelfEviction;
 import io.kubevaultauthrenewer.config.Setting;
 import io.kubevaultauthrenewer.config.Settings;
 import io.kubevaultauthrenewer.management.ManagementServer;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,6 +31,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -69,6 +73,8 @@ class ManifestsTest {
     /** The kustomize component holding the admission policy, which both evict-own-pod-only overlays list. */
     private static final Path OWN_POD_ONLY_POLICY =
             MANIFESTS.resolve("components").resolve("evict-own-pod-only");
+    /** The overlay that opens the renewer's Jolokia agent to Hawtio Online. */
+    private static final Path HAWTIO = MANIFESTS.resolve("hawtio");
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String RENEWER = "vault-renewer";
@@ -164,7 +170,8 @@ class ManifestsTest {
             new Build(MANIFESTS, false, false),
             new Build(NATIVE_SIDECAR, true, false),
             new Build(EVICT_OWN_POD_ONLY, false, true),
-            new Build(NATIVE_SIDECAR_EVICT_OWN_POD_ONLY, true, true));
+            new Build(NATIVE_SIDECAR_EVICT_OWN_POD_ONLY, true, true),
+            new Build(HAWTIO, false, false));
 
     private static Stream<Build> builds() {
         return BUILDS.stream();
@@ -211,7 +218,8 @@ class ManifestsTest {
                         NATIVE_SIDECAR,
                         EVICT_OWN_POD_ONLY,
                         NATIVE_SIDECAR_EVICT_OWN_POD_ONLY,
-                        OWN_POD_ONLY_POLICY);
+                        OWN_POD_ONLY_POLICY,
+                        HAWTIO);
         for (Path root : roots) {
             List<String> listed = listed(tree(root.resolve("kustomization.yaml")));
             List<String> files;
@@ -459,6 +467,7 @@ class ManifestsTest {
                 .getMountPath();
 
         assertThat(env(renewer, "ROUTES_DIR")).isEqualTo(mountPath);
+        assertThat(env(renewer, "ROUTES_RELOAD")).as("a ConfigMap edit reloads").isEqualTo("true");
         Set<String> builtIn = routeIds("classpath:routes/*.camel.yaml");
         assertThat(files).isNotEmpty();
         for (String file : files) {
@@ -824,6 +833,151 @@ class ManifestsTest {
                 .filteredOn(v -> v.getConfigMap() != null)
                 .extracting(v -> v.getConfigMap().getName())
                 .containsExactly(generated);
+    }
+
+    /** The Jolokia agent's options the hawtio overlay may give (bin/kube-vault-auth-renewer reads JOLOKIA_ENABLED). */
+    private static final Set<String> JOLOKIA_VARIABLES = Set.of(
+            "JOLOKIA_ENABLED",
+            "JOLOKIA_HOST",
+            "JOLOKIA_PORT",
+            "JOLOKIA_PROTOCOL",
+            "JOLOKIA_USE_SSL_CLIENT_AUTHENTICATION",
+            "JOLOKIA_CA_CERT",
+            "JOLOKIA_CLIENT_PRINCIPAL",
+            "JOLOKIA_EXTENDED_CLIENT_CHECK",
+            "JOLOKIA_SERVER_CERT",
+            "JOLOKIA_SERVER_KEY",
+            "JOLOKIA_POLICY_LOCATION");
+
+    @Test
+    void hawtioOverlayGivesTheRenewerTheJolokiaPortHawtioOnlineFindsAndHttpsForItsCertificateOnly() throws IOException {
+        JsonNode kustomization = tree(HAWTIO.resolve("kustomization.yaml"));
+        assertThat(texts(kustomization.get("resources"))).containsExactly("../base");
+        JsonNode patch = kustomization.get("patches").get(0);
+        assertThat(kustomization.get("patches")).hasSize(1);
+        assertThat(patch.get("target").get("name").asText())
+                .isEqualTo(deployment().getMetadata().getName());
+        String renewerPath = "/spec/template/spec/containers/1";
+        Map<String, String> env = new HashMap<>();
+        Map<String, String> annotations = new HashMap<>();
+        List<JsonNode> ports = new ArrayList<>();
+        for (JsonNode op : tree(HAWTIO.resolve(patch.get("path").asText()))) {
+            String path = op.get("path").asText();
+            if (op.get("op").asText().equals("test")) {
+                assertThat(path).isEqualTo(renewerPath + "/name");
+                assertThat(op.get("value").asText()).isEqualTo(RENEWER);
+                assertThat(pod().getContainers().get(1).getName()).isEqualTo(RENEWER);
+                continue;
+            }
+            if (path.equals(renewerPath + "/resources")) {
+                assertThat(op.get("op").asText()).isEqualTo("replace");
+                continue;
+            }
+            assertThat(op.get("op").asText()).as(path).isEqualTo("add");
+            if (path.equals(renewerPath + "/env/-")) {
+                env.put(
+                        op.get("value").get("name").asText(),
+                        op.get("value").get("value").asText());
+            } else if (path.equals(renewerPath + "/ports/-")) {
+                ports.add(op.get("value"));
+            } else {
+                assertThat(path).startsWith("/spec/template/metadata/annotations/");
+                annotations.put(
+                        path.substring(path.lastIndexOf('/') + 1).replace("~1", "/"),
+                        op.get("value").asText());
+            }
+        }
+
+        assertThat(ports).singleElement().satisfies(port -> {
+            assertThat(port.get("name").asText()).isEqualTo("jolokia");
+            assertThat(port.get("containerPort").asInt()).isEqualTo(8778);
+            assertThat(env)
+                    .containsEntry("JOLOKIA_PORT", port.get("containerPort").asText());
+        });
+        assertThat(annotations)
+                .containsOnly(
+                        Map.entry("hawt.io/protocol", env.get("JOLOKIA_PROTOCOL")),
+                        Map.entry("hawt.io/jolokiaPath", "/jolokia/"));
+        assertThat(JOLOKIA_VARIABLES).containsAll(env.keySet());
+        assertThat(env)
+                .containsEntry("JOLOKIA_ENABLED", "true")
+                .as("Hawtio Online calls the pod's IP")
+                .containsEntry("JOLOKIA_HOST", "0.0.0.0")
+                .containsEntry("JOLOKIA_PROTOCOL", "https")
+                .containsEntry("JOLOKIA_USE_SSL_CLIENT_AUTHENTICATION", "true")
+                .containsEntry("JOLOKIA_CA_CERT", SelfEviction.DEFAULT_SERVICE_ACCOUNT_DIR + "/service-ca.crt")
+                .containsEntry("JOLOKIA_CLIENT_PRINCIPAL", "cn=hawtio-online.hawtio.svc")
+                .containsEntry("JOLOKIA_EXTENDED_CLIENT_CHECK", "true")
+                .as("the jar's read-only policy")
+                .doesNotContainKey("JOLOKIA_POLICY_LOCATION");
+    }
+
+    @Test
+    void hawtioOverlayBuildsTheBaseWithTheJolokiaPortBesideTheManagementOne(@TempDir Path temp) throws Exception {
+        Assumptions.assumeTrue(onPath("kubectl"), "kubectl is not on the PATH: kubectl kustomize not run");
+        Process kustomize = new ProcessBuilder("kubectl", "kustomize", HAWTIO.toString())
+                .redirectOutput(temp.resolve("out.yaml").toFile())
+                .redirectError(temp.resolve("err.txt").toFile())
+                .start();
+        assertThat(kustomize.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(kustomize.exitValue())
+                .as(Files.readString(temp.resolve("err.txt")))
+                .isZero();
+        Deployment built = StreamSupport.stream(
+                        new Load(LoadSettings.builder().build())
+                                .loadAllFromString(Files.readString(temp.resolve("out.yaml")))
+                                .spliterator(),
+                        false)
+                .filter(Objects::nonNull)
+                .map(document -> (JsonNode) JSON.valueToTree(document))
+                .filter(d -> d.get("kind").asText().equals("Deployment"))
+                .map(d -> JSON.convertValue(d, Deployment.class))
+                .findFirst()
+                .orElseThrow();
+        PodSpec pod = built.getSpec().getTemplate().getSpec();
+        Container renewer = container(pod, RENEWER);
+        Container base = container(pod(), RENEWER);
+
+        assertThat(renewer.getPorts())
+                .extracting(p -> p.getName() + ":" + p.getContainerPort())
+                .containsExactlyInAnyOrder("management:" + Settings.DEFAULT_MANAGEMENT_PORT, "jolokia:8778");
+        assertThat(pod.getContainers())
+                .filteredOn(c -> !c.getName().equals(RENEWER))
+                .allSatisfy(c -> assertThat(c.getPorts()).isNullOrEmpty());
+        assertThat(pod.getContainers())
+                .extracting(Container::getName)
+                .as("the app still the first, default container")
+                .containsExactly("app", RENEWER);
+        assertThat(renewer.getEnv()).containsAll(base.getEnv());
+        assertThat(renewer.getEnv())
+                .extracting(EnvVar::getName)
+                .filteredOn(name -> name.startsWith("JOLOKIA_"))
+                .containsExactlyInAnyOrder(
+                        "JOLOKIA_ENABLED",
+                        "JOLOKIA_HOST",
+                        "JOLOKIA_PORT",
+                        "JOLOKIA_PROTOCOL",
+                        "JOLOKIA_USE_SSL_CLIENT_AUTHENTICATION",
+                        "JOLOKIA_CA_CERT",
+                        "JOLOKIA_CLIENT_PRINCIPAL",
+                        "JOLOKIA_EXTENDED_CLIENT_CHECK");
+        assertThat(renewer.getLivenessProbe()).isEqualTo(base.getLivenessProbe());
+        for (String kind : List.of("requests", "limits")) {
+            Map<String, Quantity> given = kind.equals("requests")
+                    ? renewer.getResources().getRequests()
+                    : renewer.getResources().getLimits();
+            Map<String, Quantity> before = kind.equals("requests")
+                    ? base.getResources().getRequests()
+                    : base.getResources().getLimits();
+            assertThat(Quantity.getAmountInBytes(given.get("memory")))
+                    .as("memory " + kind + ": the base's and the agent's 11 MiB")
+                    .isGreaterThanOrEqualTo(
+                            Quantity.getAmountInBytes(before.get("memory")).add(BigDecimal.valueOf(11L << 20)));
+        }
+        assertThat(built.getSpec().getTemplate().getMetadata().getAnnotations())
+                .containsAllEntriesOf(
+                        deployment().getSpec().getTemplate().getMetadata().getAnnotations())
+                .containsKeys("hawt.io/protocol", "hawt.io/jolokiaPath");
     }
 
     /** Runs yamllint (Debian's package; .ci/run installs it): reported as skipped where it is not installed. */

@@ -45,7 +45,8 @@ public enum Setting {
     KUBERNETES_ROLE("renewer.init.kubernetes-role"),
     APPROLE_ROLE("renewer.init.approle-role"),
     VAULT_LOGIN_METHOD("renewer.init.login-method"),
-    KUBE_SA_TOKEN("renewer.init.kube-sa-token");
+    KUBE_SA_TOKEN("renewer.init.kube-sa-token"),
+    LOG_FORMAT("renewer.log-format");
 
     private final String propertyKey;
 

@@ -86,6 +86,8 @@ public record Settings(
     private static final Duration MAX_TIMEOUT = Duration.ofMinutes(10);
     public static final int DEFAULT_KUBERNETES_PORT = 443;
     private static final Duration MAX_EVICTION_LEAD = Duration.ofDays(7);
+    /** LOG_FORMAT's values, the default first. */
+    public static final List<String> LOG_FORMATS = List.of("text", "json");
 
     /**
      * Reads and validates every setting.
@@ -154,10 +156,21 @@ public record Settings(
                         problem.startsWith(Setting.VAULT_TOKEN.envName()) ? problem : "VARIABLES_FILE " + problem);
             }
         }
+        r.logFormat();
         if (!r.problems.isEmpty()) {
             throw new InvalidSettingsException(r.problems);
         }
         return settings;
+    }
+
+    /**
+     * LOG_FORMAT's value as the logging configuration reads it: {@code text} or {@code json}, in any case, blanks
+     * around it ignored; empty for anything else. The format is chosen before logging starts (in {@code Application});
+     * a bad value is reported here, with the other settings.
+     */
+    public static Optional<String> logFormat(String value) {
+        String format = value == null ? "" : value.strip().toLowerCase(Locale.ROOT);
+        return LOG_FORMATS.contains(format) ? Optional.of(format) : Optional.empty();
     }
 
     @Override
@@ -295,6 +308,14 @@ public record Settings(
                     yield false;
                 }
             };
+        }
+
+        void logFormat() {
+            raw(Setting.LOG_FORMAT)
+                    .filter(value -> Settings.logFormat(value).isEmpty())
+                    .ifPresent(value -> problems.add("LOG_FORMAT=" + value.strip()
+                            + " is not a log format: text (the default: one line per event) or json (one ECS JSON"
+                            + " object per line)"));
         }
 
         int managementPort() {

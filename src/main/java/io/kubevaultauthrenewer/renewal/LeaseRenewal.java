@@ -4,6 +4,7 @@ import io.kubevaultauthrenewer.config.Durations;
 import io.kubevaultauthrenewer.vault.RenewalRule;
 import io.kubevaultauthrenewer.vault.VaultAnswer;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import org.apache.camel.Body;
 import org.apache.camel.Variable;
@@ -38,25 +39,36 @@ public final class LeaseRenewal {
     /** Reads sys/leases/lookup's answer: true when the lease must be renewed now (always, when the lookup was skipped). */
     public boolean isDue(@Body String leaseId, @Variable("lookup") VaultAnswer lookup) {
         if (lookup == null) {
-            LOG.debug("Lease {} was due at its last look: renewed without a new lookup", leaseId);
+            try (LogFields fields = LogFields.lease(leaseId)) {
+                LOG.debug("Lease {} was due at its last look: renewed without a new lookup", leaseId);
+            }
             return true;
         }
         VaultAnswer.Data data = lookup.lookupData("sys/leases/lookup");
         long ttl = data.ttl();
         report.leaseLookedUp(leaseId, ttl, data.neverExpires(), data.renewable());
         if (data.neverExpires()) {
-            LOG.info("Lease {} has no expiry: nothing to renew", leaseId);
+            try (LogFields fields = LogFields.lease(leaseId).outcome(Outcome.NOT_DUE)) {
+                LOG.info("Lease {} has no expiry: nothing to renew", leaseId);
+            }
             report.lease(leaseId, Outcome.NOT_DUE, null);
             return false;
         }
         if (!Boolean.TRUE.equals(data.renewable())) {
-            LOG.info("Lease {} is not renewable: left alone; it expires at {}", leaseId, Durations.expiry(clock, ttl));
+            try (LogFields fields = LogFields.lease(leaseId).ttl(ttl).outcome(Outcome.NOT_DUE)) {
+                LOG.info(
+                        "Lease {} is not renewable: left alone; it expires at {}",
+                        leaseId,
+                        Durations.expiry(clock, ttl));
+            }
             report.lease(leaseId, Outcome.NOT_DUE, null);
             return false;
         }
         boolean due = rule.leaseDue(ttl);
         if (!due) {
-            LOG.debug("Lease {} not due: ttl {}", leaseId, Durations.format(ttl));
+            try (LogFields fields = LogFields.lease(leaseId).ttl(ttl).outcome(Outcome.NOT_DUE)) {
+                LOG.debug("Lease {} not due: ttl {}", leaseId, Durations.format(ttl));
+            }
             report.lease(leaseId, Outcome.NOT_DUE, null);
         }
         return due;
@@ -65,9 +77,11 @@ public final class LeaseRenewal {
     /** Reads sys/leases/renew's answer: renewed, or capped and due to expire at a known time. */
     public void renewed(@Body String leaseId, @Variable("renewal") VaultAnswer renewal) {
         long granted = renewal.grantedLeaseDuration("sys/leases/renew");
-        report.lease(
-                leaseId,
-                Grants.judge(LOG, rule, clock, "Lease " + leaseId, granted, renewal.warningsOrEmpty()),
-                granted);
+        List<String> warnings = renewal.warningsOrEmpty();
+        Outcome outcome;
+        try (LogFields fields = LogFields.lease(leaseId).ttl(granted).outcome(LogFields.renewal(rule, warnings))) {
+            outcome = Grants.judge(LOG, rule, clock, "Lease " + leaseId, granted, warnings);
+        }
+        report.lease(leaseId, outcome, granted);
     }
 }

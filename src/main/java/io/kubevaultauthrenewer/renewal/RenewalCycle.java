@@ -175,16 +175,19 @@ public final class RenewalCycle {
             if (!isShort) {
                 warnedShort.remove(key);
             } else if (warnedShort.add(key)) {
-                LOG.warn(
-                        "{} has a TTL of {}, shorter than {}: {}",
-                        name,
-                        Durations.format(ttl),
-                        runOnce
-                                ? "RENEW_INTERVAL (" + Durations.format(interval.toSeconds()) + ")"
-                                : "2 x RENEW_INTERVAL (" + Durations.format(interval.toSeconds()) + ")",
-                        runOnce
-                                ? "it expires before a run RENEW_INTERVAL from now could renew it"
-                                : "it is checked early, when about two thirds of its TTL are used");
+                try (LogFields fields =
+                        (id == null ? LogFields.token(status.tokenAccessor()) : LogFields.lease(id)).ttl(ttl)) {
+                    LOG.warn(
+                            "{} has a TTL of {}, shorter than {}: {}",
+                            name,
+                            Durations.format(ttl),
+                            runOnce
+                                    ? "RENEW_INTERVAL (" + Durations.format(interval.toSeconds()) + ")"
+                                    : "2 x RENEW_INTERVAL (" + Durations.format(interval.toSeconds()) + ")",
+                            runOnce
+                                    ? "it expires before a run RENEW_INTERVAL from now could renew it"
+                                    : "it is checked early, when about two thirds of its TTL are used");
+                }
             }
         });
         // with RUN_ONCE (no next cycle), only the retries planned as calls failed

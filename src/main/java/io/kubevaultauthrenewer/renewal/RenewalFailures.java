@@ -8,6 +8,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.camel.Exchange;
 import org.apache.camel.Handler;
+import org.apache.camel.support.SynchronizationAdapter;
 
 /**
  * The dead letter's step: reads what failed, records it in the cycle's report, plans the next try of a failure a
@@ -73,6 +74,20 @@ public final class RenewalFailures {
             if (plan != null && plan.retry() <= policy.quickRetries()) {
                 level = "WARN";
             }
+        }
+        if (leaseId != null || token) {
+            // the fields of the line the renewal-failure route logs next (JSON logs); out of the MDC once the call's
+            // exchange is done
+            LogFields fields = (leaseId != null
+                            ? LogFields.lease(leaseId)
+                            : LogFields.token(report.status().tokenAccessor()))
+                    .outcome(Outcome.FAILED);
+            exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+                @Override
+                public void onDone(Exchange done) {
+                    fields.close();
+                }
+            });
         }
         exchange.setVariable("subject", subject(exchange));
         exchange.setVariable("call", call);
