@@ -323,7 +323,8 @@ class OperationsIT extends AgainstTheEmulator {
 
     // ---- route files ----
 
-    private static String failureRoute(String text) {
+    /** The dead letter as a route file of ROUTES_DIR would replace it, logging {@code text} before the failed item. */
+    static String failureRoute(String text) {
         return """
                 - route:
                     id: renewal-failure
