@@ -4,6 +4,7 @@ import io.kubevaultauthrenewer.config.InvalidSettingsException;
 import io.kubevaultauthrenewer.config.Setting;
 import io.kubevaultauthrenewer.config.Settings;
 import io.kubevaultauthrenewer.init.InitConfiguration;
+import io.kubevaultauthrenewer.init.InitFile;
 import io.kubevaultauthrenewer.renewal.Exit;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -64,17 +65,10 @@ public final class Application {
     private static void removeEarlierFile(Map<String, String> environment) {
         String file = environment.get("VARIABLES_FILE");
         try {
-            java.nio.file.Path path = java.nio.file.Path.of(
-                    file == null || file.isBlank()
-                            ? io.kubevaultauthrenewer.config.Settings.DEFAULT_VARIABLES_FILE
-                            : file.strip());
-            if (java.nio.file.Files.deleteIfExists(path)) {
-                LOG.warn("Removed {}, written by an earlier run: this run failed", path);
-            }
-        } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
-            LOG.warn(
-                    "Cannot remove the variables file after the failure: {}",
-                    e.getClass().getSimpleName());
+            InitFile.removeAfterFailure(java.nio.file.Path.of(
+                    file == null || file.isBlank() ? Settings.DEFAULT_VARIABLES_FILE : file.strip()));
+        } catch (java.nio.file.InvalidPathException e) {
+            LOG.warn("Cannot remove the variables file after the failure: VARIABLES_FILE is not a valid path");
         }
     }
 

@@ -48,6 +48,11 @@ public final class InitFile {
 
     /** After a failure: no file that the app could take for this run's (an earlier run's is removed too). */
     void removeAfterFailure() {
+        removeAfterFailure(file);
+    }
+
+    /** The same, for a file the settings name (also when the run failed before it started: a bad setting). */
+    public static void removeAfterFailure(Path file) {
         try {
             if (Files.deleteIfExists(file)) {
                 LOG.warn("Removed {}, written by an earlier run: this run failed", file);
