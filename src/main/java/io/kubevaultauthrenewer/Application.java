@@ -11,6 +11,7 @@ import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.camel.main.Main;
 import org.apache.camel.microprofile.health.CamelMicroProfileHealthCheckRegistry;
 import org.slf4j.Logger;
@@ -95,6 +96,14 @@ public final class Application {
      *     setting is wrong
      */
     public static int run(Map<String, String> environment, String... args) throws Exception {
+        return run(environment, main -> {}, args);
+    }
+
+    /**
+     * Runs as {@link #run(Map, String...)} does, handing the Camel Main to {@code started} before it runs: a test that
+     * runs the renewer in its own JVM stops it with {@link Main#completed()}.
+     */
+    public static int run(Map<String, String> environment, Consumer<Main> started, String... args) throws Exception {
         Mode mode;
         if (args.length == 0) {
             mode = Mode.RENEWER;
@@ -126,6 +135,7 @@ public final class Application {
         Exit exit = new Exit(main::completed);
         main.bind(RenewerConfiguration.ENVIRONMENT, environment);
         main.bind(RenewerConfiguration.EXIT, exit);
+        started.accept(main);
         try {
             int code = main.run(new String[0]);
             return code != 0 ? code : exit.exitCode();
