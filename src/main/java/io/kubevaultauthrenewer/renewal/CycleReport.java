@@ -35,8 +35,11 @@ public final class CycleReport {
 
     private boolean early;
     private boolean withToken;
+    private boolean asked;
+    private int watched;
     private int deferred;
     private int lost;
+    private int gone;
 
     /**
      * Starts an early check of these leases (and perhaps the token), between two cycles.
@@ -47,8 +50,11 @@ public final class CycleReport {
         reset(now, leaseIds);
         early = true;
         withToken = token;
+        asked = false;
+        this.watched = watched.size();
         deferred = 0;
         lost = 0;
+        gone = 0;
         status.earlyCheckStarted(watched, leaseIds);
     }
 
@@ -60,17 +66,41 @@ public final class CycleReport {
      * @param leaseIds the ones it calls Vault for: the others are lost or wait for their planned retry
      */
     synchronized void start(Instant now, List<String> watched, boolean token, List<String> leaseIds) {
+        start(now, watched, token, leaseIds, false);
+    }
+
+    /**
+     * Starts a cycle.
+     *
+     * @param asked true when an operator asked for it ({@code renewNow()}): items capped by their max TTL are renewed
+     *     again too (a raised max shows)
+     */
+    synchronized void start(Instant now, List<String> watched, boolean token, List<String> leaseIds, boolean asked) {
         reset(now, leaseIds);
         early = false;
         withToken = token;
+        this.asked = asked;
+        this.watched = watched.size();
         status.cycleStarted(watched);
         Set<String> called = new HashSet<>(leaseIds);
-        lost = (int) watched.stream()
+        List<WatchedItem> notCalled = watched.stream()
                 .filter(id -> !called.contains(id))
                 .map(status::lease)
-                .filter(item -> item != null && item.lost())
-                .count();
-        deferred = watched.size() - leaseIds.size() - lost;
+                .filter(item -> item != null)
+                .toList();
+        lost = (int) notCalled.stream().filter(WatchedItem::lost).count();
+        gone = (int) notCalled.stream().filter(i -> i.gone() && !i.lost()).count();
+        deferred = watched.size() - leaseIds.size() - lost - gone;
+    }
+
+    /** True when an operator asked for this cycle ({@code renewNow()}). */
+    public synchronized boolean isAsked() {
+        return asked;
+    }
+
+    /** How many lease ids the variables file names. */
+    public synchronized int watchedLeases() {
+        return watched;
     }
 
     /** True unless this is an early check that found nothing due. */
@@ -110,12 +140,28 @@ public final class CycleReport {
     synchronized void token(Outcome outcome, long ttl) {
         tokenOutcome = outcome;
         tokenTtl = ttl;
-        status.tokenOutcome(outcome, ttl, null);
+        status.tokenOutcome(outcome, outcome == Outcome.NOT_DUE ? null : ttl, null, null);
+    }
+
+    /** The token was looked up and left alone: its last renewal was capped by its max TTL, and nothing changed. */
+    synchronized void tokenStillCapped(long ttl) {
+        tokenOutcome = Outcome.CAPPED;
+        tokenTtl = ttl;
+        status.tokenOutcome(Outcome.CAPPED, null, null, null);
     }
 
     synchronized void tokenFailed(String error) {
         tokenOutcome = Outcome.FAILED;
-        status.tokenOutcome(Outcome.FAILED, null, error);
+        status.tokenOutcome(Outcome.FAILED, null, error, null);
+    }
+
+    /**
+     * The token's renewal failed in a way that makes its expiry final ({@code cause}): capped, when its max TTL is
+     * reached; failed otherwise.
+     */
+    synchronized void tokenEnds(Outcome outcome, String error, String cause) {
+        tokenOutcome = outcome;
+        status.tokenOutcome(outcome, null, error, cause);
     }
 
     /** Vault answered 403 to the token: the leases are not looked at in this cycle (they count as skipped). */
@@ -134,7 +180,13 @@ public final class CycleReport {
      */
     synchronized void lease(String leaseId, Outcome outcome, Long granted) {
         leases.put(leaseId, outcome);
-        status.leaseOutcome(leaseId, outcome, granted, null);
+        status.leaseOutcome(leaseId, outcome, granted, null, null);
+    }
+
+    /** The lease's renewal failed because its max TTL is reached: it lives until its expiry, and not longer. */
+    synchronized void leaseEnds(String leaseId, String error, String cause) {
+        leases.put(leaseId, Outcome.CAPPED);
+        status.leaseOutcome(leaseId, Outcome.CAPPED, null, error, cause);
     }
 
     /**
@@ -145,7 +197,7 @@ public final class CycleReport {
         if (gone) {
             status.leaseGone(leaseId, error);
         } else {
-            status.leaseOutcome(leaseId, Outcome.FAILED, null, error);
+            status.leaseOutcome(leaseId, Outcome.FAILED, null, error, null);
         }
     }
 
@@ -216,6 +268,9 @@ public final class CycleReport {
         }
         if (lost > 0) {
             line.append(", lost ").append(lost);
+        }
+        if (gone > 0) {
+            line.append(", gone ").append(gone);
         }
         if (!early) {
             line.append(nextCycle == null ? "; no next cycle (RUN_ONCE)" : "; next cycle by " + nextCycle);

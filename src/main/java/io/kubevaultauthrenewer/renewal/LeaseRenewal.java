@@ -19,11 +19,17 @@ public final class LeaseRenewal {
     private final RenewalRule rule;
     private final CycleReport report;
     private final Clock clock;
+    private final Grants grants;
 
     public LeaseRenewal(RenewalRule rule, CycleReport report, Clock clock) {
+        this(rule, report, clock, new Grants(clock));
+    }
+
+    LeaseRenewal(RenewalRule rule, CycleReport report, Clock clock, Grants grants) {
         this.rule = rule;
         this.report = report;
         this.clock = clock;
+        this.grants = grants;
     }
 
     /** The body of sys/leases/lookup and sys/leases/renew; Jackson turns it into JSON. */
@@ -36,7 +42,10 @@ public final class LeaseRenewal {
         return !report.status().knownDue(leaseId, rule.interval());
     }
 
-    /** Reads sys/leases/lookup's answer: true when the lease must be renewed now (always, when the lookup was skipped). */
+    /**
+     * Reads sys/leases/lookup's answer: true when the lease must be renewed now (always, when the lookup was skipped).
+     * Not a lease whose max TTL capped its last renewal: renewing it again would end at the same time.
+     */
     public boolean isDue(@Body String leaseId, @Variable("lookup") VaultAnswer lookup) {
         if (lookup == null) {
             try (LogFields fields = LogFields.lease(leaseId)) {
@@ -46,12 +55,23 @@ public final class LeaseRenewal {
         }
         VaultAnswer.Data data = lookup.lookupData("sys/leases/lookup");
         long ttl = data.ttl();
+        boolean capped = report.status().isCapped(leaseId);
         report.leaseLookedUp(leaseId, ttl, data.neverExpires(), data.renewable());
         if (data.neverExpires()) {
             try (LogFields fields = LogFields.lease(leaseId).outcome(Outcome.NOT_DUE)) {
                 LOG.info("Lease {} has no expiry: nothing to renew", leaseId);
             }
             report.lease(leaseId, Outcome.NOT_DUE, null);
+            return false;
+        }
+        if (data.expiredButListed()) {
+            String error = "expired at " + (data.expireTime() == null ? "an unknown time" : data.expireTime())
+                    + " (sys/leases/lookup: ttl " + ttl + ", not renewable): Vault lists it only while it retries its"
+                    + " revocation; its secret is dead";
+            try (LogFields fields = LogFields.lease(leaseId).ttl(ttl).outcome(Outcome.FAILED)) {
+                LOG.error("Lease {} is gone: {}", leaseId, error);
+            }
+            report.leaseFailed(leaseId, "gone: " + error, true);
             return false;
         }
         if (!Boolean.TRUE.equals(data.renewable())) {
@@ -65,6 +85,17 @@ public final class LeaseRenewal {
             return false;
         }
         boolean due = rule.leaseDue(ttl);
+        if (due && capped && !report.isAsked()) {
+            try (LogFields fields = LogFields.lease(leaseId).ttl(ttl).outcome(Outcome.CAPPED)) {
+                LOG.debug(
+                        "Lease {} not renewed again: {}; it expires at {}",
+                        leaseId,
+                        RenewerStatus.MAX_TTL_REACHED,
+                        Durations.expiry(clock, ttl));
+            }
+            report.lease(leaseId, Outcome.CAPPED, null);
+            return false;
+        }
         if (!due) {
             try (LogFields fields = LogFields.lease(leaseId).ttl(ttl).outcome(Outcome.NOT_DUE)) {
                 LOG.debug("Lease {} not due: ttl {}", leaseId, Durations.format(ttl));
@@ -79,8 +110,8 @@ public final class LeaseRenewal {
         long granted = renewal.grantedLeaseDuration("sys/leases/renew");
         List<String> warnings = renewal.warningsOrEmpty();
         Outcome outcome;
-        try (LogFields fields = LogFields.lease(leaseId).ttl(granted).outcome(LogFields.renewal(rule, warnings))) {
-            outcome = Grants.judge(LOG, rule, clock, "Lease " + leaseId, granted, warnings);
+        try (LogFields fields = LogFields.lease(leaseId).ttl(granted).outcome(Grants.outcome(warnings))) {
+            outcome = grants.judge(LOG, "Lease " + leaseId, granted, warnings);
         }
         report.lease(leaseId, outcome, granted);
     }

@@ -1,6 +1,5 @@
 package io.kubevaultauthrenewer.renewal;
 
-import io.kubevaultauthrenewer.vault.RenewalRule;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -37,14 +36,6 @@ final class LogFields implements AutoCloseable {
     /** The token, by its accessor (none while no lookup has shown it). */
     static LogFields token(String accessor) {
         return new LogFields().with(TOKEN_ACCESSOR, accessor);
-    }
-
-    /**
-     * The outcome {@link Grants#judge} finds for a renewal with these warnings (capped when Vault's max TTL cut it
-     * short), for the fields of the line it logs.
-     */
-    static Outcome renewal(RenewalRule rule, List<String> warnings) {
-        return rule.shortfall(warnings) == null ? Outcome.RENEWED : Outcome.CAPPED;
     }
 
     LogFields ttl(long seconds) {

@@ -126,7 +126,7 @@ public final class RenewalCycle {
         }
         boolean asked = request == CycleRequest.RENEW_NOW;
         List<String> ids = status.forCycle(current.leaseIds(), asked);
-        report.start(clock.instant(), current.leaseIds(), status.tokenForCycle(asked), ids);
+        report.start(clock.instant(), current.leaseIds(), status.tokenForCycle(asked), ids, asked);
         return ids;
     }
 

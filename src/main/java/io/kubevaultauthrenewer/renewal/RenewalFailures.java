@@ -50,15 +50,32 @@ public final class RenewalFailures {
         String error = call + " failed: " + failure.describe();
         boolean token = leaseId == null && isToken(exchange);
         boolean retried = failure.isTransient() && !stopping && (leaseId != null || token);
-        if (leaseId != null) {
+        String next = "";
+        String level = "ERROR";
+        if (leaseId != null && failure.pastMaxTtl()) {
+            report.leaseEnds(leaseId, error, RenewerStatus.MAX_TTL_REACHED);
+            next = "; " + finalEnd(report.status().lease(leaseId), RenewerStatus.MAX_TTL_REACHED);
+            level = "WARN";
+        } else if (leaseId != null) {
             report.leaseFailed(leaseId, error, failure.leaseGone());
+            if (failure.leaseGone()) {
+                next = "; gone: it is not asked about again while the variables file names the same lease ids";
+            }
         } else if (token && failure.tokenRejected()) {
             report.tokenRejected(error);
+        } else if (token && failure.pastMaxTtl()) {
+            report.tokenEnds(Outcome.CAPPED, error, RenewerStatus.MAX_TTL_REACHED);
+            next = "; " + finalEnd(report.status().token(), RenewerStatus.MAX_TTL_REACHED);
+            level = "WARN";
+        } else if (token && failure.authRoleGone()) {
+            boolean toldBefore = ROLE_GONE.equals(report.status().token().endCause());
+            report.tokenEnds(Outcome.FAILED, error, ROLE_GONE);
+            next = "; not retried: " + finalEnd(report.status().token(), ROLE_GONE)
+                    + " (it is renewed again at each cycle in case the role is put back)";
+            level = toldBefore ? "DEBUG" : "ERROR";
         } else if (token) {
             report.tokenFailed(error);
         }
-        String next = "";
-        String level = "ERROR";
         if (retried) {
             Duration retryAfter = VaultFailure.retryAfter(cause(exchange), clock);
             RetryPolicy.Try plan = report.status()
@@ -95,6 +112,16 @@ public final class RenewalFailures {
         exchange.setVariable("level", level);
     }
 
+    /** Why a token whose auth role was deleted ends when it does. */
+    static final String ROLE_GONE = "its auth role no longer exists, so Vault cannot renew it";
+
+    /** An item whose expiry is now final, in words for the log. */
+    private static String finalEnd(WatchedItem item, String cause) {
+        return cause + ": it expires at "
+                + (item == null || item.expires() == null ? "an unknown time" : time(item.expires()))
+                + ", and no renewal can change that";
+    }
+
     /** What happens next to an item whose call failed for a transient reason, in words for the log. */
     private String whatNext(RetryPolicy.Try plan, WatchedItem item, Duration retryAfter) {
         Instant now = clock.instant();
@@ -110,6 +137,16 @@ public final class RenewalFailures {
         StringBuilder text = new StringBuilder("retry ").append(plan.retry());
         if (plan.retry() <= policy.quickRetries()) {
             text.append(" of ").append(policy.quickRetries());
+        }
+        if (plan.why() == RetryPolicy.Why.WHILE_VAULT_MAY_HOLD_IT) {
+            text.append(" at ")
+                    .append(time(plan.at()))
+                    .append(": past its expiry at ")
+                    .append(expiry)
+                    .append(" as Vault's ttl gave it, but Vault may hold it up to ")
+                    .append(io.kubevaultauthrenewer.vault.VaultTtl.MAY_LAST_AFTER.toMillis())
+                    .append(" ms longer");
+            return text.toString();
         }
         if (plan.why() == RetryPolicy.Why.LAST_TRY_BEFORE_EXPIRY) {
             text.append(" at ")

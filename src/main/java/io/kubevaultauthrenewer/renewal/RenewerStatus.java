@@ -1,5 +1,6 @@
 package io.kubevaultauthrenewer.renewal;
 
+import io.kubevaultauthrenewer.vault.VaultTtl;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -65,6 +66,8 @@ public final class RenewerStatus {
     private Instant lastProgress;
     private String lastSummary;
     private long earlyChecks;
+    /** The lease ids the variables file named last: another list gives up on nothing it names. */
+    private List<String> watchedList = List.of();
 
     private final List<Runnable> cycleListeners = new ArrayList<>();
 
@@ -98,8 +101,21 @@ public final class RenewerStatus {
         lastProgress = runStarted;
         running = true;
         tokenRejected = false;
-        leases.keySet().retainAll(new HashSet<>(watched));
+        watch(watched);
         leaseIds.forEach(id -> leases.computeIfAbsent(id, WatchedItem::unseen));
+    }
+
+    /**
+     * The lease ids the variables file names now: those it no longer names are forgotten (their plans with them). When
+     * the list is another than before, the leases given up on (gone, lost) are looked at again: the one line that
+     * reported each is not repeated for a list that did not change.
+     */
+    private void watch(List<String> watched) {
+        leases.keySet().retainAll(new HashSet<>(watched));
+        if (!watched.equals(watchedList)) {
+            leases.replaceAll((id, item) -> item.givenUp() ? item.lookedAtAgain() : item);
+            watchedList = List.copyOf(watched);
+        }
     }
 
     /** An early check ended. */
@@ -123,7 +139,7 @@ public final class RenewerStatus {
         lastProgress = now;
         running = true;
         tokenRejected = false;
-        leases.keySet().retainAll(new HashSet<>(leaseIds));
+        watch(leaseIds);
         leaseIds.forEach(id -> leases.computeIfAbsent(id, WatchedItem::unseen));
     }
 
@@ -150,54 +166,79 @@ public final class RenewerStatus {
         tokenAccessor = accessor;
         tokenEverAccepted = true;
         String name = accessor == null ? "Token" : "Token (accessor " + accessor + ")";
-        token = token.seen(name, expiry(ttl, neverExpires), neverExpires, renewable);
+        token = token.seen(name, looked(token, ttl, neverExpires), neverExpires, renewable);
     }
 
-    synchronized void tokenOutcome(Outcome outcome, Long grantedTtl, String error) {
+    /**
+     * @param grantedTtl the TTL a renewal granted (renewed or capped); null when there was no renewal
+     * @param endCause why the token's expiry is now final, or null
+     */
+    synchronized void tokenOutcome(Outcome outcome, Long grantedTtl, String error, String endCause) {
         Instant now = clock.instant();
-        boolean renewed = outcome == Outcome.RENEWED || outcome == Outcome.CAPPED;
-        if (renewed && grantedTtl != null) {
+        boolean renewed = isRenewal(outcome, grantedTtl);
+        if (renewed) {
             tokenEverAccepted = true;
             token = token.seen(token.name(), now.plusSeconds(grantedTtl), false, token.renewable());
         }
         token = token.outcome(
-                outcome, error, now, renewed ? now : null, outcome == Outcome.RENEWED ? grantedTtl : null);
+                outcome,
+                error,
+                now,
+                renewed ? now : null,
+                outcome == Outcome.RENEWED ? grantedTtl : null,
+                outcome == Outcome.CAPPED && renewed ? MAX_TTL_REACHED : endCause);
         tally(Kind.TOKEN, outcome);
+    }
+
+    /** Why an item capped by its max TTL ends when it does. */
+    static final String MAX_TTL_REACHED = "its max TTL is reached";
+
+    private static boolean isRenewal(Outcome outcome, Long grantedTtl) {
+        return (outcome == Outcome.RENEWED || outcome == Outcome.CAPPED) && grantedTtl != null;
     }
 
     synchronized void tokenRejected(String error) {
         tokenRejected = true;
-        tokenOutcome(Outcome.FAILED, null, error);
+        tokenOutcome(Outcome.FAILED, null, error, null);
     }
 
     synchronized void leaseSeen(String leaseId, long ttl, boolean neverExpires, Boolean renewable) {
         leases.computeIfPresent(
-                leaseId, (id, item) -> item.seen(id, expiry(ttl, neverExpires), neverExpires, renewable));
+                leaseId, (id, item) -> item.seen(id, looked(item, ttl, neverExpires), neverExpires, renewable));
     }
 
-    synchronized void leaseOutcome(String leaseId, Outcome outcome, Long grantedTtl, String error) {
+    /**
+     * @param grantedTtl the TTL a renewal granted (renewed or capped); null when there was no renewal
+     * @param endCause why the lease's expiry is now final, or null
+     */
+    synchronized void leaseOutcome(String leaseId, Outcome outcome, Long grantedTtl, String error, String endCause) {
         Instant now = clock.instant();
-        boolean renewed = outcome == Outcome.RENEWED || outcome == Outcome.CAPPED;
+        boolean renewed = isRenewal(outcome, grantedTtl);
         leases.computeIfPresent(leaseId, (id, item) -> {
-            WatchedItem next =
-                    renewed && grantedTtl != null ? item.seen(id, now.plusSeconds(grantedTtl), false, true) : item;
+            WatchedItem next = renewed ? item.seen(id, now.plusSeconds(grantedTtl), false, true) : item;
             return next.outcome(
-                    outcome, error, now, renewed ? now : null, outcome == Outcome.RENEWED ? grantedTtl : null);
+                    outcome,
+                    error,
+                    now,
+                    renewed ? now : null,
+                    outcome == Outcome.RENEWED ? grantedTtl : null,
+                    outcome == Outcome.CAPPED && renewed ? MAX_TTL_REACHED : endCause);
         });
         tally(Kind.LEASE, outcome);
     }
 
     /**
-     * A lease Vault no longer knows (400 invalid lease): it has expired or was revoked. It is gone since its known
-     * expiry when that has passed, else since now; a later look does not move that time (nor the end of life).
+     * A lease Vault no longer knows (400 invalid lease), or keeps only while its revocation is retried (expired, not
+     * renewable): it has expired or was revoked. It is gone since its known expiry when that has passed, else since
+     * now; it is not asked about again (nor reported again) while the variables file names the same list.
      */
     synchronized void leaseGone(String leaseId, String error) {
         Instant now = clock.instant();
-        leases.computeIfPresent(leaseId, (id, item) -> {
-            Instant since = item.expires() != null && !item.expires().isAfter(now) ? item.expires() : now;
-            return item.seen(id, since, false, item.renewable());
-        });
-        leaseOutcome(leaseId, Outcome.FAILED, null, error);
+        leaseOutcome(leaseId, Outcome.FAILED, null, error, null);
+        leases.computeIfPresent(
+                leaseId,
+                (id, item) ->
+                        item.goneSince(item.expires() != null && !item.expires().isAfter(now) ? item.expires() : now));
     }
 
     /**
@@ -232,6 +273,7 @@ public final class RenewerStatus {
             case HALF_OF_TIME_LEFT -> "retry " + next.retry() + ", at half of the time left";
             case RETRY_AFTER -> "retry " + next.retry() + ", as Vault asked (Retry-After)";
             case LAST_TRY_BEFORE_EXPIRY -> "retry " + next.retry() + ", the last before it expires";
+            case WHILE_VAULT_MAY_HOLD_IT -> "retry " + next.retry() + ", while Vault may still hold it";
         };
     }
 
@@ -249,6 +291,18 @@ public final class RenewerStatus {
 
     private void tally(Kind kind, Outcome outcome) {
         counts.get(kind).merge(outcome, 1L, Long::sum);
+    }
+
+    /** True when the item's last renewal was capped by its max TTL: renewing it again ends at the same time. */
+    public synchronized boolean isCapped(String leaseId) {
+        WatchedItem item = item(leaseId);
+        return item != null && MAX_TTL_REACHED.equals(item.endCause());
+    }
+
+    /** The expiry a lookup reads, or the one known before when the two may be the same (VaultTtl#sameEnd). */
+    private Instant looked(WatchedItem item, long ttl, boolean neverExpires) {
+        Instant read = expiry(ttl, neverExpires);
+        return VaultTtl.sameEnd(item.expires(), read) ? item.expires() : read;
     }
 
     private Instant expiry(long ttl, boolean neverExpires) {
@@ -317,7 +371,7 @@ public final class RenewerStatus {
         Instant now = clock.instant();
         return leaseIds.stream()
                 .map(id -> leases.getOrDefault(id, WatchedItem.unseen(id)))
-                .filter(i -> !i.lost() && (asked || !i.waitsForRetry(now) && !i.retriedTooSoon(now)))
+                .filter(i -> !i.givenUp() && (asked || !i.waitsForRetry(now) && !i.retriedTooSoon(now)))
                 .sorted(NEAREST_EXPIRY_FIRST)
                 .map(WatchedItem::name)
                 .toList();
@@ -346,7 +400,10 @@ public final class RenewerStatus {
     }
 
     private static boolean isDue(WatchedItem item, Instant now, Instant by) {
-        return !item.lost() && item.nextCheck() != null && !item.nextCheck().isAfter(by) && !item.retriedTooSoon(now);
+        return !item.givenUp()
+                && item.nextCheck() != null
+                && !item.nextCheck().isAfter(by)
+                && !item.retriedTooSoon(now);
     }
 
     /**
@@ -363,7 +420,7 @@ public final class RenewerStatus {
         leases.replaceAll((id, item) -> planShortTtl(item, now, regularNext, interval, random));
         Instant first = null;
         for (WatchedItem item : items()) {
-            if (!item.lost()
+            if (!item.givenUp()
                     && item.nextCheck() != null
                     && (first == null || item.nextCheck().isBefore(first))) {
                 first = item.nextCheck();
@@ -460,11 +517,11 @@ public final class RenewerStatus {
         if (item.lost()) {
             return "lost while Vault could not be reached";
         }
-        if (!item.expires().isAfter(now)) {
+        if (item.gone() || !item.expires().isAfter(now)) {
             return "gone";
         }
-        if (item.lastOutcome() == Outcome.CAPPED) {
-            return "its max TTL is reached";
+        if (item.endCause() != null) {
+            return item.endCause();
         }
         if (Boolean.FALSE.equals(item.renewable())) {
             return "not renewable";

@@ -1,5 +1,6 @@
 package io.kubevaultauthrenewer.renewal;
 
+import io.kubevaultauthrenewer.vault.VaultTtl;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -8,7 +9,9 @@ import java.time.Instant;
  * item's own expiry: a doubling, capped, jittered backoff far from the expiry; never later than half of the time
  * the item has left; never sooner than {@link #FLOOR} after the failure; a {@code Retry-After} honoured unless it
  * would land after the expiry, and then one last try shortly before it. Tries go on for as long as the item lives,
- * not for a fixed number of attempts.
+ * not for a fixed number of attempts. The expiry planned against is the earliest Vault's {@code ttl} allows ({@link
+ * VaultTtl#plannedEnd}); past it, tries go on at the floor for as long as Vault may still hold the item ({@link
+ * VaultTtl#lastsUntil}): it is lost only then.
  *
  * <p>The first {@code quickRetries} tries wait {@code quickDelay}, doubling up to {@code quickMaxDelay} (1 s, 2 s,
  * 4 s by default: short blips); later ones wait {@code backoffInitial}, doubling up to {@code backoffMax} (5 s, 10 s,
@@ -35,7 +38,9 @@ public record RetryPolicy(
         /** Vault's Retry-After */
         RETRY_AFTER,
         /** Vault asked to wait past the expiry: one last try shortly before it */
-        LAST_TRY_BEFORE_EXPIRY
+        LAST_TRY_BEFORE_EXPIRY,
+        /** past the expiry planned against, but Vault may still hold the item: a try at the floor */
+        WHILE_VAULT_MAY_HOLD_IT
     }
 
     /**
@@ -58,12 +63,14 @@ public record RetryPolicy(
     /**
      * The try after the {@code failures}-th failure in a row, which ended at {@code now}.
      *
-     * @param expires when the item expires; null when that is not known (it was never looked up)
+     * @param expiresAt when the item expires, as {@code now + ttl} of Vault's last answer; null when that is not known
+     *     (it was never looked up)
      * @param retryAfter the wait Vault asked for, or null
      * @param random a number from 0 to 1, for the jitter
-     * @return the next try, or null when none can be made before the item expires: it is lost
+     * @return the next try, or null when none can be made while Vault may still hold the item: it is lost
      */
-    public Try next(Instant now, Instant expires, int failures, Duration retryAfter, double random) {
+    public Try next(Instant now, Instant expiresAt, int failures, Duration retryAfter, double random) {
+        Instant expires = VaultTtl.plannedEnd(expiresAt);
         Instant at = now.plus(scaled(backoff(failures), 0.8 + 0.2 * random));
         Why why = Why.BACKOFF;
         Duration left = expires == null ? null : Duration.between(now, expires);
@@ -90,7 +97,10 @@ public record RetryPolicy(
             at = earliest;
         }
         if (expires != null && !at.isBefore(expires)) {
-            return null;
+            // Vault's own end may come up to VaultTtl.MAY_LAST_AFTER later than now + ttl: until then, keep trying
+            return earliest.isBefore(VaultTtl.lastsUntil(expiresAt))
+                    ? new Try(earliest, Why.WHILE_VAULT_MAY_HOLD_IT, failures)
+                    : null;
         }
         return new Try(at, why, failures);
     }

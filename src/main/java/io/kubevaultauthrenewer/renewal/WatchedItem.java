@@ -1,5 +1,6 @@
 package io.kubevaultauthrenewer.renewal;
 
+import io.kubevaultauthrenewer.vault.VaultTtl;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -8,7 +9,8 @@ import java.time.Instant;
  * metrics and JMX read.
  *
  * @param name the lease id, or the token by its accessor
- * @param expires when it expires; null when it never does or is not known yet
+ * @param expires when it expires, as {@code now + ttl} of Vault's last answer (Vault's own end may be up to a second
+ *     earlier or later: {@link VaultTtl}); null when it never does or is not known yet
  * @param neverExpires true for a token or lease without a TTL
  * @param renewable as Vault last said; null when not known
  * @param lastRenewal when the renewer last renewed it; null when it has not
@@ -19,7 +21,11 @@ import java.time.Instant;
  * @param failures transient failures in a row (network, timeout, 412, 429, 5xx); 0 after a success
  * @param nextCheck when it is looked at again before the next cycle; null when the next cycle will do
  * @param nextCheckWhy why then (a retry's backoff, Retry-After, two thirds of a short TTL)
- * @param lost true once it expired (or will, before another try can be made) while its calls were failing
+ * @param lost true once Vault may no longer hold it and its calls kept failing until then
+ * @param gone true once Vault said it no longer exists (or keeps it only until its revocation goes through): it is not
+ *     asked about again until the variables file names another list
+ * @param endCause why its expiry is final although Vault still holds it (its max TTL is reached, its auth role is
+ *     gone), in words for a log line; null while a renewal may push it back
  */
 public record WatchedItem(
         String name,
@@ -34,10 +40,13 @@ public record WatchedItem(
         int failures,
         Instant nextCheck,
         String nextCheckWhy,
-        boolean lost) {
+        boolean lost,
+        boolean gone,
+        String endCause) {
 
     static WatchedItem unseen(String name) {
-        return new WatchedItem(name, null, false, null, null, null, null, null, null, 0, null, null, false);
+        return new WatchedItem(
+                name, null, false, null, null, null, null, null, null, 0, null, null, false, false, null);
     }
 
     /** Whole seconds left at {@code now}; null when unknown or without expiry; 0 once expired. */
@@ -51,6 +60,11 @@ public record WatchedItem(
     /** True when it is known to be gone or to expire before {@code when}. */
     public boolean expiresBefore(Instant when) {
         return !neverExpires && expires != null && expires.isBefore(when);
+    }
+
+    /** True when no call about it is made any more: lost, or gone. */
+    boolean givenUp() {
+        return lost || gone;
     }
 
     WatchedItem seen(String newName, Instant newExpires, boolean never, Boolean newRenewable) {
@@ -67,15 +81,20 @@ public record WatchedItem(
                 failures,
                 nextCheck,
                 nextCheckWhy,
-                lost);
+                lost,
+                gone,
+                endCause);
     }
 
     /**
      * A call about it ended with this outcome: a success forgets the failures (and that it was lost); a failure
-     * drops the planned check, which {@link #failedTransiently} plans anew when a later try may mend it.
+     * drops the planned check, which {@link #failedTransiently} plans anew when a later try may mend it. An uncapped
+     * renewal forgets a final end (a role put back, a max raised); {@code newEndCause} sets one.
      */
-    WatchedItem outcome(Outcome outcome, String error, Instant at, Instant renewedAt, Long granted) {
+    WatchedItem outcome(
+            Outcome outcome, String error, Instant at, Instant renewedAt, Long granted, String newEndCause) {
         boolean failed = outcome == Outcome.FAILED;
+        String cause = newEndCause != null ? newEndCause : outcome == Outcome.RENEWED ? null : endCause;
         return new WatchedItem(
                 name,
                 expires,
@@ -89,7 +108,9 @@ public record WatchedItem(
                 failed ? failures : 0,
                 null,
                 null,
-                failed && lost);
+                failed && lost,
+                gone,
+                cause);
     }
 
     WatchedItem planned(int newFailures, Instant at, String why, boolean isLost) {
@@ -106,7 +127,49 @@ public record WatchedItem(
                 newFailures,
                 at,
                 why,
-                isLost);
+                isLost,
+                gone,
+                endCause);
+    }
+
+    /** Vault said it no longer exists, since {@code since}. */
+    WatchedItem goneSince(Instant since) {
+        return new WatchedItem(
+                name,
+                since,
+                false,
+                renewable,
+                lastRenewal,
+                lastError,
+                lastOutcome,
+                grantedTtl,
+                lastTried,
+                failures,
+                null,
+                null,
+                lost,
+                true,
+                endCause);
+    }
+
+    /** Asked about again, as if new: the variables file names another list. */
+    WatchedItem lookedAtAgain() {
+        return new WatchedItem(
+                name,
+                expires,
+                neverExpires,
+                renewable,
+                lastRenewal,
+                lastError,
+                null,
+                grantedTtl,
+                lastTried,
+                0,
+                null,
+                null,
+                false,
+                false,
+                endCause);
     }
 
     /** True while its last call failed and its retry is planned for later than {@code now}. */

@@ -26,7 +26,8 @@ public record VaultAnswer(
             String issueTime,
             String lastRenewal,
             Long period,
-            Long explicitMaxTtl) {
+            Long explicitMaxTtl,
+            Long numUses) {
 
         /**
          * True for a token or lease without an expiry (a root token, a non-expiring lease): Vault then answers
@@ -35,6 +36,15 @@ public record VaultAnswer(
          */
         public boolean neverExpires() {
             return ttl != null && ttl == 0 && (expireTime == null || expireTime.isBlank());
+        }
+
+        /**
+         * True for a lease that has expired but that Vault still lists because its revocation failed and is being
+         * retried ({@code vault/expiration.go}: a pending revocation, then an irrevocable lease): {@code renewable}
+         * false and a {@code ttl} of 0 or less. Its secret is dead; no renewal can bring it back.
+         */
+        public boolean expiredButListed() {
+            return !neverExpires() && Boolean.FALSE.equals(renewable) && ttl != null && ttl <= 0;
         }
     }
 

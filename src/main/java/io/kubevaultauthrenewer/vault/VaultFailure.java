@@ -52,8 +52,9 @@ public record VaultFailure(int status, String reason, boolean isTransient) {
                                     + " and not followed",
                             true);
                 }
+                String reason = errorsText(http.getResponseBody(), http.getStatusText());
                 return new VaultFailure(
-                        status, errorsText(http.getResponseBody(), http.getStatusText()), isTransientStatus(status));
+                        status, reason, isTransientStatus(status) && !pastMaxTtl(reason) && !authRoleGone(reason));
             }
             if (t instanceof VaultRedirects.Refused) {
                 // a standby pointing elsewhere: the next try may land on the active node
@@ -147,6 +148,35 @@ public record VaultFailure(int status, String reason, boolean isTransient) {
         String text = reason.toLowerCase(java.util.Locale.ROOT);
         return status == 400
                 && (text.contains("invalid lease") || text.contains("lease not found") || text.contains("expired"));
+    }
+
+    /**
+     * True when Vault refused a renewal because the item's max TTL is reached ({@code past the max TTL, cannot renew}:
+     * {@code CalculateTTL} in {@code sdk/framework/lease.go}): 500 for a token (renew-self passes the error on
+     * unwrapped), 400 for a lease. Not transient: the item lives until its expiry, and no renewal changes that.
+     */
+    public boolean pastMaxTtl() {
+        return pastMaxTtl(reason);
+    }
+
+    /**
+     * True when Vault cannot renew the token because the auth role it logged in with was deleted: 500 with {@code role
+     * "x" does not exist during renewal} (AppRole, Kubernetes: their {@code pathLoginRenew}) or {@code original token
+     * role "x" could not be found, not renewing} (a token-store role: {@code authRenew} in {@code token_store.go}).
+     * Not transient: no retry brings the role back.
+     */
+    public boolean authRoleGone() {
+        return authRoleGone(reason);
+    }
+
+    private static boolean pastMaxTtl(String reason) {
+        return reason != null && reason.toLowerCase(java.util.Locale.ROOT).contains("past the max ttl");
+    }
+
+    private static boolean authRoleGone(String reason) {
+        String text = reason == null ? "" : reason.toLowerCase(java.util.Locale.ROOT);
+        return text.matches(".*\\brole .+ does not exist during renewal.*")
+                || text.matches(".*original token role .+ could not be found.*");
     }
 
     /** How the failure reads in a log line: {@code HTTP 400: lease not found}. */

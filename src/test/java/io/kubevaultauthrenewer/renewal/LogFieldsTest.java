@@ -2,9 +2,7 @@ package io.kubevaultauthrenewer.renewal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kubevaultauthrenewer.vault.RenewalRule;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -16,7 +14,6 @@ import org.slf4j.MDC;
 /** The fields of a log line (MDC): set for the line, gone after it; the outcome the line's own judgement gives. */
 class LogFieldsTest {
 
-    private final RenewalRule rule = new RenewalRule(Duration.ofHours(1));
     private final Clock clock = Clock.fixed(Instant.parse("2026-12-01T11:28:43Z"), ZoneOffset.UTC);
 
     @AfterEach
@@ -52,11 +49,15 @@ class LogFieldsTest {
     void givesTheOutcomeTheRenewalsLineIsLoggedWith() {
         List<String> capped = List.of(
                 "TTL of \"1h\" exceeded the effective max_ttl of \"50s\"; TTL value is capped" + " accordingly");
-        for (List<String> warnings : List.of(List.<String>of(), capped, List.of("some other warning"))) {
-            assertThat(LogFields.renewal(rule, warnings))
+        List<String> period = List.of(
+                "period of \"48h\" exceeded the effective max_ttl of \"24h\"; period value is capped accordingly");
+        Grants grants = new Grants(clock);
+        for (List<String> warnings : List.of(List.<String>of(), capped, period, List.of("some other warning"))) {
+            assertThat(Grants.outcome(warnings))
                     .as("%s", warnings)
-                    .isEqualTo(Grants.judge(LoggerFactory.getLogger(getClass()), rule, clock, "Lease x", 50, warnings));
+                    .isEqualTo(grants.judge(LoggerFactory.getLogger(getClass()), "Lease x", 50, warnings));
         }
-        assertThat(LogFields.renewal(rule, capped)).isEqualTo(Outcome.CAPPED);
+        assertThat(Grants.outcome(capped)).isEqualTo(Outcome.CAPPED);
+        assertThat(Grants.outcome(period)).isEqualTo(Outcome.RENEWED);
     }
 }

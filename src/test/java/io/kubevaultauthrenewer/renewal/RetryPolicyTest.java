@@ -2,6 +2,7 @@ package io.kubevaultauthrenewer.renewal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kubevaultauthrenewer.vault.VaultTtl;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,36 +39,44 @@ class RetryPolicyTest {
     }
 
     @Test
-    void neverWaitsMoreThanHalfOfTheTimeTheItemHasLeft() {
-        // the 90 s token of the README's worked example, at its 6th failure in a row (backoff 20 s)
-        RetryPolicy.Try next = POLICY.next(NOW, NOW.plusSeconds(30), 6, null, 1.0);
+    void neverWaitsMoreThanHalfOfTheTimeTheItemMayHaveLeft() {
+        // 31 s by Vault's ttl, so at least 30 s; at its 6th failure in a row (backoff 20 s)
+        RetryPolicy.Try next = POLICY.next(NOW, NOW.plusSeconds(31), 6, null, 1.0);
 
         assertThat(in(next)).isEqualTo(Duration.ofSeconds(15));
         assertThat(next.why()).isEqualTo(RetryPolicy.Why.HALF_OF_TIME_LEFT);
     }
 
     @Test
-    void closesInOnTheExpiryNoCloserThanTheFloor() {
-        Instant expires = NOW.plusMillis(1000);
+    void closesInOnTheExpiryNoCloserThanTheFloorAndGoesOnWhileVaultMayStillHoldTheItem() {
+        Instant expires = NOW.plusMillis(3000);
         Instant now = NOW;
-        int tries = 0;
+        List<RetryPolicy.Try> tries = new ArrayList<>();
         RetryPolicy.Try next;
-        while ((next = POLICY.next(now, expires, 10 + tries, null, 1.0)) != null) {
+        while ((next = POLICY.next(now, expires, 10 + tries.size(), null, 1.0)) != null) {
             assertThat(Duration.between(now, next.at())).isGreaterThanOrEqualTo(RetryPolicy.FLOOR);
-            assertThat(next.at()).isBefore(expires);
+            assertThat(next.at()).isBefore(expires.plus(VaultTtl.MAY_LAST_AFTER));
             now = next.at();
-            tries++;
+            tries.add(next);
         }
-        // 500 ms, then 250 ms, then the floor until no try lands before the expiry
-        assertThat(tries).isEqualTo(2);
-        assertThat(now).isEqualTo(NOW.plusMillis(750));
+        // half of the 2 s planned for (now + ttl less a second): 1 s, 500 ms, 250 ms; then the floor from the
+        // planned end to a second and a half past now + ttl, as long as Vault may hold it
+        assertThat(tries)
+                .extracting(t -> Duration.between(NOW, t.at()).toMillis())
+                .containsExactly(
+                        1000L, 1500L, 1750L, 2000L, 2250L, 2500L, 2750L, 3000L, 3250L, 3500L, 3750L, 4000L, 4250L);
+        assertThat(tries.get(3).why()).isEqualTo(RetryPolicy.Why.WHILE_VAULT_MAY_HOLD_IT);
+        assertThat(tries.get(tries.size() - 1).at()).isAfter(expires);
     }
 
     @Test
-    void saysTheItemIsLostWhenNoTryCanLandBeforeItExpires() {
-        assertThat(POLICY.next(NOW, NOW.plusMillis(250), 1, null, 1.0)).isNull();
-        assertThat(POLICY.next(NOW, NOW.minusSeconds(1), 1, null, 1.0)).isNull();
-        assertThat(POLICY.next(NOW, NOW.plusMillis(251), 1, null, 1.0)).isNotNull();
+    void saysTheItemIsLostOnlyOnceVaultCannotHoldItAnyMore() {
+        // Vault's ttl may be up to 1.5 s short of what is really left: lost only when no try lands before that
+        assertThat(POLICY.next(NOW, NOW.minusMillis(1250), 1, null, 1.0)).isNull();
+        assertThat(POLICY.next(NOW, NOW.minusSeconds(5), 1, null, 1.0)).isNull();
+        assertThat(POLICY.next(NOW, NOW.minusMillis(1249), 1, null, 1.0).why())
+                .isEqualTo(RetryPolicy.Why.WHILE_VAULT_MAY_HOLD_IT);
+        assertThat(POLICY.next(NOW, NOW.plusMillis(250), 1, null, 1.0)).isNotNull();
     }
 
     @Test
@@ -95,15 +104,17 @@ class RetryPolicyTest {
 
     @Test
     void makesOneLastTryShortlyBeforeTheExpiryWhenRetryAfterWouldLandAfterIt() {
+        // 10 s by Vault's ttl: planned as 9 s, the last try a second before that
         RetryPolicy.Try next = POLICY.next(NOW, NOW.plusSeconds(10), 1, Duration.ofSeconds(30), 1.0);
 
-        assertThat(next.at()).isEqualTo(NOW.plusSeconds(9));
+        assertThat(next.at()).isEqualTo(NOW.plusSeconds(8));
         assertThat(next.why()).isEqualTo(RetryPolicy.Why.LAST_TRY_BEFORE_EXPIRY);
     }
 
     @Test
     void keepsTheLastTryBeforeAnExpiryLessThanASecondAway() {
-        RetryPolicy.Try next = POLICY.next(NOW, NOW.plusMillis(800), 1, Duration.ofSeconds(30), 1.0);
+        // planned as 800 ms: the last try at half of that
+        RetryPolicy.Try next = POLICY.next(NOW, NOW.plusMillis(1800), 1, Duration.ofSeconds(30), 1.0);
 
         assertThat(next.at()).isEqualTo(NOW.plusMillis(400));
         assertThat(next.why()).isEqualTo(RetryPolicy.Why.LAST_TRY_BEFORE_EXPIRY);
@@ -133,9 +144,11 @@ class RetryPolicyTest {
             tries.add(Duration.between(NOW, now).toMillis());
         }
 
+        // planned against 89 s (Vault's ttl may be a second long); past it, the floor until 91.5 s
         assertThat(tries)
                 .containsExactly(
-                        1_000L, 3_000L, 7_000L, 12_000L, 22_000L, 42_000L, 66_000L, 78_000L, 84_000L, 87_000L, 88_500L,
-                        89_250L, 89_625L, 89_875L);
+                        1_000L, 3_000L, 7_000L, 12_000L, 22_000L, 42_000L, 65_500L, 77_250L, 83_125L, 86_063L, 87_532L,
+                        88_266L, 88_633L, 88_883L, 89_133L, 89_383L, 89_633L, 89_883L, 90_133L, 90_383L, 90_633L,
+                        90_883L, 91_133L, 91_383L);
     }
 }

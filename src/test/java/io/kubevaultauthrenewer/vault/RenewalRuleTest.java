@@ -3,7 +3,6 @@ package io.kubevaultauthrenewer.vault;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -76,43 +75,5 @@ class RenewalRuleTest {
 
         assertThat(rule.leaseDue(3600)).isTrue();
         assertThat(rule.tokenDue(3600, 7200)).isTrue();
-    }
-
-    // ---- shortfall ----
-    @ParameterizedTest
-    @ValueSource(
-            strings = {
-                "TTL of \"1h\" exceeded the effective max_ttl of \"59m55s\"; TTL value is capped accordingly",
-                "TTL of \"1h0m0s\" exceeded the effective max_ttl of \"59m55s0s\"; TTL value is capped accordingly",
-                "TTL OF \"1H\" EXCEEDED THE EFFECTIVE MAX_TTL OF \"59M55S\"",
-                "TTL is capped at the max TTL of the mount",
-                "period of \"768h\" exceeded the effective max_ttl of \"24h\"; period value is capped accordingly",
-                "Period of \"10h\" is capped",
-            })
-    void reportsAMaxTtlWarningEvenWhenTheGrantedTtlIsLong(String warning) {
-        assertThat(rule.shortfall(List.of(warning))).isEqualTo("its max TTL is reached");
-    }
-
-    @Test
-    void findsTheMaxTtlWarningAmongOthers() {
-        List<String> warnings = List.of(
-                "Endpoint ignored these unrecognized parameters: [foo]",
-                "TTL of \"1h\" exceeded the effective max_ttl of \"59m55s\"; TTL value is capped accordingly");
-
-        assertThat(rule.shortfall(warnings)).isEqualTo("its max TTL is reached");
-    }
-
-    @Test
-    void takesAGrantShorterThanTheIntervalForNoShortfallAsTheOriginalDid() {
-        // RUN_ONCE exits 0 for it (a WARN says so); a running renewer checks it early
-        assertThat(rule.shortfall(List.of())).isNull();
-    }
-
-    @Test
-    void ignoresWarningsThatAreNotAboutTheMaxTtl() {
-        List<String> warnings = List.of(
-                "Endpoint ignored these unrecognized parameters: [increment]", "the period of this token is 768h");
-
-        assertThat(rule.shortfall(warnings)).isNull();
     }
 }
