@@ -281,8 +281,56 @@ class VaultFailureTest {
                 .isNull();
     }
 
+    @Test
+    void takesRenewSelfPastTheMaxTtlForAnEndNotAServerErrorToRetry() {
+        // RenewToken passes CalculateTTL's plain error on: a 500, in Vault's multierror wrapping
+        VaultFailure failure = VaultFailure.of(http(
+                500,
+                "Internal Server Error",
+                "{\"errors\":[\"1 error occurred:\\n\\t* past the max TTL, cannot renew\\n\\n\"]}"));
+
+        assertThat(failure.reason()).isEqualTo("past the max TTL, cannot renew");
+        assertThat(failure.pastMaxTtl()).isTrue();
+        assertThat(failure.isTransient()).isFalse();
+        assertThat(new VaultFailure(400, "past the max TTL, cannot renew", false).pastMaxTtl())
+                .isTrue();
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"lease not found", "invalid lease", "lease expired"})
+    @ValueSource(
+            strings = {
+                "failed to renew entry: role \\\"my-app\\\" does not exist during renewal",
+                "failed to renew entry: role my-app does not exist during renewal",
+                "original token role \\\"my-app\\\" could not be found, not renewing",
+            })
+    void takesA500ForADeletedAuthRoleForNoServerErrorToRetry(String text) {
+        VaultFailure failure = VaultFailure.of(
+                http(500, "Internal Server Error", "{\"errors\":[\"1 error occurred:\\n\\t* " + text + "\\n\\n\"]}"));
+
+        assertThat(failure.authRoleGone()).as(failure.reason()).isTrue();
+        assertThat(failure.isTransient()).isFalse();
+    }
+
+    @Test
+    void keepsOther500sTransient() {
+        VaultFailure failure = VaultFailure.of(http(
+                500,
+                "Internal Server Error",
+                "{\"errors\":[\"1 error occurred:\\n\\t* failed to persist lease entry\\n\\n\"]}"));
+
+        assertThat(failure.isTransient()).isTrue();
+        assertThat(failure.pastMaxTtl()).isFalse();
+        assertThat(failure.authRoleGone()).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "lease not found",
+                "invalid lease",
+                "lease expired",
+                "lease is expired and has failed previous revocation attempts"
+            })
     void takesEveryWayVaultSaysALeaseIsGoneForGone(String text) {
         assertThat(new VaultFailure(400, text, false).leaseGone()).isTrue();
     }
