@@ -368,7 +368,8 @@ class InitModeIT extends AgainstTheEmulator {
         Map<String, String> env = initEnv();
         env.put("SECRET_DB_USERNAME", "database/creds/my-role?username");
         env.put("SECRET_DB_PASSWORD", "database/creds/my-role?password");
-        vault.enableDatabase("rabbitmq", "my-role", Duration.ofSeconds(4), Duration.ofHours(1));
+        // long enough to outlive the init's run and the renewer's start on a busy machine (4 s did not)
+        vault.enableDatabase("rabbitmq", "my-role", Duration.ofSeconds(8), Duration.ofHours(1));
         vault.policy("my-app-role-policy", "rabbitmq/creds/my-role", "read");
         env.put("SECRET_MQ_PASSWORD", "rabbitmq/creds/my-role?password");
         String initOutput;
@@ -393,7 +394,7 @@ class InitModeIT extends AgainstTheEmulator {
             assertThat(renewer.output())
                     .contains("Watching 2 lease(s): " + file.get("LEASE_IDS").replace(",", ", "));
             assertThat(vault.isAlive(mq))
-                    .as("a 4 s lease, kept past its first TTL")
+                    .as("an 8 s lease, kept past its first TTL")
                     .isTrue();
             assertThat(vault.requests("/v1/sys/leases/renew"))
                     .extracting(RecordedRequest::leaseId)
