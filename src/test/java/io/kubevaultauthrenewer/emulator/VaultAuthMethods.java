@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kubevaultauthrenewer.config.Durations;
+import io.kubevaultauthrenewer.emulator.VaultEmulator.RoleTtls;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Token;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.TokenSpec;
 import io.kubevaultauthrenewer.emulator.VaultMounts.Mount;
@@ -22,6 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -48,13 +50,13 @@ final class VaultAuthMethods {
 
     private record KubernetesConfig(String host, String caCert) {}
 
-    private record KubernetesRole(String serviceAccountName, String namespace, Duration ttl, List<String> policies) {}
+    private record KubernetesRole(
+            String serviceAccountName, String namespace, RoleTtls tokens, List<String> policies) {}
 
     private static final class AppRole {
         final String name;
         final String roleId = UUID.randomUUID().toString();
-        Duration tokenTtl;
-        Duration tokenPeriod;
+        RoleTtls tokens = new RoleTtls(Duration.ZERO, Duration.ZERO, Duration.ZERO);
         List<String> policies;
         int secretIdNumUses;
         Duration secretIdTtl = Duration.ZERO;
@@ -105,11 +107,40 @@ final class VaultAuthMethods {
         kubernetesConfigs.put(kubernetesMount(mount).routePath(), new KubernetesConfig(host, caCert));
     }
 
+    /** Creates a role, or updates one keeping its {@code token_max_ttl} and {@code token_period}. */
     void kubernetesRole(
             String mount, String role, String serviceAccountName, String namespace, Duration ttl, String... policies) {
-        kubernetesRoles
-                .computeIfAbsent(kubernetesMount(mount).routePath(), m -> new HashMap<>())
-                .put(role, new KubernetesRole(serviceAccountName, namespace, ttl, List.of(policies)));
+        Map<String, KubernetesRole> roles =
+                kubernetesRoles.computeIfAbsent(kubernetesMount(mount).routePath(), m -> new HashMap<>());
+        KubernetesRole old = roles.get(role);
+        RoleTtls tokens = old == null
+                ? new RoleTtls(orZero(ttl), Duration.ZERO, Duration.ZERO)
+                : new RoleTtls(orZero(ttl), old.tokens().maxTtl(), old.tokens().period());
+        roles.put(role, new KubernetesRole(serviceAccountName, namespace, tokens, List.of(policies)));
+    }
+
+    void kubernetesRoleTokenTtls(String mount, String role, RoleTtls tokens) {
+        Map<String, KubernetesRole> roles =
+                kubernetesRoles.getOrDefault(kubernetesMount(mount).routePath(), Map.of());
+        KubernetesRole old = roles.get(role);
+        if (old == null) {
+            throw new IllegalArgumentException("no Kubernetes role " + role + " at auth/" + mount);
+        }
+        roles.put(role, new KubernetesRole(old.serviceAccountName(), old.namespace(), zeroed(tokens), old.policies()));
+    }
+
+    void deleteKubernetesRole(String mount, String role) {
+        Map<String, KubernetesRole> roles =
+                kubernetesRoles.getOrDefault(kubernetesMount(mount).routePath(), Map.of());
+        if (roles.remove(role) == null) {
+            throw new IllegalArgumentException("no Kubernetes role " + role + " at auth/" + mount);
+        }
+    }
+
+    /** A path Vault routes as a login: {@code login} under an auth method's mount. */
+    boolean isLoginPath(String path) {
+        Mount mount = mounts.matching(path);
+        return mount != null && mount.isAuth() && mount.rest(path).equals("login");
     }
 
     private Mount kubernetesMount(String mount) {
@@ -148,13 +179,23 @@ final class VaultAuthMethods {
         revokedJwts.add(jwt);
     }
 
+    /** Creates a role, or updates one keeping its role_id and {@code token_max_ttl}. */
     String appRole(String role, Duration tokenTtl, Duration tokenPeriod, String... policies) {
         mounts.enable("auth/approle", "approle", null);
         AppRole entry = appRoles.computeIfAbsent(role.toLowerCase(Locale.ROOT), AppRole::new);
-        entry.tokenTtl = tokenTtl == null ? Duration.ZERO : tokenTtl;
-        entry.tokenPeriod = tokenPeriod == null ? Duration.ZERO : tokenPeriod;
+        entry.tokens = new RoleTtls(orZero(tokenTtl), entry.tokens.maxTtl(), orZero(tokenPeriod));
         entry.policies = List.of(policies);
         return entry.roleId;
+    }
+
+    void appRoleTokenTtls(String role, RoleTtls tokens) {
+        existingAppRole(role).tokens = zeroed(tokens);
+    }
+
+    void deleteAppRole(String role) {
+        AppRole entry = existingAppRole(role);
+        appRoles.remove(entry.name);
+        secretIds.values().removeIf(id -> id.role.equals(entry.name));
     }
 
     void appRoleSecretIdLimits(String role, int numUses, Duration ttl) {
@@ -244,7 +285,7 @@ final class VaultAuthMethods {
         KubernetesRole role =
                 kubernetesRoles.getOrDefault(mount.routePath(), Map.of()).get(roleName);
         if (role == null) {
-            return VaultReply.error(400, "invalid role name " + goQuote(roleName));
+            return VaultReply.error(400, "invalid role name " + VaultReply.goQuote(roleName));
         }
         JsonNode claims = parseJwt(jwt);
         if (claims == null) {
@@ -281,9 +322,15 @@ final class VaultAuthMethods {
         meta.put("service_account_namespace", namespace);
         meta.put("service_account_secret_name", "");
         meta.put("service_account_uid", uid);
-        Token token = vault.createToken(
-                TokenSpec.ttl(orDefault(role.ttl())).policies(role.policies().toArray(String[]::new)));
-        return login(token, mount, meta, namespace + "-" + name, uid);
+        String routePath = mount.routePath();
+        Supplier<RoleTtls> current = () -> {
+            KubernetesRole now =
+                    kubernetesRoles.getOrDefault(routePath, Map.of()).get(roleName);
+            return now == null ? null : now.tokens();
+        };
+        // path_login.go's pathLoginRenew: fmt.Errorf("role %s does not exist during renewal", roleName)
+        String gone = "role " + roleName + " does not exist during renewal";
+        return login(mount, role.tokens(), role.policies(), current, gone, meta, namespace + "-" + name, uid);
     }
 
     /** Null when the JWT's time claims pass hashicorp/cap's checks (with its leeways), else its refusal. */
@@ -353,7 +400,7 @@ final class VaultAuthMethods {
         }
         AppRole role = appRoles.get(roleName.toLowerCase(Locale.ROOT));
         if (role == null) {
-            return VaultReply.error(404, "role " + goQuote(roleName) + " does not exist");
+            return VaultReply.error(404, "role " + VaultReply.goQuote(roleName) + " does not exist");
         }
         int uses = role.secretIdNumUses;
         JsonNode numUses = call.body().get("num_uses");
@@ -417,19 +464,39 @@ final class VaultAuthMethods {
         if (secretId.usesLeft > 0 && --secretId.usesLeft == 0) {
             secretIds.remove(secret);
         }
-        TokenSpec spec = role.tokenPeriod.isZero()
-                ? TokenSpec.ttl(orDefault(role.tokenTtl))
-                : TokenSpec.ttl(role.tokenPeriod).period(role.tokenPeriod);
-        Token token = vault.createToken(spec.policies(role.policies.toArray(String[]::new)));
-        return login(token, mount, Map.of("role_name", role.name), "", role.roleId);
+        String name = role.name;
+        Supplier<RoleTtls> current = () -> {
+            AppRole now = appRoles.get(name);
+            return now == null ? null : now.tokens;
+        };
+        // approle's path_login.go, pathLoginRenew: fmt.Errorf("role %q does not exist during renewal", roleName)
+        String gone = "role " + VaultReply.goQuote(name) + " does not exist during renewal";
+        return login(mount, role.tokens, role.policies, current, gone, Map.of("role_name", name), "", role.roleId);
     }
 
     // ----------------------------------------------------------------------------------------------
     // Both
     // ----------------------------------------------------------------------------------------------
 
-    /** Completes a login's token as Vault's core does, and answers with its {@code auth} block. */
-    private VaultReply login(Token token, Mount mount, Map<String, String> meta, String displayName, String alias) {
+    /**
+     * Issues a login's token as Vault's core does ({@code handleLoginRequest} in {@code request_handling.go}: {@code
+     * CalculateTTL} with the role's TTL, period and max, under the auth mount's max), and answers with its {@code
+     * auth} block and the cap's warnings. A renewal of the token asks the auth method for the role again.
+     */
+    private VaultReply login(
+            Mount mount,
+            RoleTtls role,
+            List<String> policies,
+            Supplier<RoleTtls> current,
+            String roleGone,
+            Map<String, String> meta,
+            String displayName,
+            String alias) {
+        TokenSpec spec = new TokenSpec(role.ttl(), Duration.ZERO, true, role.period(), policies);
+        VaultTtl.Grant grant = vault.created(spec, mount.routePath(), role.maxTtl());
+        Token token = vault.issue(spec, grant.ttl(), mount.routePath());
+        token.loginRole = current;
+        token.loginRoleGone = roleGone;
         String source = mount.path().replaceAll("/+$", "").replace('/', '-');
         token.meta = Map.copyOf(meta);
         token.path = mount.routePath() + "login";
@@ -437,7 +504,8 @@ final class VaultAuthMethods {
         token.entityId = entities.computeIfAbsent(
                 mount.accessor() + "/" + alias, k -> UUID.randomUUID().toString());
         ObjectNode answer = VaultReply.envelope(null);
-        answer.set("auth", VaultTokenEndpoints.auth(token, token.spec.ttl().toSeconds()));
+        answer.set("auth", VaultTokenEndpoints.auth(token, token.creationTtl.toSeconds()));
+        VaultTokenEndpoints.warnings(answer, grant);
         return reply(answer, mount.type());
     }
 
@@ -450,8 +518,12 @@ final class VaultAuthMethods {
         return ttl.isZero() ? null : vault.now().plus(ttl);
     }
 
-    private static Duration orDefault(Duration ttl) {
-        return ttl == null || ttl.isZero() ? Duration.ofSeconds(VaultReply.DEFAULT_LEASE_TTL_SECONDS) : ttl;
+    private static Duration orZero(Duration d) {
+        return d == null ? Duration.ZERO : d;
+    }
+
+    private static RoleTtls zeroed(RoleTtls tokens) {
+        return new RoleTtls(orZero(tokens.ttl()), orZero(tokens.maxTtl()), orZero(tokens.period()));
     }
 
     private static String trimmed(String s) {
@@ -468,11 +540,6 @@ final class VaultAuthMethods {
         String regex =
                 Arrays.stream(pattern.split("\\*", -1)).map(Pattern::quote).collect(Collectors.joining(".*"));
         return value.matches(regex);
-    }
-
-    /** Go's {@code %q} for the names these messages quote. */
-    private static String goQuote(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     private static String encode(JsonNode node) {

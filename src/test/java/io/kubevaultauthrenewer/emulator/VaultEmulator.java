@@ -32,6 +32,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 
@@ -44,8 +45,10 @@ import javax.net.ssl.SSLParameters;
  * <p>For an init container's calls it also has ACL policies ({@link #policy}), the Kubernetes and AppRole auth
  * methods, KV version 1 and 2 mounts, a database engine whose reads create leases, and {@code
  * sys/internal/ui/mounts}: see {@link VaultAuthMethods}, {@link VaultSecretEngines}, {@link VaultMounts} and {@link
- * VaultPolicies}. Policies are checked on those paths only; the token and lease endpoints ({@link
- * VaultTokenEndpoints}) stay unchecked, and a token made without policies acts as root everywhere.
+ * VaultPolicies}. Policies are checked on those paths and on the token and lease endpoints ({@link
+ * VaultTokenEndpoints}), whose stock {@code default} policy grants all but {@code sys/leases/revoke}; a token made
+ * without policies acts as root everywhere. Tokens may have a number of uses; Vault's TTL arithmetic is {@link
+ * VaultTtl}, its revocation retries {@link VaultRevocations}, its rate-limit quotas {@link VaultQuotas}.
  */
 public final class VaultEmulator implements AutoCloseable {
 
@@ -77,6 +80,12 @@ public final class VaultEmulator implements AutoCloseable {
      */
     public static final String DATABASE_PASSWORD_SUFFIX = "A1a-$'\"`\\";
 
+    /** The token store's mount, where {@link #createToken} issues tokens. */
+    static final String TOKEN_MOUNT = "auth/token/";
+
+    /** Vault's system-wide default lease TTL (768h): the TTL of a token or login whose role sets none. */
+    static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(VaultReply.DEFAULT_LEASE_TTL_SECONDS);
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final String ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -98,6 +107,8 @@ public final class VaultEmulator implements AutoCloseable {
     private final VaultTokenEndpoints tokenEndpoints = new VaultTokenEndpoints(this);
     private final VaultSecretEngines engines = new VaultSecretEngines(this, mounts);
     private final VaultAuthMethods authMethods = new VaultAuthMethods(this, mounts);
+    private final VaultRevocations revocations;
+    private final VaultQuotas quotas = new VaultQuotas();
     private final List<Fault> faults = new ArrayList<>();
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     private final AtomicInteger arrivals = new AtomicInteger();
@@ -113,6 +124,7 @@ public final class VaultEmulator implements AutoCloseable {
         this.clock = clock;
         this.tls = tls;
         this.clientCertificateRequired = clientCertificateRequired;
+        this.revocations = new VaultRevocations(clock.instant());
         // answer headers and body in one segment, as a real server does (no Nagle wait per call)
         System.setProperty("sun.net.httpserver.nodelay", "true");
         server = listen(port, this::handle);
@@ -304,15 +316,31 @@ public final class VaultEmulator implements AutoCloseable {
     // ----------------------------------------------------------------------------------------------
 
     /**
-     * How a token is created: TTL, max TTL, renewable, periodic, policies. A periodic token without a max TTL has no
-     * max at all (its period is granted at every renewal, for ever). A token without policies is not checked against
-     * any: it acts as root on the paths that are checked.
+     * How a token is created: TTL, max TTL, renewable, periodic, policies, uses. A periodic token without a max TTL has
+     * no max at all (its period is granted at every renewal, for ever). A token without policies is not checked against
+     * any: it acts as root on the paths that are checked. A TTL of zero without a period makes a token without TTL
+     * (as a root token is).
+     *
+     * @param numUses how many calls the token may make (zero: no limit)
      */
     public record TokenSpec(
-            Duration ttl, Duration explicitMaxTtl, boolean renewable, Duration period, List<String> policies) {
+            Duration ttl,
+            Duration explicitMaxTtl,
+            boolean renewable,
+            Duration period,
+            List<String> policies,
+            int numUses) {
 
         public TokenSpec {
             policies = List.copyOf(policies);
+            if (numUses < 0) {
+                throw new IllegalArgumentException("num_uses cannot be negative");
+            }
+        }
+
+        public TokenSpec(
+                Duration ttl, Duration explicitMaxTtl, boolean renewable, Duration period, List<String> policies) {
+            this(ttl, explicitMaxTtl, renewable, period, policies, 0);
         }
 
         public TokenSpec(Duration ttl, Duration explicitMaxTtl, boolean renewable, Duration period) {
@@ -324,61 +352,79 @@ public final class VaultEmulator implements AutoCloseable {
         }
 
         public TokenSpec maxTtl(Duration max) {
-            return new TokenSpec(ttl, max, renewable, period, policies);
+            return new TokenSpec(ttl, max, renewable, period, policies, numUses);
         }
 
         public TokenSpec notRenewable() {
-            return new TokenSpec(ttl, explicitMaxTtl, false, period, policies);
+            return new TokenSpec(ttl, explicitMaxTtl, false, period, policies, numUses);
         }
 
         public TokenSpec period(Duration p) {
-            return new TokenSpec(p, explicitMaxTtl, renewable, p, policies);
+            return new TokenSpec(p, explicitMaxTtl, renewable, p, policies, numUses);
         }
 
         /** The token's policies ({@code default} is added, as Vault does, unless one of them is {@code root}). */
         public TokenSpec policies(String... names) {
-            return new TokenSpec(ttl, explicitMaxTtl, renewable, period, List.of(names));
+            return new TokenSpec(ttl, explicitMaxTtl, renewable, period, List.of(names), numUses);
+        }
+
+        /**
+         * The token's {@code num_uses}: every call it authenticates spends one, the last one revokes it (zero: no
+         * limit).
+         */
+        public TokenSpec numUses(int uses) {
+            return new TokenSpec(ttl, explicitMaxTtl, renewable, period, policies, uses);
         }
     }
 
     /** A token as the emulator holds it; {@code id} is the secret. */
     public static final class Token {
+        /** {@code num_uses} of a token whose last use is being spent: {@code tokenRevocationPending}. */
+        static final int REVOCATION_PENDING = -1;
+
         public final String id;
         public final String accessor;
         final TokenSpec spec;
         final Instant issued;
         /** Sorted, with {@code default}; empty for a token made without policies. */
         final List<String> policies;
+        /** The TTL granted at creation, after the cap: what lookup-self calls {@code creation_ttl}. */
+        final Duration creationTtl;
+        /** Where the token was issued, {@code auth/token/} or an auth method's mount: whose max TTL caps it. */
+        final String mount;
 
         Instant expires; // null: no TTL (root)
         Instant lastRenewal;
         int renewals;
+        /** The TTL of the last grant (the creation's until the first renewal), as the token's lease entry keeps it. */
+        Duration grantedTtl;
+        /** Uses left: 0 unlimited, {@link #REVOCATION_PENDING} while its last use is being spent. */
+        int usesLeft;
         // set by a login; null for a token made directly
         Map<String, String> meta;
         String path;
         String displayName;
         String entityId;
+        /** The login's role as its auth method reads it at a renewal: null once the role is deleted. */
+        Supplier<RoleTtls> loginRole;
+        /** The auth method's error when {@link #loginRole} is gone. */
+        String loginRoleGone;
 
-        Token(String id, String accessor, TokenSpec spec, Instant issued) {
+        Token(String id, String accessor, TokenSpec spec, Instant issued, Duration creationTtl, String mount) {
             this.id = id;
             this.accessor = accessor;
             this.spec = spec;
             this.issued = issued;
+            this.creationTtl = creationTtl;
+            this.mount = mount;
             Set<String> names = new TreeSet<>(spec.policies());
             if (!names.isEmpty() && !names.contains("root")) {
                 names.add("default");
             }
             this.policies = List.copyOf(names);
-            Instant wanted = issued.plus(spec.ttl());
-            this.expires = spec.ttl().isZero() ? null : wanted.isAfter(maxExpiry()) ? maxExpiry() : wanted;
-        }
-
-        /** The explicit max TTL, else none for a periodic token, else the system's. */
-        Instant maxExpiry() {
-            if (spec.explicitMaxTtl().isZero()) {
-                return spec.period().isZero() ? issued.plus(SYSTEM_MAX_TTL) : Instant.MAX;
-            }
-            return issued.plus(spec.explicitMaxTtl());
+            this.expires = creationTtl.isZero() ? null : issued.plus(creationTtl);
+            this.grantedTtl = creationTtl;
+            this.usesLeft = spec.numUses();
         }
 
         /** The token's policies, sorted, {@code default} included; empty for one made without policies. */
@@ -386,6 +432,12 @@ public final class VaultEmulator implements AutoCloseable {
             return policies;
         }
     }
+
+    /**
+     * A role's token settings as an auth method's renew handler reads them ({@code pathLoginRenew}): zero for a setting
+     * the role does not have.
+     */
+    record RoleTtls(Duration ttl, Duration maxTtl, Duration period) {}
 
     /** A lease as the emulator holds it. */
     public static final class Lease {
@@ -399,6 +451,12 @@ public final class VaultEmulator implements AutoCloseable {
         Instant expires;
         Instant lastRenewal;
         int renewals;
+        /** Revocations of this lease its engine has failed, and when the next is due (null: at its expiry). */
+        int revocationsFailed;
+
+        Instant nextRevocation;
+        /** Set once the lease is irrevocable: the error Vault keeps as {@code RevokeErr}. */
+        String revokeError;
 
         Lease(String id, Token owner, Duration ttl, Duration maxTtl, boolean renewable, Instant issued, String ns) {
             this.id = id;
@@ -413,12 +471,48 @@ public final class VaultEmulator implements AutoCloseable {
         }
     }
 
-    /** A token with a TTL, as a login would issue it. */
+    /**
+     * A token with a TTL, as {@code auth/token/create} would issue it: its TTL capped as {@code CalculateTTL} caps
+     * it at creation ({@code handleCreateCommon} in {@code token_store.go}) by the explicit max TTL and the {@code
+     * auth/token} mount's max ({@link #tuneAuthMount}).
+     */
     public synchronized Token createToken(TokenSpec spec) {
-        Token token = new Token("hvs." + randomString(90), randomString(24), spec, now());
+        boolean rootLike = spec.ttl().isZero() && spec.period().isZero();
+        Duration ttl = rootLike
+                ? Duration.ZERO
+                : created(spec, TOKEN_MOUNT, Duration.ZERO).ttl();
+        return issue(spec, ttl, TOKEN_MOUNT);
+    }
+
+    /** The TTL a token is created with, as {@code CalculateTTL} grants it at a creation or a login. */
+    VaultTtl.Grant created(TokenSpec spec, String mount, Duration backendMax) {
+        VaultTtl.Grant grant = VaultTtl.calculate(
+                now(),
+                maxLeaseTtl(mount),
+                DEFAULT_LEASE_TTL,
+                Duration.ZERO,
+                spec.ttl(),
+                spec.period(),
+                backendMax,
+                spec.explicitMaxTtl(),
+                now());
+        if (grant == null) {
+            throw new IllegalArgumentException(VaultTtl.PAST_MAX_TTL);
+        }
+        return grant;
+    }
+
+    /** Stores a new token issued at {@code mount} with this creation TTL. */
+    Token issue(TokenSpec spec, Duration creationTtl, String mount) {
+        Token token = new Token("hvs." + randomString(90), randomString(24), spec, now(), creationTtl, mount);
         tokens.put(token.id, token);
         everIssued.put(token.id, token);
         return token;
+    }
+
+    /** The max TTL of a mount (its {@code max_lease_ttl} tune, else the system's). */
+    Duration maxLeaseTtl(String mount) {
+        return mounts.maxLeaseTtl(mount);
     }
 
     /** A root token: no TTL, not renewable. */
@@ -439,10 +533,26 @@ public final class VaultEmulator implements AutoCloseable {
         return lease;
     }
 
-    /** Revokes a token and every lease it created, as {@code vault token revoke} does. */
+    /**
+     * Revokes a token and every lease it created, as {@code vault token revoke} does: its leases are revoked at once,
+     * unless their engine's revocations fail ({@link #failRevocations}): then they are kept, expired, and retried.
+     */
     public synchronized void revokeToken(Token token) {
+        revokeToken(token, now());
+        revocations.run(leases, now());
+    }
+
+    /**
+     * Removes the token and marks its leases expiring at {@code at}, as {@code RevokeByToken} does ({@code
+     * lazyRevokeInternal}): their revocation is then the expiration manager's.
+     */
+    private void revokeToken(Token token, Instant at) {
         tokens.remove(token.id);
-        leases.values().removeIf(l -> l.owner == token);
+        for (Lease lease : leases.values()) {
+            if (lease.owner == token && lease.expires.isAfter(at)) {
+                lease.expires = at;
+            }
+        }
     }
 
     public synchronized void revokeLease(Lease lease) {
@@ -493,11 +603,31 @@ public final class VaultEmulator implements AutoCloseable {
 
     /**
      * A role of the Kubernetes auth method at {@code mount}, bound to one service-account name and one namespace (each
-     * may be {@code *} or a glob), whose tokens have this TTL (zero: Vault's default, 768h) and policies.
+     * may be {@code *} or a glob), whose tokens have this TTL (zero: Vault's default, 768h) and policies. Calling it
+     * again for a role updates those, keeping its {@code token_max_ttl} and {@code token_period} ({@link
+     * #kubernetesRoleTokenTtls}).
      */
     public synchronized void kubernetesRole(
             String mount, String role, String serviceAccountName, String namespace, Duration ttl, String... policies) {
         authMethods.kubernetesRole(mount, role, serviceAccountName, namespace, ttl, policies);
+    }
+
+    /**
+     * The token settings of an existing Kubernetes role: {@code token_ttl} (zero: the mount's default, 768h), {@code
+     * token_max_ttl} and {@code token_period} (zero: none). Logins read them, and so does every renewal of a token the
+     * role issued ({@code pathLoginRenew} reads the role at each).
+     */
+    public synchronized void kubernetesRoleTokenTtls(
+            String mount, String role, Duration tokenTtl, Duration tokenMaxTtl, Duration tokenPeriod) {
+        authMethods.kubernetesRoleTokenTtls(mount, role, new RoleTtls(tokenTtl, tokenMaxTtl, tokenPeriod));
+    }
+
+    /**
+     * Deletes a Kubernetes role: logins with it are refused, and renewing a token it issued answers Vault's 500 {@code
+     * role <name> does not exist during renewal}.
+     */
+    public synchronized void deleteKubernetesRole(String mount, String role) {
+        authMethods.deleteKubernetesRole(mount, role);
     }
 
     /**
@@ -521,7 +651,7 @@ public final class VaultEmulator implements AutoCloseable {
      * Its tokens have {@code tokenTtl} (null or zero: 768h) or, with a {@code tokenPeriod} (null or zero: none), are
      * periodic: TTL the period, reset at each renewal, no max TTL. Its secret_ids have no use limit and no TTL unless
      * {@link #appRoleSecretIdLimits} says otherwise. Calling it again for a role updates the role, keeping its
-     * role_id.
+     * role_id and its {@code token_max_ttl} ({@link #appRoleTokenTtls}).
      */
     public synchronized String appRole(String role, Duration tokenTtl, Duration tokenPeriod, String... policies) {
         return authMethods.appRole(role, tokenTtl, tokenPeriod, policies);
@@ -533,6 +663,23 @@ public final class VaultEmulator implements AutoCloseable {
      */
     public synchronized void appRoleSecretIdLimits(String role, int numUses, Duration ttl) {
         authMethods.appRoleSecretIdLimits(role, numUses, ttl);
+    }
+
+    /**
+     * The token settings of an existing AppRole role: {@code token_ttl} (zero: 768h), {@code token_max_ttl} and {@code
+     * token_period} (zero: none). Logins read them, and so does every renewal of a token the role issued.
+     */
+    public synchronized void appRoleTokenTtls(
+            String role, Duration tokenTtl, Duration tokenMaxTtl, Duration tokenPeriod) {
+        authMethods.appRoleTokenTtls(role, new RoleTtls(tokenTtl, tokenMaxTtl, tokenPeriod));
+    }
+
+    /**
+     * Deletes an AppRole role with its secret_ids: logins with it are refused, and renewing a token it issued answers
+     * Vault's 500 {@code role "<name>" does not exist during renewal}.
+     */
+    public synchronized void deleteAppRole(String role) {
+        authMethods.deleteAppRole(role);
     }
 
     /** A new secret_id for the role, with the role's limits, as if the test had asked Vault for one. */
@@ -567,6 +714,51 @@ public final class VaultEmulator implements AutoCloseable {
         return engines.credentials(leaseId);
     }
 
+    /**
+     * The max TTL of the auth method at {@code auth/<mount>} ({@code token} for the token store, where {@link
+     * #createToken} issues tokens), as {@code vault auth tune -max-lease-ttl} sets it; zero: the system's again. It caps
+     * the tokens issued there from now on and every renewal of those already issued ({@code CalculateTTL} reads the
+     * mount's max at each).
+     */
+    public synchronized void tuneAuthMount(String mount, Duration maxLeaseTtl) {
+        String path = "auth/" + mount.replaceAll("^/+|/+$", "") + "/";
+        if (!path.equals(TOKEN_MOUNT)) {
+            VaultMounts.Mount auth = mounts.matching(path);
+            if (auth == null || !auth.routePath().equals(path)) {
+                throw new IllegalStateException("no auth method at " + path);
+            }
+        }
+        mounts.tuneMaxLeaseTtl(path, maxLeaseTtl);
+    }
+
+    /**
+     * From now on the secret engine mounted at {@code mount} (e.g. {@code database}) fails every revocation with this
+     * error: a lease of it whose time is up, or whose token is revoked, is kept and retried as Vault retries it, then
+     * marked irrevocable (see {@link VaultRevocations}); {@code sys/leases/revoke} of it answers 400 with Vault's text.
+     */
+    public synchronized void failRevocations(String mount, String backendError) {
+        sweep();
+        revocations.fail(mount, backendError);
+    }
+
+    /** From now on the engine at {@code mount} revokes again: a lease kept meanwhile goes at its next retry. */
+    public synchronized void restoreRevocations(String mount) {
+        sweep();
+        revocations.restore(mount);
+    }
+
+    /**
+     * A rate-limit quota on {@code path} (without {@code /v1/}, e.g. {@code sys/leases/renew}, a prefix of the paths it
+     * covers) that refuses the next {@code refusals} calls to it with Vault's 429 (see {@link VaultQuotas}), then is
+     * gone. With {@code responseHeaders} (the quota configuration's {@code enable_rate_limit_response_headers}) each
+     * refusal carries {@code X-RateLimit-Limit} ({@code rate}), {@code X-RateLimit-Remaining} (0), {@code
+     * X-RateLimit-Reset} and {@code Retry-After} (the seconds left of the current {@code interval}, counted from now).
+     */
+    public synchronized void rateLimitQuota(
+            String path, int refusals, int rate, Duration interval, boolean responseHeaders) {
+        quotas.add(path, refusals, rate, interval, responseHeaders, now());
+    }
+
     public synchronized void seal() {
         sealed = true;
     }
@@ -575,10 +767,25 @@ public final class VaultEmulator implements AutoCloseable {
         sealed = false;
     }
 
-    /** True while the lease exists and has not expired. */
+    /** True while the lease exists and has not expired (a lease kept after a failed revocation is not alive). */
     public synchronized boolean isAlive(Lease lease) {
         sweep();
+        return leases.containsKey(lease.id) && lease.expires.isAfter(now());
+    }
+
+    /**
+     * True while Vault still holds the lease, alive or kept after its engine failed to revoke it (pending a retry, or
+     * irrevocable); false once revoked.
+     */
+    public synchronized boolean isHeld(Lease lease) {
+        sweep();
         return leases.containsKey(lease.id);
+    }
+
+    /** True once the lease's revocation has failed {@value VaultRevocations#MAX_REVOKE_ATTEMPTS} times. */
+    public synchronized boolean isIrrevocable(Lease lease) {
+        sweep();
+        return leases.containsKey(lease.id) && lease.revokeError != null;
     }
 
     public synchronized boolean isAlive(Token token) {
@@ -614,13 +821,18 @@ public final class VaultEmulator implements AutoCloseable {
         return token.lastRenewal;
     }
 
-    /** Seconds left, as lookup would answer. */
+    /** Seconds left, as lookup would answer (see {@link VaultTtl#secondsLeft}): negative for a lease kept expired. */
     public synchronized long ttl(Lease lease) {
         return secondsLeft(lease.expires);
     }
 
     public synchronized long ttl(Token token) {
         return token.expires == null ? 0 : secondsLeft(token.expires);
+    }
+
+    /** The token's uses left, as lookup-self would answer {@code num_uses} (zero: no limit). */
+    public synchronized int usesLeft(Token token) {
+        return token.usesLeft;
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -839,7 +1051,13 @@ public final class VaultEmulator implements AutoCloseable {
         if (sealed) {
             return VaultReply.error(503, "Vault is sealed");
         }
-        boolean write = method.equals("PUT") || method.equals("POST");
+        String logicalPath = path.startsWith("/v1/")
+                ? URLDecoder.decode(path.substring("/v1/".length()), StandardCharsets.UTF_8)
+                : null;
+        VaultReply refused = logicalPath == null ? null : quotas.refusal(logicalPath, now());
+        if (refused != null) {
+            return refused;
+        }
         String token = headers.get("x-vault-token");
         if (token == null) {
             String auth = headers.get("authorization");
@@ -856,32 +1074,48 @@ public final class VaultEmulator implements AutoCloseable {
         }
         Token caller = token == null ? null : tokens.get(token);
         String namespace = headers.get("x-vault-namespace");
+        // Vault spends one of the token's uses before it checks the policies or runs the handler, even for a call the
+        // policies then refuse (handleRequest in request_handling.go calls TokenStore.UseToken right after
+        // CheckToken); a login path (handleLoginRequest) spends none.
+        boolean lastUse = caller != null && !isLoginPath(logicalPath) && spendUse(caller);
+        VaultCall call =
+                new VaultCall(method, logicalPath, queryParameters(query), caller, token != null, json, namespace);
+        VaultReply answer = dispatch(path, call);
+        return lastUse ? afterLastUse(caller, answer) : answer;
+    }
 
+    /** The token and lease endpoints the renewer calls, then everything else. */
+    private VaultReply dispatch(String path, VaultCall call) {
+        String method = call.method();
+        boolean write = call.write();
+        Token caller = call.caller();
         switch (path) {
             case "/v1/auth/token/lookup-self":
                 if (!(method.equals("GET") || write)) {
                     return VaultReply.error(405);
                 }
-                return caller == null
-                        ? VaultReply.invalidToken()
-                        : VaultReply.json(200, tokenEndpoints.lookupSelf(caller));
+                // the default policy grants read: a POST is an update, which it does not grant
+                VaultReply lookupDenial = denial(caller, call.path(), write ? "update" : "read");
+                return lookupDenial != null ? lookupDenial : VaultReply.json(200, tokenEndpoints.lookupSelf(caller));
             case "/v1/auth/token/lookup":
                 if (!(method.equals("GET") || write)) {
                     return VaultReply.error(405);
                 }
                 // a GET carries no body: Vault then looks the caller up
-                return tokenEndpoints.tokenLookup(caller, write ? json : NODES.objectNode());
+                return tokenEndpoints.tokenLookup(caller, write ? call.body() : NODES.objectNode());
             case "/v1/auth/token/renew-self":
                 if (!write) {
                     return VaultReply.error(405);
                 }
-                return caller == null ? VaultReply.invalidToken() : tokenEndpoints.renewSelf(caller, json);
+                VaultReply renewDenial = denial(caller, call.path(), "update");
+                return renewDenial != null ? renewDenial : tokenEndpoints.renewSelf(caller, call.body());
             case "/v1/auth/token/revoke-self":
                 if (!write) {
                     return VaultReply.error(405);
                 }
-                if (caller == null) {
-                    return VaultReply.invalidToken();
+                VaultReply revokeDenial = denial(caller, call.path(), "update");
+                if (revokeDenial != null) {
+                    return revokeDenial;
                 }
                 revokeToken(caller);
                 return VaultReply.noContent();
@@ -889,47 +1123,94 @@ public final class VaultEmulator implements AutoCloseable {
                 if (!write) {
                     return VaultReply.error(405);
                 }
-                return caller == null ? VaultReply.invalidToken() : tokenEndpoints.leaseLookup(json, namespace);
+                VaultReply leaseDenial = denial(caller, call.path(), "update");
+                return leaseDenial != null ? leaseDenial : tokenEndpoints.leaseLookup(call.body(), call.namespace());
             default:
                 break;
         }
-        for (String prefix : List.of("/v1/sys/leases/renew", "/v1/sys/renew")) {
-            if (path.equals(prefix) || path.startsWith(prefix + "/")) {
+        for (String prefix : List.of("sys/leases/renew", "sys/renew", "sys/leases/revoke")) {
+            String logicalPath = call.path();
+            if (logicalPath != null && (logicalPath.equals(prefix) || logicalPath.startsWith(prefix + "/"))) {
                 if (!write) {
                     return VaultReply.error(405);
                 }
-                if (caller == null) {
-                    return VaultReply.invalidToken();
+                // the ACL checks the whole path: a rule on sys/leases/renew does not grant sys/leases/renew/<id>
+                VaultReply denial = denial(caller, logicalPath, "update");
+                if (denial != null) {
+                    return denial;
                 }
-                String suffix = path.length() > prefix.length() ? path.substring(prefix.length() + 1) : "";
-                return tokenEndpoints.leaseRenew(json, URLDecoder.decode(suffix, StandardCharsets.UTF_8), namespace);
+                String suffix =
+                        logicalPath.length() > prefix.length() ? logicalPath.substring(prefix.length() + 1) : "";
+                return prefix.endsWith("revoke")
+                        ? tokenEndpoints.leaseRevoke(call.body(), suffix, call.namespace())
+                        : tokenEndpoints.leaseRenew(call.body(), suffix, call.namespace());
             }
         }
-        if (path.equals("/v1/sys/leases/revoke") || path.startsWith("/v1/sys/leases/revoke/")) {
-            if (!write) {
-                return VaultReply.error(405);
-            }
-            if (caller == null) {
-                return VaultReply.invalidToken();
-            }
-            String id = text(json, "lease_id");
-            if (id != null) {
-                leases.remove(id);
-            }
-            return VaultReply.noContent();
-        }
-        if (!path.startsWith("/v1/")) {
+        if (call.path() == null) {
             return VaultReply.error(404);
         }
-        VaultCall call = new VaultCall(
-                method,
-                URLDecoder.decode(path.substring("/v1/".length()), StandardCharsets.UTF_8),
-                queryParameters(query),
-                caller,
-                token != null,
-                json,
-                namespace);
         return secretsAndLogins(call);
+    }
+
+    /**
+     * Null when the token may call this path with this capability, else Vault's refusal: the invalid-token 403 for a
+     * token that does not exist, the ACL's 403 when its policies do not grant it (a token made without policies acts
+     * as root). The stock {@code default} policy ({@code DefaultPolicy} in {@code internal/vault/policy/policy_store.go})
+     * grants the token and lease endpoints but {@code sys/leases/revoke}.
+     */
+    private VaultReply denial(Token caller, String path, String capability) {
+        if (caller == null) {
+            return VaultReply.invalidToken();
+        }
+        return caller.policies.isEmpty() || acl.allows(caller.policies, path, capability)
+                ? null
+                : VaultReply.aclDenied();
+    }
+
+    /** Whether Vault treats this path as a login path, which needs no token and spends none of its uses. */
+    private boolean isLoginPath(String logicalPath) {
+        return logicalPath == null
+                || logicalPath.startsWith("sys/internal/ui/mounts/")
+                || authMethods.isLoginPath(logicalPath);
+    }
+
+    /**
+     * {@code TokenStore.UseToken}: one use fewer; true when this was the last, the token then {@code
+     * tokenRevocationPending} until the call is answered.
+     */
+    private static boolean spendUse(Token token) {
+        if (token.usesLeft <= 0) {
+            return false;
+        }
+        if (token.usesLeft == 1) {
+            token.usesLeft = Token.REVOCATION_PENDING;
+            return true;
+        }
+        token.usesLeft--;
+        return false;
+    }
+
+    /**
+     * The end of a token's last call (the function {@code handleRequest} defers): the token is revoked,
+     * its leases with it, and an answer that carries a lease (a secret read, a lease renewal) is replaced by Vault's
+     * error response (400: an error response without an error).
+     */
+    private VaultReply afterLastUse(Token caller, VaultReply answer) {
+        revokeToken(caller);
+        if (answer.status() == 200 && answer.body().contains("\"lease_id\"")) {
+            try {
+                JsonNode leaseId = JSON.readTree(answer.body()).get("lease_id");
+                if (leaseId != null && !leaseId.asText().isEmpty()) {
+                    return VaultReply.error(
+                            400,
+                            "Secret cannot be returned; token had one use left, so leased credentials were"
+                                    + " immediately revoked.");
+                }
+            } catch (IOException e) {
+                return answer; // not JSON: no lease in it
+            }
+        }
+        return answer;
     }
 
     /**
@@ -939,6 +1220,7 @@ public final class VaultEmulator implements AutoCloseable {
      */
     private VaultReply secretsAndLogins(VaultCall call) {
         String path = call.path();
+
         if (path.startsWith("sys/internal/ui/mounts/")) {
             return mounts.describe(call, path.substring("sys/internal/ui/mounts/".length()), acl);
         }
@@ -971,14 +1253,17 @@ public final class VaultEmulator implements AutoCloseable {
         return parameters;
     }
 
-    /** Removes expired tokens (with every lease they created) and expired leases, as Vault's expiration manager. */
+    /**
+     * Revokes expired tokens (their leases then expiring at the token's expiry) and the leases whose time is up, as
+     * Vault's expiration manager: see {@link VaultRevocations}.
+     */
     void sweep() {
         Instant now = now();
-        List<Token> expired = tokens.values().stream()
+        tokens.values().stream()
                 .filter(t -> t.expires != null && !t.expires.isAfter(now))
-                .toList();
-        expired.forEach(this::revokeToken);
-        leases.values().removeIf(l -> !l.expires.isAfter(now));
+                .toList()
+                .forEach(t -> revokeToken(t, t.expires));
+        revocations.run(leases, now);
     }
 
     static String text(JsonNode node, String field) {
@@ -986,8 +1271,14 @@ public final class VaultEmulator implements AutoCloseable {
         return value == null || value.isNull() ? null : value.asText();
     }
 
+    /** What a lookup answers as {@code ttl} for this expiry: see {@link VaultTtl#secondsLeft}. */
     long secondsLeft(Instant expires) {
-        return Math.max(0, Duration.between(now(), expires).toSeconds());
+        return VaultTtl.secondsLeft(expires, now());
+    }
+
+    /** The error the lease's engine answers to a revocation now, or null when it revokes. */
+    String revocationError(Lease lease) {
+        return revocations.revocationError(lease);
     }
 
     Instant now() {

@@ -39,8 +39,13 @@ class VaultEmulatorTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration TEN_MINUTES = Duration.ofMinutes(10);
     private static final Duration ONE_HOUR = Duration.ofHours(1);
-    /** Less than a second before a max TTL: nothing left to grant, yet the token or lease still lives. */
-    private static final Duration JUST_BEFORE = Duration.ofMillis(900);
+    /**
+     * Less than a second before a max TTL, for a token or lease issued {@link #HALF_A_SECOND} past a whole second: the
+     * clock truncated to the second has reached the max (nothing left to grant), yet the token or lease still lives.
+     */
+    private static final Duration JUST_BEFORE = Duration.ofMillis(300);
+
+    private static final int HALF_A_SECOND = 500;
 
     private final ShiftableClock clock = new ShiftableClock();
     private final VaultEmulator vault = VaultEmulator.start(clock);
@@ -439,14 +444,15 @@ class VaultEmulatorTest {
         }
 
         @Test
-        void refusesATokenThatHasReachedItsMaxTtl() throws Exception {
+        void refusesATokenThatHasReachedItsMaxTtlWith500AndTheMultierrorText() throws Exception {
+            freezeAt(HALF_A_SECOND);
             Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR).maxTtl(ONE_HOUR));
 
             clock.advance(ONE_HOUR.minus(JUST_BEFORE));
             Reply reply = renewSelf(token, null);
 
-            assertThat(reply.status()).isEqualTo(400);
-            assertThat(reply.errors()).anySatisfy(e -> assertThat(e).contains("past the max TTL, cannot renew"));
+            assertError(reply, 500, "1 error occurred:\n\t* past the max TTL, cannot renew\n\n");
+            assertThat(vault.isAlive(token)).isTrue();
         }
 
         @Test
@@ -465,7 +471,10 @@ class VaultEmulatorTest {
         }
 
         @Test
-        void capsAPeriodicTokenAtItsMaxTtlWithThePeriodWarning() throws Exception {
+        void capsAPeriodicTokenAtItsExplicitMaxTtlWithTheTtlWarning() throws Exception {
+            // CalculateTTL: the period (1h) is within the max (90m), so no period warning; the explicit max then caps
+            // what is left of it with the TTL warning
+            freezeAt(0);
             Token token = vault.createToken(
                     TokenSpec.ttl(TEN_MINUTES).period(ONE_HOUR).maxTtl(Duration.ofMinutes(90)));
             clock.advance(Duration.ofMinutes(45));
@@ -473,15 +482,26 @@ class VaultEmulatorTest {
             Reply reply = renewSelf(token, null);
 
             assertThat(reply.status()).isEqualTo(200);
-            long granted = reply.json().get("auth").get("lease_duration").asLong();
-            assertThat(granted).isBetween(2699L, 2700L);
-            assertThat(reply.warnings())
-                    .containsExactly(
-                            granted == 2700
-                                    ? "period of \"1h\" exceeded the effective max_ttl of \"45m\"; period value is capped"
-                                            + " accordingly"
-                                    : "period of \"1h\" exceeded the effective max_ttl of \"44m59s\"; period value is capped"
-                                            + " accordingly");
+            assertThat(reply.json().at("/auth/lease_duration").asLong()).isEqualTo(2700);
+            assertThat(reply.warnings()).containsExactly(capWarning("TTL", "1h", "45m"));
+        }
+
+        @Test
+        void cutsAPeriodAboveTheMountsMaxWithThePeriodWarningAndRenewsItForeverWithoutExplicitMax() throws Exception {
+            vault.tuneAuthMount("token", ONE_HOUR);
+            Token token = vault.createToken(TokenSpec.ttl(TEN_MINUTES).period(Duration.ofHours(2)));
+
+            clock.advance(Duration.ofMinutes(50));
+            Reply first = renewSelf(token, null);
+            clock.advance(Duration.ofMinutes(50));
+            Reply second = renewSelf(token, null);
+
+            assertThat(lookupSelf(token).json().at("/data/creation_ttl").asLong())
+                    .isEqualTo(3600);
+            for (Reply reply : List.of(first, second)) {
+                assertThat(reply.status()).isEqualTo(200);
+                assertTokenGrant(reply, 3600, capWarning("period", "2h", "1h"));
+            }
         }
 
         @Test
@@ -756,15 +776,16 @@ class VaultEmulatorTest {
         }
 
         @Test
-        void saysPastTheMaxTtlOnceTheLeaseHasReachedIt() throws Exception {
+        void saysPastTheMaxTtlWith400AndThePlainTextOnceTheLeaseHasReachedIt() throws Exception {
+            freezeAt(HALF_A_SECOND);
             Token token = vault.createToken(TokenSpec.ttl(Duration.ofHours(2)));
             Lease lease = vault.createLease(token, "database/creds/app", ONE_HOUR, ONE_HOUR, true);
 
             clock.advance(ONE_HOUR.minus(JUST_BEFORE));
             Reply reply = leaseRenew(token, "{\"lease_id\":\"" + lease.id + "\"}");
 
-            assertThat(reply.status()).isEqualTo(400);
-            assertThat(reply.errors()).anySatisfy(e -> assertThat(e).contains("past the max TTL, cannot renew"));
+            assertError(reply, 400, "past the max TTL, cannot renew");
+            assertThat(vault.isAlive(lease)).isTrue();
         }
 
         @Test
@@ -1272,19 +1293,6 @@ class VaultEmulatorTest {
 
             assertThat(texts(policies)).containsExactly("app", "default", "zeta");
             assertThat(token.policies()).containsExactly("app", "default", "zeta");
-        }
-
-        @Test
-        void theTokenAndLeaseEndpointsStayUncheckedForATokenWithPolicies() throws Exception {
-            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR).policies("grants-nothing"));
-            Lease lease = vault.createLease(token, "database/creds/app", ONE_HOUR, Duration.ZERO, true);
-            vault.policy("default", "auth/token/renew-self", "deny"); // would refuse renew-self if checked
-
-            assertThat(lookupSelf(token).status()).isEqualTo(200);
-            assertThat(renewSelf(token, null).status()).isEqualTo(200);
-            assertThat(leaseLookup(token, "PUT", lease.id).status()).isEqualTo(200);
-            assertThat(leaseRenew(token, "{\"lease_id\":\"" + lease.id + "\"}").status())
-                    .isEqualTo(200);
         }
 
         @Test
@@ -2327,6 +2335,630 @@ class VaultEmulatorTest {
     }
 
     // ----------------------------------------------------------------------------------------------
+    // TTL arithmetic: CalculateTTL, humanDuration, leaseEntry.ttl
+    // ----------------------------------------------------------------------------------------------
+
+    @Nested
+    class TtlArithmetic {
+
+        @Test
+        void capsAtTheMaxCountedBetweenTimesTruncatedToTheSecondWithGoDurationsInTheWarning() throws Exception {
+            freezeAt(700);
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR).maxTtl(Duration.ofHours(2)));
+
+            clock.advance(Duration.ofMinutes(30).plusMillis(400)); // 30m1.1s after the whole second
+            Reply odd = renewSelf(token, "{\"increment\":\"3h\"}");
+            clock.advance(Duration.ofMillis(900)); // 30m2s after it
+            Reply even = renewSelf(token, "{\"increment\":\"3h\"}");
+
+            assertTokenGrant(odd, 5399, capWarning("TTL", "3h", "1h29m59s"));
+            assertTokenGrant(even, 5398, capWarning("TTL", "3h", "1h29m58s"));
+        }
+
+        @Test
+        void dropsTheZeroPartsOfADurationAsHumanDurationDoes() throws Exception {
+            freezeAt(0);
+            Token hours = vault.createToken(TokenSpec.ttl(TEN_MINUTES).maxTtl(Duration.ofHours(3)));
+            Token minutes = vault.createToken(TokenSpec.ttl(TEN_MINUTES).maxTtl(Duration.ofMinutes(90)));
+            Token seconds =
+                    vault.createToken(TokenSpec.ttl(Duration.ofSeconds(30)).maxTtl(Duration.ofSeconds(45)));
+
+            Reply wholeHours = renewSelf(hours, "{\"increment\":\"768h\"}");
+            Reply hoursAndMinutes = renewSelf(minutes, "{\"increment\":\"2h\"}");
+            Reply onlySeconds = renewSelf(seconds, "{\"increment\":\"1m\"}");
+
+            assertThat(wholeHours.warnings()).containsExactly(capWarning("TTL", "768h", "3h"));
+            assertThat(hoursAndMinutes.warnings()).containsExactly(capWarning("TTL", "2h", "1h30m"));
+            assertThat(onlySeconds.warnings()).containsExactly(capWarning("TTL", "1m", "45s"));
+        }
+
+        @Test
+        void theNewExpiryIsTheUntruncatedNowPlusTheGrantedTtl() throws Exception {
+            Instant start = freezeAt(0);
+            Token token =
+                    vault.createToken(TokenSpec.ttl(Duration.ofMinutes(30)).maxTtl(ONE_HOUR));
+
+            clock.advance(Duration.ofMinutes(20).plusMillis(700));
+            Reply renewal = renewSelf(token, "{\"increment\":\"1h\"}");
+
+            // 40m left from the truncated clock; the grant starts at the untruncated one
+            assertThat(renewal.json().at("/auth/lease_duration").asLong()).isEqualTo(2400);
+            Instant expiry = Instant.parse(
+                    lookupSelf(token).json().at("/data/expire_time").asText());
+            assertThat(expiry).isEqualTo(start.plus(ONE_HOUR).plusMillis(700));
+            assertThat(vault.expiry(token)).isEqualTo(expiry);
+        }
+
+        @Test
+        void aLookupCountsTheTtlFromTheClockRoundedToTheSecondAndTruncatesIt() throws Exception {
+            freezeAt(400);
+            Token token = vault.createToken(TokenSpec.ttl(TEN_MINUTES));
+            Lease lease = vault.createLease(token, "database/creds/app", TEN_MINUTES, ONE_HOUR, true);
+
+            long tokenAtOnce = lookupSelf(token).json().at("/data/ttl").asLong();
+            long leaseAtOnce =
+                    leaseLookup(token, "PUT", lease.id).json().at("/data/ttl").asLong();
+            clock.advance(Duration.ofMillis(200)); // 0.6 s into the second: rounded up
+            long tokenLater = lookupSelf(token).json().at("/data/ttl").asLong();
+            long leaseLater =
+                    leaseLookup(token, "PUT", lease.id).json().at("/data/ttl").asLong();
+
+            // 600.4 s left, counted from the whole second before: 600; 599.8 s left, from the second after: 599.4 → 599
+            assertThat(List.of(tokenAtOnce, leaseAtOnce)).containsOnly(600L);
+            assertThat(List.of(tokenLater, leaseLater)).containsOnly(599L);
+            assertThat(vault.ttl(token)).isEqualTo(599);
+            assertThat(vault.ttl(lease)).isEqualTo(599);
+        }
+
+        @Test
+        void creationTtlIsWhatTheCreationGrantedAfterItsCapNotWhatWasAsked() throws Exception {
+            Token capped = vault.createToken(TokenSpec.ttl(Duration.ofHours(2)).maxTtl(ONE_HOUR));
+            vault.tuneAuthMount("token", Duration.ofMinutes(30));
+            Token cappedByTheMount = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+
+            clock.advance(TEN_MINUTES);
+            renewSelf(capped, "{\"increment\":\"5m\"}");
+
+            assertThat(lookupSelf(capped).json().at("/data/creation_ttl").asLong())
+                    .isEqualTo(3600);
+            assertThat(lookupSelf(cappedByTheMount)
+                            .json()
+                            .at("/data/creation_ttl")
+                            .asLong())
+                    .isEqualTo(1800);
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // what a token's renewal grants without increment: the backend's TTL
+    // ----------------------------------------------------------------------------------------------
+
+    @Nested
+    class RenewalBackendTtl {
+
+        @Test
+        void aTokenStoreTokenIsGrantedItsLastGrantNotItsCreationTtl() throws Exception {
+            Token token = vault.createToken(TokenSpec.ttl(TEN_MINUTES));
+
+            Reply longer = renewSelf(token, "{\"increment\":\"1h\"}");
+            clock.advance(TEN_MINUTES);
+            Reply again = renewSelf(token, null);
+
+            assertThat(longer.json().at("/auth/lease_duration").asLong()).isEqualTo(3600);
+            assertThat(again.json().at("/auth/lease_duration").asLong()).isEqualTo(3600);
+            assertThat(lookupSelf(token).json().at("/data/creation_ttl").asLong())
+                    .isEqualTo(600);
+        }
+
+        @Test
+        void aKubernetesLoginIsGrantedItsRolesCurrentTokenTtl() throws Exception {
+            Token token = kubernetesLoginToken(TEN_MINUTES);
+
+            vault.kubernetesRoleTokenTtls(
+                    "kubernetes", "my-role", Duration.ofMinutes(20), Duration.ZERO, Duration.ZERO);
+            Reply renewal = renewSelf(token, null);
+
+            assertThat(renewal.json().at("/auth/lease_duration").asLong()).isEqualTo(1200);
+            assertThat(lookupSelf(token).json().at("/data/creation_ttl").asLong())
+                    .isEqualTo(600);
+        }
+
+        @Test
+        void aKubernetesRolesTokenMaxTtlCapsTheLoginAndEveryRenewalFromTheLogin() throws Exception {
+            freezeAt(0);
+            vault.enableKubernetesAuth("kubernetes");
+            vault.kubernetesRole("kubernetes", "my-role", "my-app", "my-ns", ONE_HOUR, "app");
+            vault.kubernetesRoleTokenTtls("kubernetes", "my-role", ONE_HOUR, Duration.ofMinutes(90), Duration.ZERO);
+            Token token = loggedInToken();
+
+            clock.advance(Duration.ofMinutes(50));
+            Reply renewal = renewSelf(token, null);
+
+            assertThat(lookupSelf(token).json().at("/data/creation_ttl").asLong())
+                    .isEqualTo(3600);
+            assertTokenGrant(renewal, 2400, capWarning("TTL", "1h", "40m"));
+        }
+
+        @Test
+        void aPeriodGivenToTheRoleAfterTheLoginMakesTheNextRenewalPeriodic() throws Exception {
+            Token token = kubernetesLoginToken(TEN_MINUTES);
+
+            vault.kubernetesRoleTokenTtls("kubernetes", "my-role", TEN_MINUTES, Duration.ZERO, Duration.ofHours(2));
+            Reply renewal = renewSelf(token, "{\"increment\":\"5m\"}");
+
+            assertThat(renewal.json().at("/auth/lease_duration").asLong()).isEqualTo(7200);
+        }
+
+        @Test
+        void theAuthMountsMaxTtlCapsALoginWithTheWarningInTheLoginsAnswer() throws Exception {
+            vault.enableKubernetesAuth("kubernetes");
+            vault.kubernetesRole("kubernetes", "my-role", "my-app", "my-ns", Duration.ZERO, "app");
+            vault.tuneAuthMount("kubernetes", ONE_HOUR);
+
+            Reply login = kubernetesLogin("kubernetes", "my-role", vault.serviceAccountJwt("my-ns", "my-app"));
+
+            assertTokenGrant(login, 3600, capWarning("TTL", "768h", "1h"));
+            assertThat(call("GET", "/v1/sys/internal/ui/mounts/auth/kubernetes", vault.createRootToken(), null)
+                            .json()
+                            .at("/data/config/max_lease_ttl")
+                            .asLong())
+                    .isEqualTo(3600);
+        }
+
+        @Test
+        void anAppRoleLoginIsGrantedItsRolesCurrentTtlMaxAndPeriod() throws Exception {
+            String roleId = vault.appRole("my-app", TEN_MINUTES, null, "my-app");
+            Token token = vault.tokenById(appRoleLogin(roleId, vault.secretId("my-app"))
+                    .json()
+                    .at("/auth/client_token")
+                    .asText());
+
+            vault.appRoleTokenTtls("my-app", Duration.ofMinutes(20), Duration.ZERO, Duration.ZERO);
+            Reply longer = renewSelf(token, null);
+            vault.appRoleTokenTtls("my-app", Duration.ofMinutes(20), Duration.ZERO, Duration.ofMinutes(45));
+            Reply periodic = renewSelf(token, null);
+
+            assertThat(longer.json().at("/auth/lease_duration").asLong()).isEqualTo(1200);
+            assertThat(periodic.json().at("/auth/lease_duration").asLong()).isEqualTo(2700);
+        }
+
+        @Test
+        void renewingATokenWhoseKubernetesRoleWasDeletedIs500NamingTheRoleUnquoted() throws Exception {
+            Token token = kubernetesLoginToken(TEN_MINUTES);
+
+            vault.deleteKubernetesRole("kubernetes", "my-role");
+            Reply renewal = renewSelf(token, null);
+            Reply login = kubernetesLogin("kubernetes", "my-role", vault.serviceAccountJwt("my-ns", "my-app"));
+
+            // expiration.go's renewAuthEntry wraps the auth method's error ("failed to renew entry: %w"), and
+            // request_handling.go appends it to a go-multierror
+            assertError(
+                    renewal,
+                    500,
+                    "1 error occurred:\n\t* failed to renew entry: role my-role does not exist during"
+                            + " renewal\n\n");
+            assertError(login, 400, "invalid role name \"my-role\"");
+        }
+
+        @Test
+        void renewingATokenWhoseAppRoleWasDeletedIs500NamingTheRoleQuoted() throws Exception {
+            String roleId = vault.appRole("my-role", TEN_MINUTES, null, "my-app");
+            String secretId = vault.secretId("my-role");
+            Token token = vault.tokenById(appRoleLogin(roleId, secretId)
+                    .json()
+                    .at("/auth/client_token")
+                    .asText());
+
+            vault.deleteAppRole("my-role");
+            Reply renewal = renewSelf(token, null);
+            Reply login = appRoleLogin(roleId, secretId);
+
+            assertError(
+                    renewal,
+                    500,
+                    "1 error occurred:\n\t* failed to renew entry: role \"my-role\" does not exist"
+                            + " during renewal\n\n");
+            assertError(login, 400, "invalid role or secret ID");
+        }
+
+        private Token kubernetesLoginToken(Duration ttl) throws Exception {
+            vault.enableKubernetesAuth("kubernetes");
+            vault.kubernetesRole("kubernetes", "my-role", "my-app", "my-ns", ttl, "app");
+            return loggedInToken();
+        }
+
+        private Token loggedInToken() throws Exception {
+            Reply login = kubernetesLogin("kubernetes", "my-role", vault.serviceAccountJwt("my-ns", "my-app"));
+            assertThat(login.status()).isEqualTo(200);
+            return vault.tokenById(login.json().at("/auth/client_token").asText());
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // num_uses
+    // ----------------------------------------------------------------------------------------------
+
+    @Nested
+    class NumUses {
+
+        @Test
+        void everyCallSpendsAUseBeforeItIsAnsweredSoLookupSelfShowsWhatIsLeftAfterIt() throws Exception {
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR).numUses(4));
+            Lease lease = vault.createLease(token, "database/creds/app", ONE_HOUR, Duration.ZERO, true);
+
+            long first = lookupSelf(token).json().at("/data/num_uses").asLong();
+            leaseLookup(token, "PUT", lease.id);
+            long afterALeaseLookup =
+                    lookupSelf(token).json().at("/data/num_uses").asLong();
+
+            assertThat(first).isEqualTo(3);
+            assertThat(afterALeaseLookup).isEqualTo(1);
+            assertThat(vault.usesLeft(token)).isEqualTo(1);
+        }
+
+        @Test
+        void theCallThatSpendsTheLastUseSucceedsThenTheTokenAndItsLeasesAreRevoked() throws Exception {
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR).numUses(2));
+            Lease lease = vault.createLease(token, "database/creds/app", ONE_HOUR, Duration.ZERO, true);
+
+            Reply first = leaseLookup(token, "PUT", lease.id);
+            Reply last = leaseLookup(token, "PUT", lease.id);
+            Reply after = lookupSelf(token);
+
+            assertThat(first.status()).isEqualTo(200);
+            assertThat(last.status()).isEqualTo(200);
+            assertError(after, 403, "2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n");
+            assertThat(vault.isAlive(token)).isFalse();
+            assertThat(vault.isAlive(lease)).isFalse();
+        }
+
+        @Test
+        void lookupSelfOnTheLastUseAnswersWithNumUsesMinusOne() throws Exception {
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR).numUses(1));
+
+            Reply last = lookupSelf(token);
+
+            assertThat(last.status()).isEqualTo(200);
+            assertThat(last.json().at("/data/num_uses").asLong()).isEqualTo(-1);
+            assertThat(vault.isAlive(token)).isFalse();
+        }
+
+        @Test
+        void renewSelfOnTheLastUseSaysTokenNotFound() throws Exception {
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR).numUses(1));
+
+            Reply last = renewSelf(token, null);
+
+            assertError(last, 400, "token not found");
+            assertThat(vault.renewals(token)).isZero();
+        }
+
+        @Test
+        void aLeaseRenewalOnTheLastUseIsAppliedButAnsweredWithVaultsErrorResponse() throws Exception {
+            Token owner = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+            Lease lease = vault.createLease(owner, "database/creds/app", TEN_MINUTES, ONE_HOUR, true);
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR).numUses(1));
+
+            Reply last = leaseRenew(token, "{\"lease_id\":\"" + lease.id + "\"}");
+
+            assertError(
+                    last,
+                    400,
+                    "Secret cannot be returned; token had one use left, so leased credentials were"
+                            + " immediately revoked.");
+            assertThat(vault.renewals(lease)).isEqualTo(1);
+            assertThat(vault.isAlive(lease)).isTrue();
+        }
+
+        @Test
+        void aCallThePoliciesRefuseSpendsAUseToo() throws Exception {
+            Token token =
+                    vault.createToken(TokenSpec.ttl(ONE_HOUR).policies("app").numUses(3));
+
+            Reply denied = call("PUT", "/v1/sys/leases/revoke", token, "{\"lease_id\":\"database/creds/app/x\"}");
+
+            assertAclDenied(denied);
+            assertThat(lookupSelf(token).json().at("/data/num_uses").asLong()).isEqualTo(1);
+        }
+
+        @Test
+        void theAuthBlockOfARenewalReportsTheUsesTheTokenWasCreatedWith() throws Exception {
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR).numUses(5));
+
+            Reply renewal = renewSelf(token, null);
+
+            // RenewToken answers the auth kept in the token's lease entry, num_uses as at the creation
+            assertThat(renewal.json().at("/auth/num_uses").asLong()).isEqualTo(5);
+            assertThat(vault.usesLeft(token)).isEqualTo(4);
+        }
+
+        @Test
+        void aLoginSpendsNoUseOfTheTokenItCarries() throws Exception {
+            vault.enableKubernetesAuth("kubernetes");
+            vault.kubernetesRole("kubernetes", "my-role", "my-app", "my-ns", ONE_HOUR, "app");
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR).numUses(2));
+            String body = JSON.createObjectNode()
+                    .put("role", "my-role")
+                    .put("jwt", vault.serviceAccountJwt("my-ns", "my-app"))
+                    .toString();
+
+            Reply login = call("POST", "/v1/auth/kubernetes/login", token, body);
+
+            assertThat(login.status()).isEqualTo(200);
+            assertThat(vault.usesLeft(token)).isEqualTo(2);
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // the default policy on the token and lease endpoints
+    // ----------------------------------------------------------------------------------------------
+
+    @Nested
+    class DefaultPolicy {
+
+        @Test
+        void grantsLookupRenewAndRevokeOfItselfAndLookupAndRenewOfLeases() throws Exception {
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR).policies("grants-nothing"));
+            Lease lease = vault.createLease(token, "database/creds/app", ONE_HOUR, Duration.ZERO, true);
+            String body = "{\"lease_id\":\"" + lease.id + "\"}";
+
+            assertThat(lookupSelf(token).status()).isEqualTo(200);
+            assertThat(renewSelf(token, null).status()).isEqualTo(200);
+            assertThat(leaseLookup(token, "PUT", lease.id).status()).isEqualTo(200);
+            assertThat(leaseRenew(token, body).status()).isEqualTo(200);
+            assertThat(call("PUT", "/v1/sys/renew", token, body).status()).isEqualTo(200);
+            assertThat(call("POST", "/v1/auth/token/revoke-self", token, "").status())
+                    .isEqualTo(204);
+        }
+
+        @Test
+        void deniesAPostToLookupSelfWhichIsAnUpdateWhereItGrantsOnlyRead() throws Exception {
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR).policies("app"));
+
+            assertAclDenied(call("POST", "/v1/auth/token/lookup-self", token, ""));
+            assertThat(lookupSelf(token).status()).isEqualTo(200);
+        }
+
+        @Test
+        void doesNotGrantSysLeasesRevoke() throws Exception {
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR).policies("app"));
+            Lease lease = vault.createLease(token, "database/creds/app", ONE_HOUR, Duration.ZERO, true);
+
+            Reply denied = call("PUT", "/v1/sys/leases/revoke", token, "{\"lease_id\":\"" + lease.id + "\"}");
+            vault.policy("app", "sys/leases/revoke", "update");
+            Reply allowed = call("PUT", "/v1/sys/leases/revoke", token, "{\"lease_id\":\"" + lease.id + "\"}");
+
+            assertAclDenied(denied);
+            assertThat(allowed.status()).isEqualTo(204);
+            assertThat(vault.isAlive(lease)).isFalse();
+        }
+
+        @Test
+        void grantsTheExactPathOnlyNotALeaseIdInThePath() throws Exception {
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR).policies("app"));
+            Lease lease = vault.createLease(token, "database/creds/app", ONE_HOUR, Duration.ZERO, true);
+
+            assertAclDenied(call("PUT", "/v1/sys/leases/renew/" + lease.id, token, ""));
+        }
+
+        @Test
+        void aDenyAddedToItRefusesRenewSelf() throws Exception {
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR).policies("app"));
+            Token withoutPolicies = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+
+            vault.policy("default", "auth/token/renew-self", "deny");
+
+            assertAclDenied(renewSelf(token, null));
+            assertThat(renewSelf(withoutPolicies, null).status()).isEqualTo(200);
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // revocations that fail: leases kept, retried, irrevocable
+    // ----------------------------------------------------------------------------------------------
+
+    @Nested
+    class FailedRevocations {
+
+        private static final String ENGINE_ERROR = "error revoking user: connect: connection refused";
+        private static final String REVOKE_ERROR =
+                "failed to revoke entry: resp: (*logical.Response)(nil) err: " + ENGINE_ERROR;
+
+        /** The owner of {@link #failingLease()}'s leases, valid long after they expire. */
+        private final Token token = vault.createToken(TokenSpec.ttl(Duration.ofHours(2)));
+
+        /** A ten-minute lease of the database engine, whose revocations fail from now on. */
+        private Lease failingLease() {
+            Lease lease = vault.createLease(token, "database/creds/app", TEN_MINUTES, ONE_HOUR, true);
+            vault.failRevocations("database", ENGINE_ERROR);
+            return lease;
+        }
+
+        @Test
+        void anExpiredLeaseIsKeptNotRenewableWithANegativeTtlWhileItsEngineFails() throws Exception {
+            Instant start = freezeAt(0);
+            Lease lease = failingLease();
+
+            clock.advance(TEN_MINUTES.plusSeconds(5));
+            Reply lookup = leaseLookup(token, "PUT", lease.id);
+            Reply renewal = leaseRenew(token, "{\"lease_id\":\"" + lease.id + "\"}");
+
+            assertThat(lookup.status()).isEqualTo(200);
+            JsonNode data = lookup.json().get("data");
+            assertThat(data.get("renewable").asBoolean()).isFalse();
+            assertThat(data.get("ttl").asLong()).isEqualTo(-5);
+            assertThat(Instant.parse(data.get("expire_time").asText())).isEqualTo(start.plus(TEN_MINUTES));
+            assertThat(data.has("revoke_error")).isFalse();
+            assertError(renewal, 400, "lease expired");
+            assertThat(vault.isAlive(lease)).isFalse();
+            assertThat(vault.isHeld(lease)).isTrue();
+        }
+
+        @Test
+        void itIsTriedSixTimesWithTheBackoffsMidpointsThenMarkedIrrevocable() throws Exception {
+            freezeAt(0);
+            Lease lease = failingLease();
+            String body = "{\"lease_id\":\"" + lease.id + "\"}";
+
+            // tries at expiry, then 20, 40, 80, 160 and 320 s after each failure: the sixth 620 s after expiry
+            clock.advance(TEN_MINUTES.plusSeconds(619));
+            Reply beforeTheSixth = leaseRenew(token, body);
+            boolean irrevocableBefore = vault.isIrrevocable(lease);
+            clock.advance(Duration.ofSeconds(1));
+            Reply lookup = leaseLookup(token, "PUT", lease.id);
+            Reply renewal = leaseRenew(token, body);
+
+            assertThat(beforeTheSixth.errors()).containsExactly("lease expired");
+            assertThat(irrevocableBefore).isFalse();
+            assertThat(lookup.status()).isEqualTo(200);
+            assertThat(lookup.json().at("/data/renewable").asBoolean()).isFalse();
+            assertThat(lookup.json().at("/data/ttl").asLong()).isEqualTo(-620);
+            assertThat(lookup.json().at("/data/revoke_error").asText()).isEqualTo("out of retries: " + REVOKE_ERROR);
+            assertError(renewal, 400, "lease is expired and has failed previous revocation attempts");
+            assertThat(vault.isIrrevocable(lease)).isTrue();
+        }
+
+        @Test
+        void aKeptLeaseGoesAtItsNextTryOnceItsEngineRevokesAgain() throws Exception {
+            freezeAt(0);
+            Lease lease = failingLease();
+            clock.advance(TEN_MINUTES.plusSeconds(30)); // tried at expiry and 20 s later; next at 60 s
+
+            vault.restoreRevocations("database");
+            clock.advance(Duration.ofSeconds(29));
+            boolean heldUntilTheTry = vault.isHeld(lease);
+            clock.advance(Duration.ofSeconds(1));
+
+            assertThat(heldUntilTheTry).isTrue();
+            assertInvalidLease(leaseLookup(token, "PUT", lease.id));
+            Reply renewal = leaseRenew(token, "{\"lease_id\":\"" + lease.id + "\"}");
+            assertError(renewal, 400, "lease not found");
+        }
+
+        @Test
+        void anIrrevocableLeaseGoesOnlyWithTheDailyTryOfLeasesExpiredOverAnHourBefore() throws Exception {
+            Lease lease = failingLease();
+            clock.advance(TEN_MINUTES.plusSeconds(620));
+            assertThat(vault.isIrrevocable(lease)).isTrue();
+
+            vault.restoreRevocations("database");
+            clock.advance(Duration.ofHours(23)); // the daily try comes 24 h after the emulator's start
+            boolean heldBeforeTheDailyTry = vault.isHeld(lease);
+            clock.advance(ONE_HOUR);
+
+            assertThat(heldBeforeTheDailyTry).isTrue();
+            assertThat(vault.isHeld(lease)).isFalse();
+            assertInvalidLease(leaseLookup(vault.createRootToken(), "PUT", lease.id));
+        }
+
+        @Test
+        void theLeasesOfATokenThatExpiresAreKeptFromItsExpiryWhileTheirEngineFails() throws Exception {
+            Instant start = freezeAt(0);
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+            Lease lease = vault.createLease(token, "database/creds/app", Duration.ofHours(2), Duration.ZERO, true);
+            Token root = vault.createRootToken();
+            vault.failRevocations("database", ENGINE_ERROR);
+
+            clock.advance(ONE_HOUR.plusSeconds(3));
+            Reply lookup = leaseLookup(root, "PUT", lease.id);
+
+            assertThat(vault.isAlive(token)).isFalse();
+            assertThat(lookup.status()).isEqualTo(200);
+            assertThat(Instant.parse(lookup.json().at("/data/expire_time").asText()))
+                    .isEqualTo(start.plus(ONE_HOUR));
+            assertThat(lookup.json().at("/data/ttl").asLong()).isEqualTo(-3);
+            assertThat(lookup.json().at("/data/renewable").asBoolean()).isFalse();
+            assertThat(vault.isHeld(lease)).isTrue();
+        }
+
+        @Test
+        void revokingALeaseWhileItsEngineFailsIs400WithVaultsTextAndKeepsIt() throws Exception {
+            Token root = vault.createRootToken();
+            Lease lease = vault.createLease(root, "database/creds/app", ONE_HOUR, Duration.ZERO, true);
+            String body = "{\"lease_id\":\"" + lease.id + "\"}";
+            vault.failRevocations("database", ENGINE_ERROR);
+
+            Reply failed = call("PUT", "/v1/sys/leases/revoke", root, body);
+            boolean aliveAfterTheFailure = vault.isAlive(lease);
+            vault.restoreRevocations("database");
+            Reply revoked = call("PUT", "/v1/sys/leases/revoke", root, body);
+
+            assertError(failed, 400, REVOKE_ERROR);
+            assertThat(aliveAfterTheFailure).isTrue();
+            assertThat(revoked.status()).isEqualTo(204);
+            assertThat(vault.isHeld(lease)).isFalse();
+        }
+
+        @Test
+        void anotherEnginesLeasesAreRevokedAsUsual() throws Exception {
+            Token token = vault.createToken(TokenSpec.ttl(Duration.ofHours(2)));
+            Lease lease = vault.createLease(token, "aws/creds/deploy", TEN_MINUTES, ONE_HOUR, true);
+            vault.failRevocations("database", ENGINE_ERROR);
+
+            clock.advance(TEN_MINUTES);
+
+            assertThat(vault.isHeld(lease)).isFalse();
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // rate-limit quotas
+    // ----------------------------------------------------------------------------------------------
+
+    @Nested
+    class RateLimitQuota {
+
+        @Test
+        void refusesTheNextCallsWith429NamingThePathWithoutHeadersUnlessEnabled() throws Exception {
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+            Lease lease = vault.createLease(token, "database/creds/app", ONE_HOUR, Duration.ZERO, true);
+            String body = "{\"lease_id\":\"" + lease.id + "\"}";
+            vault.rateLimitQuota("sys/leases/renew", 2, 10, Duration.ofSeconds(1), false);
+
+            List<Reply> refused = List.of(leaseRenew(token, body), leaseRenew(token, body));
+            Reply allowed = leaseRenew(token, body);
+
+            for (Reply reply : refused) {
+                assertError(reply, 429, "request path \"sys/leases/renew\": rate limit quota exceeded");
+                assertThat(reply.header("Retry-After")).isNull();
+                assertThat(reply.header("X-RateLimit-Limit")).isNull();
+                assertThat(reply.header("X-RateLimit-Remaining")).isNull();
+                assertThat(reply.header("X-RateLimit-Reset")).isNull();
+            }
+            assertThat(allowed.status()).isEqualTo(200);
+            assertThat(vault.renewals(lease)).isEqualTo(1);
+        }
+
+        @Test
+        void withResponseHeadersEnabledARefusalCarriesRetryAfterAndTheRateLimitHeaders() throws Exception {
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+            freezeAt(0);
+            vault.rateLimitQuota("sys/leases/", 1, 20, Duration.ofMinutes(1), true);
+
+            clock.advance(Duration.ofSeconds(15));
+            Reply reply = leaseLookup(token, "PUT", "database/creds/app/x");
+
+            assertError(reply, 429, "request path \"sys/leases/lookup\": rate limit quota exceeded");
+            assertThat(reply.header("Retry-After")).isEqualTo("45");
+            assertThat(reply.header("X-RateLimit-Limit")).isEqualTo("20");
+            assertThat(reply.header("X-RateLimit-Remaining")).isEqualTo("0");
+            assertThat(reply.header("X-RateLimit-Reset")).isEqualTo("45");
+        }
+
+        @Test
+        void aRefusedCallIsNotAppliedAndSpendsNoUse() throws Exception {
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR).numUses(3));
+            vault.rateLimitQuota("auth/token/renew-self", 1, 1, Duration.ofSeconds(1), true);
+
+            Reply refused = renewSelf(token, null);
+
+            assertThat(refused.status()).isEqualTo(429);
+            assertThat(vault.renewals(token)).isZero();
+            assertThat(vault.usesLeft(token)).isEqualTo(3);
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------
     // a standby node
     // ----------------------------------------------------------------------------------------------
 
@@ -2378,12 +3010,42 @@ class VaultEmulatorTest {
 
     private static String cappedWarning(long grantedSeconds) {
         String max = grantedSeconds == 3595 ? "59m55s" : "59m54s";
-        return "TTL of \"1h\" exceeded the effective max_ttl of \"" + max + "\"; TTL value is capped accordingly";
+        return capWarning("TTL", "1h", max);
+    }
+
+    /** A token's grant (renew-self, login) of {@code seconds}, capped with exactly this warning. */
+    private static void assertTokenGrant(Reply reply, long seconds, String warning) throws IOException {
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(reply.json().at("/auth/lease_duration").asLong()).isEqualTo(seconds);
+        assertThat(reply.warnings()).containsExactly(warning);
+    }
+
+    /** {@code CalculateTTL}'s warning: the {@code TTL} or {@code period} wanted, capped at the max. */
+    private static String capWarning(String what, String wanted, String max) {
+        return what + " of \"" + wanted + "\" exceeded the effective max_ttl of \"" + max + "\"; " + what
+                + " value is capped accordingly";
+    }
+
+    /** Vault's error answer: this status, and exactly this one error. */
+    private static void assertError(Reply reply, int status, String error) throws IOException {
+        assertThat(reply.status()).isEqualTo(status);
+        assertThat(reply.errors()).containsExactly(error);
     }
 
     private static void assertInvalidLease(Reply reply) throws IOException {
         assertThat(reply.status()).isEqualTo(400);
         assertThat(reply.errors()).anySatisfy(e -> assertThat(e).contains("invalid lease"));
+    }
+
+    /**
+     * Stops the clock {@code millis} past the next whole second: Vault truncates and rounds its times to the second,
+     * so what it grants and answers then depends on where in a second a call comes.
+     */
+    private Instant freezeAt(int millis) {
+        clock.freeze();
+        int nanos = clock.instant().getNano();
+        clock.advance(Duration.ofNanos(nanos == 0 ? 0 : 1_000_000_000L - nanos).plusMillis(millis));
+        return clock.instant();
     }
 
     private HttpRequest.Builder request(String path) {

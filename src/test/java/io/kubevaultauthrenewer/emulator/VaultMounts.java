@@ -1,6 +1,7 @@
 package io.kubevaultauthrenewer.emulator;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -36,6 +37,25 @@ final class VaultMounts {
     }
 
     private final Map<String, Mount> mounts = new LinkedHashMap<>();
+    /** The {@code max_lease_ttl} tune of a mount, by route path; absent: the system's. */
+    private final Map<String, Duration> maxLeaseTtls = new LinkedHashMap<>();
+
+    /** Sets a mount's {@code max_lease_ttl} (zero: the system's again). */
+    void tuneMaxLeaseTtl(String routePath, Duration max) {
+        if (max.isZero()) {
+            maxLeaseTtls.remove(routePath);
+        } else {
+            maxLeaseTtls.put(routePath, max);
+        }
+    }
+
+    /**
+     * The max TTL of the mount at this route path, as {@code dynamicSystemView.fetchTTLs} answers {@code MaxLeaseTTL}:
+     * its tune, else the system's (32 days).
+     */
+    Duration maxLeaseTtl(String routePath) {
+        return maxLeaseTtls.getOrDefault(routePath, VaultEmulator.SYSTEM_MAX_TTL);
+    }
 
     /**
      * Enables a mount, or returns the one of that type already there; a mount of another type there, or one above or
@@ -109,7 +129,9 @@ final class VaultMounts {
         ObjectNode config = data.putObject("config");
         config.put("default_lease_ttl", 0);
         config.put("force_no_cache", false);
-        config.put("max_lease_ttl", 0);
+        config.put(
+                "max_lease_ttl",
+                maxLeaseTtls.getOrDefault(mount.routePath(), Duration.ZERO).toSeconds());
         data.put("description", "");
         data.put("external_entropy_access", false);
         data.put("local", false);

@@ -10,8 +10,8 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
- * Vault's ACL policies as the emulator checks them on its secret engines and auth methods (not on the token and
- * lease endpoints the renewer calls). A policy is a set of rules; a rule is a path pattern and capabilities. As in
+ * Vault's ACL policies as the emulator checks them on its secret engines, its auth methods and the token and lease
+ * endpoints the renewer calls. A policy is a set of rules; a rule is a path pattern and capabilities. As in
  * Vault's {@code vault/acl.go}: rules for the same pattern in several of a token's policies merge (and {@code deny}
  * wins); an exact pattern beats any wildcard one; among wildcard patterns ({@code +} for one segment, a trailing
  * {@code *} for any suffix) the one Vault's priority rules put first decides alone. A path no rule matches is denied.
@@ -31,6 +31,8 @@ final class VaultPolicies {
         add("default", "auth/token/revoke-self", "update");
         add("default", "sys/capabilities-self", "update");
         add("default", "sys/internal/ui/resultant-acl", "read");
+        // hashicorp/vault's default policy (vault/policy_store.go) grants the legacy sys/renew too; OpenBao's current
+        // one (internal/vault/policy/policy_store.go at df6ce2c) no longer does. Kept: the renewer may meet either.
         add("default", "sys/renew", "update");
         add("default", "sys/leases/renew", "update");
         add("default", "sys/leases/lookup", "update");

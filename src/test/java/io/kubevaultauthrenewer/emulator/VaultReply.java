@@ -33,6 +33,14 @@ record VaultReply(int status, String body, Map<String, String> headers, String c
         return new VaultReply(status, errors(List.of(messages)), Map.of(), "application/json");
     }
 
+    /**
+     * Vault's error answer for an error that reached the HTTP layer through {@code request_handling.go}, which wraps
+     * every handler error in a {@code go-multierror}: the one error's text as multierror prints a list of one.
+     */
+    static VaultReply multiError(int status, String message) {
+        return error(status, "1 error occurred:\n\t* " + message + "\n\n");
+    }
+
     static String errors(List<String> messages) {
         ObjectNode node = NODES.objectNode();
         ArrayNode list = node.putArray("errors");
@@ -71,7 +79,7 @@ record VaultReply(int status, String body, Map<String, String> headers, String c
 
     /** 403 from the ACL: a valid token whose policies do not grant what the call needs. */
     static VaultReply aclDenied() {
-        return error(403, "1 error occurred:\n\t* permission denied\n\n");
+        return multiError(403, "permission denied");
     }
 
     /** 404 from the router: no mount serves this path (without {@code /v1/}). */
@@ -81,11 +89,16 @@ record VaultReply(int status, String body, Map<String, String> headers, String c
 
     /** 405: the path exists but not for this operation (a backend's {@code ErrUnsupportedOperation}). */
     static VaultReply unsupportedOperation() {
-        return error(405, "1 error occurred:\n\t* unsupported operation\n\n");
+        return multiError(405, "unsupported operation");
     }
 
     /** 404 from a mounted backend that has no such path ({@code ErrUnsupportedPath}). */
     static VaultReply unsupportedPath() {
-        return error(404, "1 error occurred:\n\t* unsupported path\n\n");
+        return multiError(404, "unsupported path");
+    }
+
+    /** Go's {@code %q} for the names and paths Vault's messages quote. */
+    static String goQuote(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 }

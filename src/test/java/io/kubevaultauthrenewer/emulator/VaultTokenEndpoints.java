@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kubevaultauthrenewer.config.Durations;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Lease;
+import io.kubevaultauthrenewer.emulator.VaultEmulator.RoleTtls;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Token;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,9 +13,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The endpoints the renewer calls, answered as Vault does ({@code vault/token_store.go}, {@code vault/expiration.go}):
- * {@code auth/token/lookup-self}, {@code lookup}, {@code renew-self} and {@code sys/leases/lookup}, {@code renew}.
- * Not checked against policies (every token's default policy grants them), except {@code auth/token/lookup}.
+ * The endpoints the renewer calls, answered as Vault does (OpenBao's {@code internal/vault/token_store.go}, {@code
+ * internal/vault/expiration.go} and {@code internal/vault/logical_system.go}; hashicorp/vault's {@code vault/} files of
+ * the same names): {@code auth/token/lookup-self}, {@code lookup}, {@code renew-self} and {@code sys/leases/lookup},
+ * {@code renew}, {@code revoke}. The caller's policies have been checked before a call gets here (but {@code
+ * auth/token/lookup}'s, checked here), and its use spent.
  */
 final class VaultTokenEndpoints {
 
@@ -31,7 +34,8 @@ final class VaultTokenEndpoints {
         ObjectNode data = VaultReply.NODES.objectNode();
         data.put("accessor", t.accessor);
         data.put("creation_time", t.issued.getEpochSecond());
-        data.put("creation_ttl", t.spec.ttl().toSeconds());
+        // handleLookup: te.TTL, the TTL granted at creation after the cap
+        data.put("creation_ttl", t.creationTtl.toSeconds());
         data.put("display_name", t.displayName == null ? "kubernetes-app" : t.displayName);
         data.put("entity_id", t.entityId == null ? DEFAULT_ENTITY_ID : t.entityId);
         if (t.expires == null) {
@@ -47,7 +51,9 @@ final class VaultTokenEndpoints {
             data.put("last_renewal_time", t.lastRenewal.getEpochSecond());
         }
         meta(data.putObject("meta"), t);
-        data.put("num_uses", 0);
+        // the uses left once this call's use is spent; -1 (tokenRevocationPending) on its last: handleLookup reads the
+        // token with lookupInternal(..., tainted=true), which returns it even then
+        data.put("num_uses", t.usesLeft);
         data.put("orphan", true);
         data.put("path", t.path != null ? t.path : t.expires == null ? "auth/token/root" : "auth/kubernetes/login");
         policies(data.putArray("policies"), t);
@@ -55,6 +61,7 @@ final class VaultTokenEndpoints {
             data.put("period", t.spec.period().toSeconds());
         }
         data.put("renewable", t.spec.renewable());
+        // leaseEntry.ttl(): see VaultTtl.secondsLeft
         data.put("ttl", t.expires == null ? 0 : vault.secondsLeft(t.expires));
         data.put("type", "service");
         return VaultReply.envelope(data);
@@ -78,27 +85,53 @@ final class VaultTokenEndpoints {
         return looked == null ? VaultReply.error(403, "bad token") : VaultReply.json(200, lookupSelf(looked));
     }
 
+    /**
+     * {@code auth/token/renew-self}: {@code handleRenew}, then {@code ExpirationManager.RenewToken}. The auth method
+     * is asked for the backend's TTL ({@code renewAuthEntry}): the token store answers the token's last grant and
+     * period ({@code authRenew}: {@code req.Auth} is the lease entry's auth, whose TTL each renewal overwrote), a login's
+     * method its role's current {@code token_ttl}, {@code token_max_ttl} and {@code token_period} ({@code
+     * pathLoginRenew}). Then {@code CalculateTTL} under the mount's max, from the token's issue time.
+     *
+     * <p>A deleted role and a passed max are errors, not error responses: {@code renewAuthEntry} wraps the auth
+     * method's error as {@code failed to renew entry: %w}, {@code RenewToken} returns {@code CalculateTTL}'s as it is,
+     * and {@code request_handling.go} appends the handler's error to a {@code go-multierror}; neither carries a {@code
+     * logical} error code, so {@code RespondErrorCommon} answers 500 with the multierror's text.
+     */
     VaultReply renewSelf(Token t, JsonNode body) {
+        if (t.usesLeft == Token.REVOCATION_PENDING) {
+            // handleRenew looks the token up with ts.Lookup, which no longer finds a token on its last use
+            return VaultReply.error(400, "token not found");
+        }
         if (t.expires == null) {
             return VaultReply.error(400, "invalid lease ID");
         }
         if (!t.spec.renewable()) {
             return VaultReply.error(400, "lease is not renewable");
         }
-        Instant now = vault.now();
-        Duration wanted;
-        String capWord = "TTL";
-        if (!t.spec.period().isZero()) {
-            wanted = t.spec.period();
-            capWord = "period";
+        RoleTtls backend;
+        if (t.loginRole == null) {
+            backend = new RoleTtls(t.grantedTtl, Duration.ZERO, t.spec.period());
         } else {
-            Duration increment = increment(body);
-            wanted = increment.isZero() ? t.spec.ttl() : increment;
+            backend = t.loginRole.get();
+            if (backend == null) {
+                return VaultReply.multiError(500, "failed to renew entry: " + t.loginRoleGone);
+            }
         }
-        Grant grant = grant(now, wanted, t.maxExpiry(), capWord);
+        Instant now = vault.now();
+        VaultTtl.Grant grant = VaultTtl.calculate(
+                now,
+                vault.maxLeaseTtl(t.mount),
+                VaultEmulator.DEFAULT_LEASE_TTL,
+                increment(body),
+                backend.ttl(),
+                backend.period(),
+                backend.maxTtl(),
+                t.spec.explicitMaxTtl(),
+                t.issued);
         if (grant == null) {
-            return VaultReply.error(400, "past the max TTL, cannot renew");
+            return VaultReply.multiError(500, VaultTtl.PAST_MAX_TTL);
         }
+        t.grantedTtl = grant.ttl();
         t.expires = now.plus(grant.ttl());
         t.lastRenewal = now;
         t.renewals++;
@@ -122,7 +155,8 @@ final class VaultTokenEndpoints {
         auth.put("token_type", "service");
         auth.put("orphan", true);
         auth.putNull("mfa_requirement");
-        auth.put("num_uses", 0);
+        // the auth the lease entry keeps, as the token was created: its num_uses then, not the uses left
+        auth.put("num_uses", t.spec.numUses());
         return auth;
     }
 
@@ -138,6 +172,11 @@ final class VaultTokenEndpoints {
         (t.meta == null ? Map.of("role", "app") : t.meta).forEach(meta::put);
     }
 
+    /**
+     * {@code sys/leases/lookup} ({@code handleLeaseLookup}): a lease kept after its engine failed to revoke it is still
+     * described, not renewable ({@code leaseEntry.renewable}), its {@code ttl} negative, and once irrevocable with its
+     * {@code revoke_error}.
+     */
     VaultReply leaseLookup(JsonNode body, String namespace) {
         String id = VaultEmulator.text(body, "lease_id");
         if (id == null || id.isEmpty()) {
@@ -156,17 +195,17 @@ final class VaultTokenEndpoints {
         } else {
             data.put("last_renewal", lease.lastRenewal.toString());
         }
-        data.put("renewable", lease.renewable);
+        data.put("renewable", renewalRefusal(lease) == null);
+        if (lease.revokeError != null) {
+            data.put("revoke_error", lease.revokeError);
+        }
         data.put("ttl", vault.secondsLeft(lease.expires));
         return VaultReply.json(200, VaultReply.envelope(data));
     }
 
     VaultReply leaseRenew(JsonNode body, String pathId, String namespace) {
-        String id = VaultEmulator.text(body, "lease_id");
-        if (id == null || id.isEmpty()) {
-            id = pathId;
-        }
-        if (id == null || id.isEmpty()) {
+        String id = leaseId(body, pathId);
+        if (id.isEmpty()) {
             return VaultReply.error(400, "lease_id must be specified");
         }
         if (id.startsWith("auth/")) {
@@ -176,15 +215,25 @@ final class VaultTokenEndpoints {
         if (lease == null) {
             return VaultReply.error(400, "lease not found");
         }
-        if (!lease.renewable) {
-            return VaultReply.error(400, "lease is not renewable");
+        String refusal = renewalRefusal(lease);
+        if (refusal != null) {
+            return VaultReply.error(400, refusal);
         }
+        // Renew: CalculateTTL with the engine's TTL and max (the lease's), under the mount's max, from the issue time;
+        // its error reaches handleRenew's handleError, which makes it an error response with ErrInvalidRequest: 400
         Instant now = vault.now();
-        Duration increment = increment(body);
-        Duration wanted = increment.isZero() ? lease.ttl : increment;
-        Grant grant = grant(now, wanted, lease.issued.plus(lease.maxTtl), "TTL");
+        VaultTtl.Grant grant = VaultTtl.calculate(
+                now,
+                VaultEmulator.SYSTEM_MAX_TTL,
+                VaultEmulator.DEFAULT_LEASE_TTL,
+                increment(body),
+                lease.ttl,
+                Duration.ZERO,
+                lease.maxTtl,
+                Duration.ZERO,
+                lease.issued);
         if (grant == null) {
-            return VaultReply.error(400, "past the max TTL, cannot renew");
+            return VaultReply.error(400, VaultTtl.PAST_MAX_TTL);
         }
         lease.expires = now.plus(grant.ttl());
         lease.lastRenewal = now;
@@ -195,6 +244,50 @@ final class VaultTokenEndpoints {
         answer.put("lease_duration", grant.ttl().toSeconds());
         warnings(answer, grant);
         return VaultReply.json(200, answer);
+    }
+
+    /**
+     * {@code leaseEntry.renewable}'s error for a lease that cannot be renewed now, in its order, else null: irrevocable,
+     * expired (kept while its revocation is retried), not renewable.
+     */
+    private String renewalRefusal(Lease lease) {
+        if (lease.revokeError != null) {
+            return "lease is expired and has failed previous revocation attempts";
+        }
+        if (lease.expires.isBefore(vault.now())) {
+            return "lease expired";
+        }
+        return lease.renewable ? null : "lease is not renewable";
+    }
+
+    /**
+     * {@code sys/leases/revoke} ({@code handleRevoke}, {@code sync} true by default): 204 once revoked, and for a lease
+     * that does not exist; when the engine fails, {@code revokeEntry}'s error, which {@code handleError} makes an error
+     * response with {@code ErrInvalidRequest}: 400 with the plain text.
+     */
+    VaultReply leaseRevoke(JsonNode body, String pathId, String namespace) {
+        String id = leaseId(body, pathId);
+        if (id.isEmpty()) {
+            return VaultReply.error(400, "lease_id must be specified");
+        }
+        Lease lease = visibleLease(id, namespace);
+        if (lease != null) {
+            String error = vault.revocationError(lease);
+            if (error != null) {
+                return VaultReply.error(400, error);
+            }
+            vault.leases.remove(lease.id);
+        }
+        return VaultReply.noContent();
+    }
+
+    /** The body's {@code lease_id}, else the one in the path ({@code url_lease_id}); empty when neither has one. */
+    private static String leaseId(JsonNode body, String pathId) {
+        String id = VaultEmulator.text(body, "lease_id");
+        if (id == null || id.isEmpty()) {
+            id = pathId;
+        }
+        return id == null ? "" : id;
     }
 
     /** A lease is seen only in the namespace it was issued in, as Vault Enterprise does. */
@@ -208,31 +301,10 @@ final class VaultTokenEndpoints {
         return sameNamespace ? lease : null;
     }
 
-    private record Grant(Duration ttl, Duration wanted, String capWord) {
-        boolean capped() {
-            return ttl.compareTo(wanted) < 0;
-        }
-    }
-
-    /** Vault's rule: the wanted TTL, capped so it never passes the max; null when already past it. */
-    private static Grant grant(Instant now, Duration wanted, Instant maxExpiry, String capWord) {
-        Duration left =
-                Duration.ofSeconds(Math.max(0, Duration.between(now, maxExpiry).toSeconds()));
-        if (left.isZero()) {
-            return null;
-        }
-        return new Grant(wanted.compareTo(left) > 0 ? left : wanted, wanted, capWord);
-    }
-
-    private static void warnings(ObjectNode answer, Grant grant) {
-        if (grant.capped()) {
-            answer.putArray("warnings")
-                    .add(String.format(
-                            "%s of \"%s\" exceeded the effective max_ttl of \"%s\"; %s value is capped accordingly",
-                            grant.capWord(),
-                            Durations.format(grant.wanted().toSeconds()),
-                            Durations.format(grant.ttl().toSeconds()),
-                            grant.capWord()));
+    /** The warnings of a grant capped by {@code CalculateTTL}, or Vault's null when none. */
+    static void warnings(ObjectNode answer, VaultTtl.Grant grant) {
+        if (!grant.warnings().isEmpty()) {
+            grant.warnings().forEach(answer.putArray("warnings")::add);
         }
     }
 
@@ -247,6 +319,8 @@ final class VaultTokenEndpoints {
 
     /** The leases a token created that are still alive, oldest first. */
     List<Lease> leasesOf(Token token) {
-        return vault.leases.values().stream().filter(l -> l.owner == token).toList();
+        return vault.leases.values().stream()
+                .filter(l -> l.owner == token && l.expires.isAfter(vault.now()))
+                .toList();
     }
 }
