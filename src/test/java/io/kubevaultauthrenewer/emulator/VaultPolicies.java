@@ -31,8 +31,8 @@ final class VaultPolicies {
         add("default", "auth/token/revoke-self", "update");
         add("default", "sys/capabilities-self", "update");
         add("default", "sys/internal/ui/resultant-acl", "read");
-        // hashicorp/vault's default policy (vault/policy_store.go) grants the legacy sys/renew too; OpenBao's current
-        // one (internal/vault/policy/policy_store.go at df6ce2c) no longer does. Kept: the renewer may meet either.
+        // hashicorp/vault's default policy (vault/policy_store.go) grants the legacy sys/renew too; OpenBao at df6ce2c
+        // has neither the rule (internal/vault/policy/policy_store.go) nor the path. Kept: the renewer may meet either.
         add("default", "sys/renew", "update");
         add("default", "sys/leases/renew", "update");
         add("default", "sys/leases/lookup", "update");
