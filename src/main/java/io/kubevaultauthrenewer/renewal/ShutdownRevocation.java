@@ -6,6 +6,7 @@ import java.util.List;
 import org.apache.camel.Body;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePropertyKey;
+import org.apache.camel.Variable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +51,7 @@ public final class ShutdownRevocation {
      * policy does not grant it), or Vault no longer takes the token at all. One line; the other leases are not tried,
      * and the token's own revocation, next, revokes every lease it created.
      */
-    public void revocationDenied(@Body String leaseId, Exchange exchange) {
+    public void revocationDenied(@Variable("leaseId") String leaseId, Exchange exchange) {
         denied = true;
         VaultFailure failure =
                 VaultFailure.of(exchange.getProperty(ExchangePropertyKey.EXCEPTION_CAUGHT, Throwable.class));
