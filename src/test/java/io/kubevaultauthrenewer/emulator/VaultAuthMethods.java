@@ -493,7 +493,7 @@ final class VaultAuthMethods {
             String displayName,
             String alias) {
         TokenSpec spec = new TokenSpec(role.ttl(), Duration.ZERO, true, role.period(), policies);
-        VaultTtl.Grant grant = vault.created(spec, mount.routePath(), role.maxTtl());
+        TtlArithmetic.Grant grant = vault.created(spec, mount.routePath(), role.maxTtl());
         Token token = vault.issue(spec, grant.ttl(), mount.routePath());
         token.loginRole = current;
         token.loginRoleGone = roleGone;

@@ -48,7 +48,7 @@ import javax.net.ssl.SSLParameters;
  * VaultPolicies}. Policies are checked on those paths and on the token and lease endpoints ({@link
  * VaultTokenEndpoints}), whose stock {@code default} policy grants all but {@code sys/leases/revoke}; a token made
  * without policies acts as root everywhere. Tokens may have a number of uses; Vault's TTL arithmetic is {@link
- * VaultTtl}, its revocation retries {@link VaultRevocations}, its rate-limit quotas {@link VaultQuotas}.
+ * TtlArithmetic}, its revocation retries {@link VaultRevocations}, its rate-limit quotas {@link VaultQuotas}.
  */
 public final class VaultEmulator implements AutoCloseable {
 
@@ -485,8 +485,8 @@ public final class VaultEmulator implements AutoCloseable {
     }
 
     /** The TTL a token is created with, as {@code CalculateTTL} grants it at a creation or a login. */
-    VaultTtl.Grant created(TokenSpec spec, String mount, Duration backendMax) {
-        VaultTtl.Grant grant = VaultTtl.calculate(
+    TtlArithmetic.Grant created(TokenSpec spec, String mount, Duration backendMax) {
+        TtlArithmetic.Grant grant = TtlArithmetic.calculate(
                 now(),
                 maxLeaseTtl(mount),
                 DEFAULT_LEASE_TTL,
@@ -497,7 +497,7 @@ public final class VaultEmulator implements AutoCloseable {
                 spec.explicitMaxTtl(),
                 now());
         if (grant == null) {
-            throw new IllegalArgumentException(VaultTtl.PAST_MAX_TTL);
+            throw new IllegalArgumentException(TtlArithmetic.PAST_MAX_TTL);
         }
         return grant;
     }
@@ -821,7 +821,7 @@ public final class VaultEmulator implements AutoCloseable {
         return token.lastRenewal;
     }
 
-    /** Seconds left, as lookup would answer (see {@link VaultTtl#secondsLeft}): negative for a lease kept expired. */
+    /** Seconds left, as lookup would answer (see {@link TtlArithmetic#secondsLeft}): negative for a lease kept expired. */
     public synchronized long ttl(Lease lease) {
         return secondsLeft(lease.expires);
     }
@@ -1271,9 +1271,9 @@ public final class VaultEmulator implements AutoCloseable {
         return value == null || value.isNull() ? null : value.asText();
     }
 
-    /** What a lookup answers as {@code ttl} for this expiry: see {@link VaultTtl#secondsLeft}. */
+    /** What a lookup answers as {@code ttl} for this expiry: see {@link TtlArithmetic#secondsLeft}. */
     long secondsLeft(Instant expires) {
-        return VaultTtl.secondsLeft(expires, now());
+        return TtlArithmetic.secondsLeft(expires, now());
     }
 
     /** The error the lease's engine answers to a revocation now, or null when it revokes. */

@@ -61,7 +61,7 @@ final class VaultTokenEndpoints {
             data.put("period", t.spec.period().toSeconds());
         }
         data.put("renewable", t.spec.renewable());
-        // leaseEntry.ttl(): see VaultTtl.secondsLeft
+        // leaseEntry.ttl(): see TtlArithmetic.secondsLeft
         data.put("ttl", t.expires == null ? 0 : vault.secondsLeft(t.expires));
         data.put("type", "service");
         return VaultReply.envelope(data);
@@ -118,7 +118,7 @@ final class VaultTokenEndpoints {
             }
         }
         Instant now = vault.now();
-        VaultTtl.Grant grant = VaultTtl.calculate(
+        TtlArithmetic.Grant grant = TtlArithmetic.calculate(
                 now,
                 vault.maxLeaseTtl(t.mount),
                 VaultEmulator.DEFAULT_LEASE_TTL,
@@ -129,7 +129,7 @@ final class VaultTokenEndpoints {
                 t.spec.explicitMaxTtl(),
                 t.issued);
         if (grant == null) {
-            return VaultReply.multiError(500, VaultTtl.PAST_MAX_TTL);
+            return VaultReply.multiError(500, TtlArithmetic.PAST_MAX_TTL);
         }
         t.grantedTtl = grant.ttl();
         t.expires = now.plus(grant.ttl());
@@ -222,7 +222,7 @@ final class VaultTokenEndpoints {
         // Renew: CalculateTTL with the engine's TTL and max (the lease's), under the mount's max, from the issue time;
         // its error reaches handleRenew's handleError, which makes it an error response with ErrInvalidRequest: 400
         Instant now = vault.now();
-        VaultTtl.Grant grant = VaultTtl.calculate(
+        TtlArithmetic.Grant grant = TtlArithmetic.calculate(
                 now,
                 VaultEmulator.SYSTEM_MAX_TTL,
                 VaultEmulator.DEFAULT_LEASE_TTL,
@@ -233,7 +233,7 @@ final class VaultTokenEndpoints {
                 Duration.ZERO,
                 lease.issued);
         if (grant == null) {
-            return VaultReply.error(400, VaultTtl.PAST_MAX_TTL);
+            return VaultReply.error(400, TtlArithmetic.PAST_MAX_TTL);
         }
         lease.expires = now.plus(grant.ttl());
         lease.lastRenewal = now;
@@ -302,7 +302,7 @@ final class VaultTokenEndpoints {
     }
 
     /** The warnings of a grant capped by {@code CalculateTTL}, or Vault's null when none. */
-    static void warnings(ObjectNode answer, VaultTtl.Grant grant) {
+    static void warnings(ObjectNode answer, TtlArithmetic.Grant grant) {
         if (!grant.warnings().isEmpty()) {
             grant.warnings().forEach(answer.putArray("warnings")::add);
         }

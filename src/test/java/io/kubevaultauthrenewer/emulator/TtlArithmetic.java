@@ -12,12 +12,12 @@ import java.util.List;
  * functions at the same paths ({@code vault/expiration.go} there). One rule for a token's creation, a login, a token's
  * renewal, a lease's creation and its renewal: what differs between them is only what each caller passes.
  */
-final class VaultTtl {
+final class TtlArithmetic {
 
     /** What {@code CalculateTTL} answers when there is nothing left to grant. */
     static final String PAST_MAX_TTL = "past the max TTL, cannot renew";
 
-    private VaultTtl() {}
+    private TtlArithmetic() {}
 
     /** The TTL granted and Vault's warnings; {@code ttl} is whole seconds whenever its inputs are. */
     record Grant(Duration ttl, List<String> warnings) {
