@@ -174,28 +174,15 @@ public final class RenewerStatus {
      * @param endCause why the token's expiry is now final, or null
      */
     synchronized void tokenOutcome(Outcome outcome, Long grantedTtl, String error, String endCause) {
-        Instant now = clock.instant();
-        boolean renewed = isRenewal(outcome, grantedTtl);
-        if (renewed) {
+        if (WatchedItem.isRenewal(outcome, grantedTtl)) {
             tokenEverAccepted = true;
-            token = token.seen(token.name(), now.plusSeconds(grantedTtl), false, token.renewable());
         }
-        token = token.outcome(
-                outcome,
-                error,
-                now,
-                renewed ? now : null,
-                outcome == Outcome.RENEWED ? grantedTtl : null,
-                outcome == Outcome.CAPPED && renewed ? MAX_TTL_REACHED : endCause);
+        token = token.called(outcome, grantedTtl, error, endCause, clock.instant());
         tally(Kind.TOKEN, outcome);
     }
 
     /** Why an item capped by its max TTL ends when it does. */
     static final String MAX_TTL_REACHED = "its max TTL is reached";
-
-    private static boolean isRenewal(Outcome outcome, Long grantedTtl) {
-        return (outcome == Outcome.RENEWED || outcome == Outcome.CAPPED) && grantedTtl != null;
-    }
 
     synchronized void tokenRejected(String error) {
         tokenRejected = true;
@@ -213,17 +200,7 @@ public final class RenewerStatus {
      */
     synchronized void leaseOutcome(String leaseId, Outcome outcome, Long grantedTtl, String error, String endCause) {
         Instant now = clock.instant();
-        boolean renewed = isRenewal(outcome, grantedTtl);
-        leases.computeIfPresent(leaseId, (id, item) -> {
-            WatchedItem next = renewed ? item.seen(id, now.plusSeconds(grantedTtl), false, true) : item;
-            return next.outcome(
-                    outcome,
-                    error,
-                    now,
-                    renewed ? now : null,
-                    outcome == Outcome.RENEWED ? grantedTtl : null,
-                    outcome == Outcome.CAPPED && renewed ? MAX_TTL_REACHED : endCause);
-        });
+        leases.computeIfPresent(leaseId, (id, item) -> item.called(outcome, grantedTtl, error, endCause, now));
         tally(Kind.LEASE, outcome);
     }
 

@@ -86,24 +86,35 @@ public record WatchedItem(
                 endCause);
     }
 
+    /** True for a call that renewed the item: Vault granted a TTL, capped or not. */
+    static boolean isRenewal(Outcome outcome, Long grantedTtl) {
+        return (outcome == Outcome.RENEWED || outcome == Outcome.CAPPED) && grantedTtl != null;
+    }
+
     /**
-     * A call about it ended with this outcome: a success forgets the failures (and that it was lost); a failure
-     * drops the planned check, which {@link #failedTransiently} plans anew when a later try may mend it. An uncapped
-     * renewal forgets a final end (a role put back, a max raised); {@code newEndCause} sets one.
+     * A call about it ended at {@code at} with this outcome. A renewal sets its expiry from the TTL granted (and a
+     * capped one its final end: its max TTL is reached); an uncapped renewal forgets a final end (a role put back, a
+     * max raised). A success forgets the failures (and that it was lost); a failure drops the planned check, which
+     * {@link RenewerStatus#failedTransiently} plans anew when a later try may mend it.
+     *
+     * @param grantedTtl the TTL a renewal granted; null when the call renewed nothing
+     * @param newEndCause why its expiry is now final, or null
      */
-    WatchedItem outcome(
-            Outcome outcome, String error, Instant at, Instant renewedAt, Long granted, String newEndCause) {
+    WatchedItem called(Outcome outcome, Long grantedTtl, String error, String newEndCause, Instant at) {
+        boolean renewed = isRenewal(outcome, grantedTtl);
         boolean failed = outcome == Outcome.FAILED;
-        String cause = newEndCause != null ? newEndCause : outcome == Outcome.RENEWED ? null : endCause;
+        String cause = outcome == Outcome.CAPPED && renewed
+                ? RenewerStatus.MAX_TTL_REACHED
+                : newEndCause != null ? newEndCause : outcome == Outcome.RENEWED ? null : endCause;
         return new WatchedItem(
                 name,
-                expires,
-                neverExpires,
-                renewable,
-                renewedAt != null ? renewedAt : lastRenewal,
+                renewed ? at.plusSeconds(grantedTtl) : expires,
+                renewed ? false : neverExpires,
+                renewed ? Boolean.TRUE : renewable,
+                renewed ? at : lastRenewal,
                 error,
                 outcome,
-                renewedAt != null ? granted : grantedTtl,
+                renewed ? (outcome == Outcome.RENEWED ? grantedTtl : null) : this.grantedTtl,
                 at,
                 failed ? failures : 0,
                 null,

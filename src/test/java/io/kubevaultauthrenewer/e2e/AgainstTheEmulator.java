@@ -17,29 +17,29 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What every end-to-end test starts from: a fresh Vault emulator on a clock the test can move, and a variables file
- * written as the init container writes it (an app secret beside the token and the lease ids).
+ * What every end-to-end and route test starts from: a fresh Vault emulator on a clock the test can move, and a
+ * variables file written as the init container writes it (an app secret beside the token and the lease ids).
  */
-abstract class AgainstTheEmulator {
+public abstract class AgainstTheEmulator {
 
     /** The app's secret in every variables file: it must never show in the renewer's output. */
-    static final String APP_SECRET = "app-secret-value";
+    protected static final String APP_SECRET = "app-secret-value";
 
     @TempDir
-    Path dir;
+    protected Path dir;
 
-    final ShiftableClock clock = new ShiftableClock();
-    VaultEmulator vault;
-    Path variables;
+    protected final ShiftableClock clock = new ShiftableClock();
+    protected VaultEmulator vault;
+    protected Path variables;
 
     @BeforeEach
-    void startVault() {
+    protected void startVault() {
         vault = VaultEmulator.start(clock);
         variables = dir.resolve("variables");
     }
 
     @AfterEach
-    void stopVault() {
+    protected void stopVault() {
         vault.close();
     }
 
@@ -47,7 +47,7 @@ abstract class AgainstTheEmulator {
      * The environment of a renewer pointed at the emulator and the variables file, its management port any free one
      * (so that renewers of two builds never collide on the default port).
      */
-    Map<String, String> renewerEnv(int intervalSeconds, boolean runOnce) {
+    protected Map<String, String> renewerEnv(int intervalSeconds, boolean runOnce) {
         return RenewerProcess.env(
                 "VAULT_ADDR",
                 vault.address(),
@@ -64,7 +64,7 @@ abstract class AgainstTheEmulator {
     }
 
     /** Writes the variables file whole, at once (as a rename), so that a running renewer never reads half of it. */
-    void writeVariables(Token token, Lease... leases) throws IOException {
+    protected void writeVariables(Token token, Lease... leases) throws IOException {
         String ids = String.join(",", Arrays.stream(leases).map(l -> l.id).toList());
         writeVariables("export VAULT_TOKEN=\"" + token.id + "\"\n"
                 + "export DB_PASSWORD='" + APP_SECRET + "'\n"
@@ -72,17 +72,17 @@ abstract class AgainstTheEmulator {
     }
 
     /** Writes the variables file with this content, whole, at once (as a rename). */
-    void writeVariables(String content) throws IOException {
+    protected void writeVariables(String content) throws IOException {
         Path next = dir.resolve("variables.next");
         Files.writeString(next, content);
         Files.move(next, variables, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    Token token(long ttlSeconds) {
+    protected Token token(long ttlSeconds) {
         return vault.createToken(TokenSpec.ttl(Duration.ofSeconds(ttlSeconds)));
     }
 
-    Lease lease(Token owner, long ttlSeconds) {
+    protected Lease lease(Token owner, long ttlSeconds) {
         return vault.createLease(owner, "database/creds/app", Duration.ofSeconds(ttlSeconds), Duration.ZERO, true);
     }
 }
