@@ -6,11 +6,14 @@ import java.io.IOException;
 import java.time.Duration;
 
 /**
- * What the API server's answer to an eviction means. Every answer is a {@code Status}: a 2xx is an eviction only when
- * its body is not a {@code Failure} (several PodDisruptionBudgets answer a Failure with code 500, possibly under a 2xx
- * status line); 404 means the pod is already gone; 429 means a PodDisruptionBudget allows no disruption now (with
- * {@code Retry-After} when the budget's status is stale); 403 means RBAC does not let the service account create
- * {@code pods/eviction}.
+ * What the API server's answer to an eviction means, read as kube-apiserver means it ({@code
+ * pkg/registry/core/pod/storage/eviction.go}, the create handler and its finisher, admission; docs/vault-fidelity.md).
+ * A 2xx is an eviction only when its body is not a {@code Failure} Status (a terminating pod's eviction is 201 too).
+ * 404 {@code pods "x" not found} is a wrong address, never "already gone": a pod that is gone no longer authenticates
+ * (its bound token is 401), and a terminating one answers 201. 429 is a PodDisruptionBudget that allows no disruption
+ * now ({@code Retry-After} when its status is stale), or the server's own flow control. A 403 is read from its message:
+ * RBAC, a ValidatingAdmissionPolicy (ours: the token may evict only its own pod), an admission webhook, a namespace
+ * being deleted, or the budget itself (its controller behind); several budgets are a 500.
  *
  * @param verdict what to do
  * @param httpStatus the HTTP status line's code
@@ -25,10 +28,13 @@ public record EvictionAnswer(Verdict verdict, int httpStatus, String text, Durat
     public enum Verdict {
         /** the eviction is accepted: the pod is being deleted, and its controller replaces it */
         EVICTED,
-        /** the pod is already gone (or going): nothing more to do */
-        POD_GONE,
-        /** a PodDisruptionBudget allows no disruption now: try again later */
+        /** a PodDisruptionBudget allows no disruption now (or its controller is behind): try again later */
         BUDGET_BLOCKS,
+        /**
+         * 404: no such pod where the renewer asked (POD_NAME or POD_NAMESPACE names another pod, or something between
+         * the pod and the API server answered): an operator must act; tried again in case they do
+         */
+        WRONG_ADDRESS,
         /**
          * an operator must act: RBAC denies it (403), the pod has several budgets, the request is malformed (400);
          * tried again in case they do
@@ -72,13 +78,21 @@ public record EvictionAnswer(Verdict verdict, int httpStatus, String text, Durat
         if (httpStatus / 100 == 2 && !outcome.equals("Failure") && code / 100 == 2) {
             verdict = Verdict.EVICTED;
         } else if (httpStatus == 404) {
-            verdict = Verdict.POD_GONE;
+            verdict = Verdict.WRONG_ADDRESS;
         } else if (httpStatus == 429) {
-            verdict = Verdict.BUDGET_BLOCKS;
+            boolean budget = message.contains("disruption budget")
+                    || status.path("details")
+                            .path("causes")
+                            .findValuesAsText("reason")
+                            .contains("DisruptionBudget");
+            verdict = budget ? Verdict.BUDGET_BLOCKS : Verdict.REFUSED;
+            if (!budget) {
+                text.append(": the API server is busy or stopping (flow control)");
+            }
         } else if (httpStatus == 403) {
-            verdict = Verdict.NEEDS_OPERATOR;
-            text.append(": the service account needs a Role with verbs [create] on resources [pods/eviction] in the"
-                    + " core API group, bound to it in the pod's namespace");
+            Forbidden why = Forbidden.of(message);
+            verdict = why.verdict();
+            text.append(": ").append(why.advice(message));
         } else if (message.contains("more than one PodDisruptionBudget")) {
             verdict = Verdict.NEEDS_OPERATOR;
             text.append(": leave one PodDisruptionBudget selecting the pod");
@@ -88,6 +102,62 @@ public record EvictionAnswer(Verdict verdict, int httpStatus, String text, Durat
             verdict = Verdict.REFUSED;
         }
         return new EvictionAnswer(verdict, httpStatus, text.toString(), retryAfter);
+    }
+
+    /** Who refused a 403, read from the Status' message, and what to do about it. */
+    enum Forbidden {
+        RBAC(Verdict.NEEDS_OPERATOR, "cannot create resource \"pods/eviction\""),
+        OWN_POD_POLICY(Verdict.NEEDS_OPERATOR, "evict-own-pod-only"),
+        ADMISSION_POLICY(Verdict.NEEDS_OPERATOR, "ValidatingAdmissionPolicy '"),
+        ADMISSION_WEBHOOK(Verdict.NEEDS_OPERATOR, "admission webhook \""),
+        NAMESPACE_TERMINATING(Verdict.REFUSED, "because it is being terminated"),
+        BUDGET(Verdict.BUDGET_BLOCKS, "pdb disruptions allowed is negative"),
+        BUDGET_UNCONFIRMED(Verdict.BUDGET_BLOCKS, "DisruptedPods map too big"),
+        OTHER(Verdict.NEEDS_OPERATOR, null);
+
+        private final Verdict verdict;
+        private final String sign;
+
+        Forbidden(Verdict verdict, String sign) {
+            this.verdict = verdict;
+            this.sign = sign;
+        }
+
+        static Forbidden of(String message) {
+            for (Forbidden why : values()) {
+                if (why.sign != null && message.contains(why.sign)) {
+                    return why;
+                }
+            }
+            return OTHER;
+        }
+
+        Verdict verdict() {
+            return verdict;
+        }
+
+        String advice(String message) {
+            return switch (this) {
+                case RBAC ->
+                    "the service account needs a Role with verbs [create] on resources [pods/eviction] in"
+                            + " the core API group, bound to it in the pod's namespace";
+                case OWN_POD_POLICY ->
+                    "the own-pod ValidatingAdmissionPolicy lets a pod's token evict only the pod"
+                            + " it is bound to: POD_NAME must be this pod's own name (env POD_NAME valueFrom fieldRef"
+                            + " metadata.name)";
+                case ADMISSION_POLICY ->
+                    "a ValidatingAdmissionPolicy refused it, not RBAC: its owner must let this"
+                            + " service account evict its own pod";
+                case ADMISSION_WEBHOOK ->
+                    "an admission webhook refused it, not RBAC: its owner must let this"
+                            + " service account evict its own pod";
+                case NAMESPACE_TERMINATING -> "the namespace is being deleted, and the pod with it";
+                case BUDGET, BUDGET_UNCONFIRMED ->
+                    "the PodDisruptionBudget's controller has not caught up with"
+                            + " earlier disruptions; this clears by itself";
+                case OTHER -> "refused by something other than RBAC (the message names it)";
+            };
+        }
     }
 
     private static JsonNode parse(String body) {

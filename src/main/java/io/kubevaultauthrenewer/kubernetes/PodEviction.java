@@ -104,6 +104,8 @@ public final class PodEviction extends ServiceSupport {
     private State state = new State(Phase.NONE, null, null, null, 0, null, null);
     private int failures;
     private boolean overdueReported;
+    private boolean dryRunAsked;
+    private boolean dryRunInFlight;
 
     /**
      * @param retries the renewer's retry settings; waits here are at most {@link #MAX_WAIT}
@@ -138,6 +140,7 @@ public final class PodEviction extends ServiceSupport {
      * and drops the plan when no end is known any more. Once asked for, the eviction goes on whatever the end does.
      */
     public synchronized void endOfLife(RenewerStatus.EndOfLife end) {
+        dryRunOnce();
         if (state.phase() == Phase.TRYING || state.phase() == Phase.EVICTED) {
             if (end != null
                     && state.phase() == Phase.TRYING
@@ -187,29 +190,46 @@ public final class PodEviction extends ServiceSupport {
         return eviction.toString();
     }
 
+    /**
+     * Route step: the query of the request, {@code dryRun=All} for the dry run at start-up; null for a real eviction.
+     */
+    public synchronized String query() {
+        return dryRunInFlight ? "dryRun=All" : null;
+    }
+
     /** Route step: the API server answered. */
     public synchronized void answered(
             @Header("CamelHttpResponseCode") Integer code,
             @Header("Retry-After") String retryAfter,
             @Body String body) {
         EvictionAnswer answer = EvictionAnswer.judge(code == null ? 0 : code, retryAfter, body);
+        if (dryRunInFlight) {
+            dryRunInFlight = false;
+            dryRunAnswered(answer);
+            return;
+        }
         Instant now = clock.instant();
         switch (answer.verdict()) {
-            case EVICTED, POD_GONE -> {
+            case EVICTED -> {
                 state = new State(Phase.EVICTED, state.end(), state.moment(), null, state.tries(), answer.text(), now);
                 LOG.info(
-                        answer.verdict() == EvictionAnswer.Verdict.EVICTED
-                                ? "Eviction of pod {}/{} accepted ({}): it leaves its Service now, and its controller"
-                                        + " starts a new pod, which logs in to Vault again"
-                                : "Eviction of pod {}/{} not needed ({}): the pod is already being deleted; it leaves"
-                                        + " its Service now",
+                        "Eviction of pod {}/{} accepted ({}): it leaves its Service now, and its controller starts a"
+                                + " new pod, which logs in to Vault again",
                         settings.namespace(),
                         settings.podName(),
                         answer.text());
             }
+            case WRONG_ADDRESS -> tryAgain(wrongAddress(answer), answer.retryAfter(), false);
             default ->
                 tryAgain(answer.text(), answer.retryAfter(), answer.verdict() != EvictionAnswer.Verdict.NEEDS_OPERATOR);
         }
+    }
+
+    /** A 404 in words: the address the renewer asked at, and the settings that make it. */
+    private String wrongAddress(EvictionAnswer answer) {
+        return answer.text() + ": no pod " + settings.namespace() + "/" + settings.podName() + " at https://"
+                + settings.apiAuthority() + "; POD_NAME and POD_NAMESPACE must name this pod (env valueFrom fieldRef"
+                + " metadata.name and metadata.namespace), and KUBERNETES_SERVICE_HOST its cluster's API server";
     }
 
     /** Route step: no answer (connection refused or cut, a timeout, the token file unreadable). */
@@ -217,7 +237,76 @@ public final class PodEviction extends ServiceSupport {
         String text = e == null
                 ? "no answer"
                 : "no answer: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        if (dryRunInFlight) {
+            dryRunInFlight = false;
+            LOG.warn(
+                    "Dry-run eviction of pod {}/{} got {}: the address, RBAC and admission are not proven; the renewal"
+                            + " goes on, and the eviction is asked for as planned",
+                    settings.namespace(),
+                    settings.podName(),
+                    text);
+            return;
+        }
         tryAgain(text, null, true);
+    }
+
+    /**
+     * The dry run's answer: an INFO when the eviction would be accepted, or only the budget holds it back now; an
+     * ERROR naming the fix otherwise. Nothing else changes: the renewal goes on, and the eviction is planned as ever.
+     */
+    private void dryRunAnswered(EvictionAnswer answer) {
+        String pod = settings.namespace() + "/" + settings.podName();
+        switch (answer.verdict()) {
+            case EVICTED ->
+                LOG.info(
+                        "Dry-run eviction of pod {} accepted ({}): the address, RBAC and admission let this pod evict"
+                                + " itself when its secrets near their end",
+                        pod,
+                        answer.text());
+            case BUDGET_BLOCKS ->
+                LOG.info(
+                        "Dry-run eviction of pod {} held back by its PodDisruptionBudget now ({}): the address, RBAC and"
+                                + " admission let this pod evict itself; the budget decides when",
+                        pod,
+                        answer.text());
+            case WRONG_ADDRESS ->
+                LOG.error(
+                        "Dry-run eviction of pod {} refused ({}): the pod could not evict itself when its secrets near"
+                                + " their end; the renewal goes on",
+                        pod,
+                        wrongAddress(answer));
+            default ->
+                LOG.error(
+                        "Dry-run eviction of pod {} refused ({}): the pod could not evict itself when its secrets near"
+                                + " their end; the renewal goes on",
+                        pod,
+                        answer.text());
+        }
+    }
+
+    /**
+     * The dry run at start-up: one {@code dryRun=All} eviction of the pod's own name, which proves the address, the
+     * RBAC and the admission policies (and shows the budget) long before the eviction is needed, and evicts nothing.
+     * Asked for once, after the first cycle (the routes are up by then).
+     */
+    private void dryRunOnce() {
+        if (dryRunAsked || executor == null) {
+            return;
+        }
+        dryRunAsked = true;
+        executor.execute(() -> {
+            synchronized (this) {
+                dryRunInFlight = true;
+            }
+            try {
+                send.run();
+            } catch (RuntimeException e) {
+                synchronized (this) {
+                    dryRunInFlight = false;
+                }
+                LOG.error("The pod-eviction route failed its dry run: {}", e.getMessage());
+            }
+        });
     }
 
     /**

@@ -64,7 +64,7 @@ class EvictionAnswerTest {
     }
 
     @Test
-    void takesNotFoundAsThePodAlreadyGone() {
+    void takesNotFoundForAWrongAddressNeverForAPodAlreadyGone() {
         EvictionAnswer answer = EvictionAnswer.judge(
                 404,
                 null,
@@ -72,7 +72,7 @@ class EvictionAnswerTest {
                         + "\"pods \\\"my-app-1\\\" not found\",\"reason\":\"NotFound\",\"details\":{\"name\":"
                         + "\"my-app-1\",\"kind\":\"pods\"},\"code\":404}");
 
-        assertThat(answer.verdict()).isEqualTo(Verdict.POD_GONE);
+        assertThat(answer.verdict()).isEqualTo(Verdict.WRONG_ADDRESS);
         assertThat(answer.text()).isEqualTo("HTTP 404: pods \"my-app-1\" not found");
     }
 
@@ -91,6 +91,48 @@ class EvictionAnswerTest {
                 .contains("cannot create resource \"pods/eviction\"")
                 .endsWith(": the service account needs a Role with verbs [create] on resources [pods/eviction] in"
                         + " the core API group, bound to it in the pod's namespace");
+    }
+
+    /** A 403's advice follows who refused, as the Status' message names it; its text is quoted whole. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(
+            delimiter = '|',
+            value = {
+                "pods \"my-app-1\" is forbidden: ValidatingAdmissionPolicy 'kube-vault-auth-renewer-evict-own-pod-only'"
+                        + " with binding 'kube-vault-auth-renewer-evict-own-pod-only' denied request: a pod may evict"
+                        + " only itself | NEEDS_OPERATOR | the own-pod ValidatingAdmissionPolicy lets a pod's token"
+                        + " evict only the pod it is bound to",
+                "pods \"my-app-1\" is forbidden: ValidatingAdmissionPolicy 'no-evictions' with binding 'all' denied"
+                        + " request: no | NEEDS_OPERATOR | a ValidatingAdmissionPolicy refused it, not RBAC",
+                "admission webhook \"pdb.guard.example.com\" denied the request: freeze | NEEDS_OPERATOR | an"
+                        + " admission webhook refused it, not RBAC",
+                "pods \"my-app-1\" is forbidden: unable to create new content in namespace apps because it is being"
+                        + " terminated | REFUSED | the namespace is being deleted",
+                "poddisruptionbudgets.policy \"my-app\" is forbidden: pdb disruptions allowed is negative |"
+                        + " BUDGET_BLOCKS | the PodDisruptionBudget's controller has not caught up",
+                "poddisruptionbudgets.policy \"my-app\" is forbidden: DisruptedPods map too big - too many evictions"
+                        + " not confirmed by PDB controller | BUDGET_BLOCKS | the PodDisruptionBudget's controller has"
+                        + " not caught up",
+            })
+    void readsWhoRefusedA403FromItsMessage(String message, Verdict verdict, String advice) {
+        String body = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":"
+                + new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(message) + ",\"reason\":\"Forbidden\","
+                + "\"code\":403}";
+
+        EvictionAnswer answer = EvictionAnswer.judge(403, null, body);
+
+        assertThat(answer.verdict()).isEqualTo(verdict);
+        assertThat(answer.text()).startsWith("HTTP 403: " + message + ": " + advice);
+        assertThat(answer.text()).doesNotContain("needs a Role");
+    }
+
+    @Test
+    void takesAFlowControl429ForTheServerNotTheBudget() {
+        EvictionAnswer answer = EvictionAnswer.judge(429, "1", "Too many requests, please try again later.\n");
+
+        assertThat(answer.verdict()).isEqualTo(Verdict.REFUSED);
+        assertThat(answer.retryAfter()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(answer.text()).contains("not a Kubernetes Status").contains("flow control");
     }
 
     @Test

@@ -116,7 +116,7 @@ class PodEvictionTest {
     }
 
     @Test
-    void isDoneOnceAcceptedOrWhenThePodIsAlreadyGoneAndThenLeavesTheService() {
+    void isDoneOnceAcceptedAndThenLeavesTheService() {
         eviction.endOfLife(endIn(Duration.ofMinutes(10)));
         eviction.answered(
                 201,
@@ -135,11 +135,31 @@ class PodEvictionTest {
         assertThat(eviction.state().overdue(clock.instant()))
                 .as("evicted: not overdue")
                 .isFalse();
+    }
 
-        PodEviction gone = new PodEviction(settings, clock, RetryPolicyDefaults.POLICY, () -> 0, () -> {});
-        gone.endOfLife(endIn(Duration.ofMinutes(10)));
-        gone.answered(404, null, "{\"kind\":\"Status\",\"status\":\"Failure\",\"reason\":\"NotFound\",\"code\":404}");
-        assertThat(gone.state().phase()).isEqualTo(Phase.EVICTED);
+    /**
+     * A pod that is gone no longer authenticates (its bound token is 401) and a terminating one's eviction is 201: a
+     * 404 means POD_NAME or POD_NAMESPACE names another pod. The pod stays in its Service (its secrets live) and the
+     * eviction is asked for again, the answer naming the settings to fix.
+     */
+    @Test
+    void takesA404ForAWrongAddressAndKeepsAsking() {
+        eviction.endOfLife(endIn(Duration.ofMinutes(10)));
+
+        eviction.answered(
+                404,
+                null,
+                "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":\"pods \\\"my-app-1\\\" not"
+                        + " found\",\"reason\":\"NotFound\",\"code\":404}");
+
+        PodEviction.State state = eviction.state();
+        assertThat(state.phase()).isEqualTo(Phase.TRYING);
+        assertThat(state.nextTry()).isAfter(clock.instant());
+        assertThat(state.leavesService(clock.instant())).isFalse();
+        assertThat(state.lastAnswer())
+                .isEqualTo("HTTP 404: pods \"my-app-1\" not found: no pod apps/my-app-1 at https://10.96.0.1:443;"
+                        + " POD_NAME and POD_NAMESPACE must name this pod (env valueFrom fieldRef metadata.name and"
+                        + " metadata.namespace), and KUBERNETES_SERVICE_HOST its cluster's API server");
     }
 
     @Test
