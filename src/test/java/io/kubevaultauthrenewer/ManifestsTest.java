@@ -139,6 +139,7 @@ class ManifestsTest {
     private static List<String> listed(JsonNode kustomization) {
         List<String> listed = new ArrayList<>(texts(kustomization.get("resources")));
         listed.addAll(texts(kustomization.get("components")));
+        listed.addAll(texts(kustomization.get("configurations")));
         kustomization.path("patches").forEach(p -> listed.add(p.get("path").asText()));
         kustomization.path("configMapGenerator").forEach(g -> listed.addAll(texts(g.get("files"))));
         return listed;
@@ -685,19 +686,29 @@ class ManifestsTest {
         assertThat(component.get("apiVersion").asText()).isEqualTo("kustomize.config.k8s.io/v1alpha1");
         assertThat(component.get("kind").asText()).isEqualTo("Component");
         assertThat(texts(component.get("resources")))
-                .containsExactlyInAnyOrder("validatingadmissionpolicy.yaml", "validatingadmissionpolicybinding.yaml");
+                .containsExactlyInAnyOrder(
+                        "validatingadmissionpolicy.yaml", "validatingadmissionpolicybinding.yaml", "configmap.yaml");
+        assertThat(texts(component.get("configurations"))).containsExactly("name-references.yaml");
         assertThat(texts(regular.get("resources"))).containsExactly("../base");
         assertThat(texts(regular.get("components"))).containsExactly("../components/evict-own-pod-only");
         assertThat(texts(nativeSidecar.get("resources"))).containsExactly("../native-sidecar");
         assertThat(texts(nativeSidecar.get("components"))).containsExactly("../components/evict-own-pod-only");
     }
 
+    /**
+     * The policy lets a pod's token evict only that pod, whatever the service account: it names no account and no app,
+     * so a kustomize name transformation or another serviceAccountName cannot make it match nobody.
+     */
     @Test
-    void evictOwnPodOnlyPolicyLetsTheServiceAccountEvictOnlyThePodItsTokenWasIssuedTo() throws IOException {
+    void evictOwnPodOnlyPolicyLetsAPodsTokenEvictOnlyThatPodWhateverTheServiceAccount() throws IOException {
         JsonNode policy = tree(OWN_POD_ONLY_POLICY.resolve("validatingadmissionpolicy.yaml"));
         JsonNode spec = policy.get("spec");
         String account = pod().getServiceAccountName();
 
+        assertThat(Files.readString(OWN_POD_ONLY_POLICY.resolve("validatingadmissionpolicy.yaml")))
+                .doesNotContain(account);
+        assertThat(policy.get("metadata").get("name").asText()).isEqualTo("kube-vault-auth-renewer-evict-own-pod-only");
+        assertThat(spec.get("paramKind").get("kind").asText()).isEqualTo("ConfigMap");
         assertThat(policy.get("apiVersion").asText()).isEqualTo("admissionregistration.k8s.io/v1");
         assertThat(policy.get("kind").asText()).isEqualTo("ValidatingAdmissionPolicy");
         assertThat(spec.get("failurePolicy").asText()).isEqualTo("Fail");
@@ -712,13 +723,13 @@ class ManifestsTest {
         assertThat(spec.get("matchConditions"))
                 .singleElement()
                 .satisfies(condition -> assertThat(cel(condition))
-                        .contains("request.userInfo.username ==")
-                        .contains("'system:serviceaccount:' + request.namespace + ':" + account + "'"));
+                        .contains("request.userInfo.username.startsWith('system:serviceaccount:' + request.namespace"
+                                + " + ':')")
+                        .contains("'authentication.kubernetes.io/pod-name' in request.userInfo.extra"));
         assertThat(spec.get("validations")).singleElement().satisfies(validation -> {
             assertThat(cel(validation))
-                    .contains("'authentication.kubernetes.io/pod-name' in request.userInfo.extra")
-                    .contains("request.userInfo.extra['authentication.kubernetes.io/pod-name'][0] == request.name");
-            assertThat(validation.get("message").asText()).contains(account).contains("own pod");
+                    .isEqualTo("request.userInfo.extra['authentication.kubernetes.io/pod-name'][0] == request.name");
+            assertThat(validation.get("messageExpression").asText()).contains("may evict only its own pod");
             assertThat(validation.get("reason").asText()).isEqualTo("Forbidden");
         });
     }
@@ -735,14 +746,88 @@ class ManifestsTest {
 
         assertThat(binding.get("apiVersion").asText()).isEqualTo("admissionregistration.k8s.io/v1");
         assertThat(binding.get("kind").asText()).isEqualTo("ValidatingAdmissionPolicyBinding");
+        JsonNode configMap = tree(OWN_POD_ONLY_POLICY.resolve("configmap.yaml"));
+
         assertThat(binding.get("spec").get("policyName").asText())
                 .isEqualTo(policy.get("metadata").get("name").asText());
         assertThat(texts(binding.get("spec").get("validationActions"))).contains("Deny");
+        assertThat(binding.get("spec").get("paramRef").get("name").asText())
+                .isEqualTo(configMap.get("metadata").get("name").asText());
+        assertThat(binding.get("spec").get("paramRef").has("namespace"))
+                .as("looked up in the request's namespace")
+                .isFalse();
+        assertThat(binding.get("spec")
+                        .get("paramRef")
+                        .get("parameterNotFoundAction")
+                        .asText())
+                .as("namespaces without the ConfigMap are left alone")
+                .isEqualTo("Allow");
     }
 
     private static boolean onPath(String command) {
         return Stream.of(System.getenv("PATH").split(":"))
                 .anyMatch(dir -> !dir.isEmpty() && Files.isExecutable(Path.of(dir, command)));
+    }
+
+    /**
+     * A user's kustomization with a namePrefix and a nameSuffix over the own-pod overlay: the binding names the renamed
+     * policy and ConfigMap, so the policy still applies (kustomize knows no ValidatingAdmissionPolicyBinding: the
+     * component's name references teach it).
+     */
+    @Test
+    void evictOwnPodOnlyBindingFollowsAKustomizeNamePrefixAndSuffix(@TempDir Path temp) throws Exception {
+        Assumptions.assumeTrue(onPath("kubectl"), "kubectl is not on the PATH: kubectl kustomize not run");
+        Files.writeString(
+                temp.resolve("kustomization.yaml"),
+                "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamePrefix: team-a-\n"
+                        + "nameSuffix: -prod\nresources:\n  - "
+                        + temp.toAbsolutePath().relativize(EVICT_OWN_POD_ONLY.toAbsolutePath()) + "\n");
+
+        List<JsonNode> built = kustomize(temp);
+
+        JsonNode binding = only(built, "ValidatingAdmissionPolicyBinding");
+        String policy = only(built, "ValidatingAdmissionPolicy")
+                .get("metadata")
+                .get("name")
+                .asText();
+        assertThat(policy).isEqualTo("team-a-kube-vault-auth-renewer-evict-own-pod-only-prod");
+        assertThat(binding.get("spec").get("policyName").asText()).isEqualTo(policy);
+        assertThat(binding.get("spec").get("paramRef").get("name").asText())
+                .isEqualTo("team-a-kube-vault-auth-renewer-evict-own-pod-only-prod");
+        assertThat(built)
+                .filteredOn(d -> d.get("kind").asText().equals("ConfigMap"))
+                .extracting(d -> d.get("metadata").get("name").asText())
+                .contains("team-a-kube-vault-auth-renewer-evict-own-pod-only-prod");
+    }
+
+    private static JsonNode only(List<JsonNode> built, String kind) {
+        return built.stream()
+                .filter(d -> d.get("kind").asText().equals(kind))
+                .reduce((a, b) -> {
+                    throw new AssertionError("more than one " + kind);
+                })
+                .orElseThrow();
+    }
+
+    /** What kubectl kustomize builds from a directory, one node a document. */
+    private static List<JsonNode> kustomize(Path dir) throws Exception {
+        Path out = Files.createTempFile("kustomize", ".yaml");
+        Process kustomize = new ProcessBuilder("kubectl", "kustomize", dir.toString())
+                .redirectOutput(out.toFile())
+                .redirectErrorStream(false)
+                .start();
+        assertThat(kustomize.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(kustomize.exitValue())
+                .as(new String(kustomize.getErrorStream().readAllBytes()))
+                .isZero();
+        return StreamSupport.stream(
+                        new Load(LoadSettings.builder().build())
+                                .loadAllFromString(Files.readString(out))
+                                .spliterator(),
+                        false)
+                .filter(Objects::nonNull)
+                .map(document -> (JsonNode) JSON.valueToTree(document))
+                .toList();
     }
 
     /**
@@ -780,7 +865,7 @@ class ManifestsTest {
         List<String> kinds = new ArrayList<>(
                 List.of("Deployment", "ServiceAccount", "Role", "RoleBinding", "PodDisruptionBudget", "ConfigMap"));
         if (build.ownPodOnly()) {
-            kinds.addAll(List.of("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"));
+            kinds.addAll(List.of("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "ConfigMap"));
         }
         assertThat(built).extracting(d -> d.get("kind").asText()).containsExactlyInAnyOrderElementsOf(kinds);
         JsonNode base = tree(BASE.resolve("kustomization.yaml"));
@@ -788,7 +873,8 @@ class ManifestsTest {
                 base.get("labels").get(0).get("pairs"),
                 JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class));
         for (JsonNode resource : built) {
-            if (!resource.get("kind").asText().startsWith("ValidatingAdmissionPolicy")) {
+            // the app's labels, not the own-pod policy's objects (the same for every app)
+            if (!resource.get("metadata").get("name").asText().contains("evict-own-pod-only")) {
                 Map<String, String> given = JSON.convertValue(
                         resource.get("metadata").get("labels"),
                         JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class));
@@ -821,6 +907,7 @@ class ManifestsTest {
                         + image.get("newTag").asText());
         String generated = built.stream()
                 .filter(d -> d.get("kind").asText().equals("ConfigMap"))
+                .filter(d -> !d.get("metadata").get("name").asText().contains("evict-own-pod-only"))
                 .findFirst()
                 .orElseThrow()
                 .get("metadata")
