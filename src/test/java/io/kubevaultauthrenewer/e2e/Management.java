@@ -19,7 +19,7 @@ import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
 
 /** What an operator's tools reach of a running renewer: the management port's endpoints, and JMX. */
-final class Management {
+public final class Management {
 
     private static final Duration LONG = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -29,13 +29,13 @@ final class Management {
     private Management() {}
 
     /** An answer of the management port. */
-    record Answer(int status, String body) {
-        JsonNode json() throws IOException {
+    public record Answer(int status, String body) {
+        public JsonNode json() throws IOException {
             return JSON.readTree(body);
         }
 
         /** The named check of a health answer. */
-        JsonNode check(String name) throws IOException {
+        public JsonNode check(String name) throws IOException {
             for (JsonNode check : json().get("checks")) {
                 if (check.get("name").asText().equals(name)) {
                     return check;
@@ -47,12 +47,17 @@ final class Management {
 
     /** The management port, as the renewer logs it at start-up (CAMEL_MANAGEMENT_PORT=0 picks a free one). */
     static int managementPort(RenewerProcess renewer) {
-        Matcher m = PORT_LINE.matcher(renewer.awaitLine(PORT_LINE.pattern(), LONG));
-        assertThat(m.find()).isTrue();
+        return managementPort(renewer.awaitLine(PORT_LINE.pattern(), LONG));
+    }
+
+    /** The management port named in the line the renewer logs it in. */
+    public static int managementPort(String line) {
+        Matcher m = PORT_LINE.matcher(line);
+        assertThat(m.find()).as(line).isTrue();
         return Integer.parseInt(m.group(1));
     }
 
-    static Answer get(int port, String path) {
+    public static Answer get(int port, String path) {
         try {
             HttpResponse<String> response = HTTP.send(
                     HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
@@ -68,7 +73,7 @@ final class Management {
     }
 
     /** The status of the named check in a health answer. */
-    static String status(Answer answer, String check) throws IOException {
+    public static String status(Answer answer, String check) throws IOException {
         return answer.check(check).get("status").asText();
     }
 
