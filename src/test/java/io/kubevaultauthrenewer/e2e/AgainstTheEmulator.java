@@ -82,6 +82,15 @@ public abstract class AgainstTheEmulator {
         return vault.createToken(TokenSpec.ttl(Duration.ofSeconds(ttlSeconds)));
     }
 
+    /**
+     * A token whose every lease lookup Vault refuses: a policy denies it {@code sys/leases/lookup}, so each cycle's
+     * lookup is 403 (not retried, and not a lease gone): a dead-letter line every cycle, for the tests of that route.
+     */
+    protected Token tokenRefusedLeaseLookups(long ttlSeconds) {
+        vault.policy("no-lease-lookup", "sys/leases/lookup", "deny");
+        return vault.createToken(TokenSpec.ttl(Duration.ofSeconds(ttlSeconds)).policies("no-lease-lookup"));
+    }
+
     protected Lease lease(Token owner, long ttlSeconds) {
         return vault.createLease(owner, "database/creds/app", Duration.ofSeconds(ttlSeconds), Duration.ZERO, true);
     }

@@ -11,7 +11,6 @@ import io.kubevaultauthrenewer.emulator.VaultEmulator.Token;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -48,11 +47,10 @@ class ConfigMapReloadIT extends AgainstTheEmulator {
         ConfigMapVolume volume =
                 ConfigMapVolume.mount(dir.resolve("routes"), Map.of(FAILURE, OperationsIT.failureRoute("Mounted:")));
         Path visible = volume.dir().resolve(FAILURE);
-        Token token = token(3600);
+        // every cycle (1 s) fails on the lease: the dead letter's text shows which route file runs
+        Token token = tokenRefusedLeaseLookups(3600);
         Lease lease = lease(token, 3600);
         writeVariables(token, lease);
-        // every cycle (1 s) fails on the lease: the dead letter's text shows which route file runs
-        vault.revokeLease(lease);
         Map<String, String> env = new HashMap<>(renewerEnv(1, false));
         env.put("ROUTES_DIR", volume.dir().toString());
         env.put("ROUTES_RELOAD", "true");

@@ -344,10 +344,9 @@ class OperationsIT extends AgainstTheEmulator {
     void runsARouteFileFromRoutesDirInsteadOfTheBuiltInOne() throws IOException {
         Path routes = Files.createDirectories(dir.resolve("routes"));
         Files.writeString(routes.resolve("renewal-failure.camel.yaml"), failureRoute("Lost from the outside:"));
-        Token token = token(3600);
+        Token token = tokenRefusedLeaseLookups(3600);
         Lease lease = lease(token, 3600);
         writeVariables(token, lease);
-        vault.revokeLease(lease);
         Map<String, String> env = renewerEnv(3600, true);
         env.put("ROUTES_DIR", routes.toString());
 
@@ -368,7 +367,8 @@ class OperationsIT extends AgainstTheEmulator {
                             "lease-renewal",
                             "renewal-failure",
                             "shutdown-revocation",
-                            "lease-revocation");
+                            "lease-revocation",
+                            "lease-revoke-call");
         }
     }
 
@@ -377,10 +377,9 @@ class OperationsIT extends AgainstTheEmulator {
         Path routes = Files.createDirectories(dir.resolve("routes"));
         Path file = routes.resolve("renewal-failure.camel.yaml");
         Files.writeString(file, failureRoute("First edit:"));
-        Token token = token(3600);
+        Token token = tokenRefusedLeaseLookups(3600);
         Lease lease = lease(token, 3600);
         writeVariables(token, lease);
-        vault.revokeLease(lease);
 
         try (RenewerProcess renewer =
                 RenewerProcess.start(sidecarEnv(1, "ROUTES_DIR", routes.toString(), "ROUTES_RELOAD", "true"))) {
