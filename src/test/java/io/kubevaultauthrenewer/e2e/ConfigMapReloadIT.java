@@ -11,6 +11,7 @@ import io.kubevaultauthrenewer.emulator.VaultEmulator.Token;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

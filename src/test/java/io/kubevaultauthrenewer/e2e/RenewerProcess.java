@@ -1,7 +1,5 @@
 package io.kubevaultauthrenewer.e2e;
 
-import static org.awaitility.Awaitility.await;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -14,21 +12,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 
 /**
  * The renewer as the image runs it: {@code bin/kube-vault-auth-renewer}, which runs
  * {@code java -jar target/kube-vault-auth-renewer.jar} with the image's JVM flags, in its own process, with only the
  * environment a test gives it, its output collected line by line.
  */
-public final class RenewerProcess implements AutoCloseable {
+public final class RenewerProcess extends RenewerOutput {
 
     static final Path JAR = Path.of("target", "kube-vault-auth-renewer.jar");
     static final Path SCRIPT = Path.of("bin", "kube-vault-auth-renewer");
 
     private final Process process;
-    // not copy-on-write: at TRACE level the renewer prints tens of thousands of lines
-    private final List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
     private final Thread reader;
 
     private RenewerProcess(Process process) {
@@ -72,60 +67,15 @@ public final class RenewerProcess implements AutoCloseable {
                 new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = in.readLine()) != null) {
-                lines.add(line);
+                printed(line);
             }
         } catch (IOException e) {
-            lines.add("<output closed: " + e + ">");
+            printed("<output closed: " + e + ">");
         }
-    }
-
-    /** Everything printed so far. */
-    public List<String> lines() {
-        synchronized (lines) {
-            return List.copyOf(lines);
-        }
-    }
-
-    public String output() {
-        return String.join("\n", lines());
-    }
-
-    /** Lines that contain {@code text}. */
-    public List<String> linesWith(String text) {
-        return lines().stream().filter(l -> l.contains(text)).toList();
-    }
-
-    /** Waits until the condition holds; on time-out the error shows the renewer's first and last lines. */
-    public void awaitUntil(java.util.concurrent.Callable<Boolean> condition, Duration timeout) {
-        try {
-            await().atMost(timeout).until(condition);
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
-            List<String> all = lines();
-            String head = String.join("\n", all.subList(0, Math.min(40, all.size())));
-            String tail =
-                    String.join("\n", all.subList(Math.max(Math.min(40, all.size()), all.size() - 60), all.size()));
-            throw new AssertionError(
-                    e.getMessage() + "\nfirst lines of the renewer:\n" + head + "\nlast lines:\n" + tail, e);
-        }
-    }
-
-    /** Waits until a line matches the pattern; returns that line. */
-    public String awaitLine(String regex, Duration timeout) {
-        Pattern pattern = Pattern.compile(regex);
-        awaitUntil(() -> lines().stream().anyMatch(l -> pattern.matcher(l).find()), timeout);
-        return lines().stream()
-                .filter(l -> pattern.matcher(l).find())
-                .findFirst()
-                .orElseThrow();
-    }
-
-    /** Waits until {@code count} lines match. */
-    public void awaitLines(String regex, int count, Duration timeout) {
-        Pattern pattern = Pattern.compile(regex);
-        awaitUntil(() -> lines().stream().filter(l -> pattern.matcher(l).find()).count() >= count, timeout);
     }
 
     /** Waits for the process to end on its own; returns its exit status. */
+    @Override
     public int awaitExit(Duration timeout) {
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -139,11 +89,13 @@ public final class RenewerProcess implements AutoCloseable {
         }
     }
 
+    @Override
     public boolean isAlive() {
         return process.isAlive();
     }
 
     /** Sends SIGTERM, as Kubernetes does, and waits for the exit; returns the status. */
+    @Override
     public int stop(Duration timeout) {
         // through the handle: Process.destroy() would also close the pipe and lose the last lines
         process.toHandle().destroy();

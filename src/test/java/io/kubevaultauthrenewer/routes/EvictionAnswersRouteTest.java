@@ -83,7 +83,7 @@ class EvictionAnswersRouteTest extends RouteTestSupport {
 
         try (InProcessRenewer renewer = InProcessRenewer.start(podEnv(1, "10s", POD))) {
             renewer.awaitLines(
-                    "^INFO PodEviction - Dry-run eviction of pod apps/" + POD + " accepted \\(HTTP 201\\):"
+                    " INFO PodEviction - Dry-run eviction of pod apps/" + POD + " accepted \\(HTTP 201\\):"
                             + " the address, RBAC and admission let this pod evict itself",
                     1);
             renewer.awaitLines("Cycle done", 3);
@@ -94,7 +94,7 @@ class EvictionAnswersRouteTest extends RouteTestSupport {
                     .isEqualTo("dryRun=All");
             assertThat(api.evictions()).isEmpty();
             assertThat(api.hasPod(NS, POD)).isTrue();
-            assertThat(renewer.linesWith("^ERROR")).isEmpty();
+            assertThat(renewer.linesMatching(" ERROR ")).isEmpty();
         }
     }
 
@@ -114,7 +114,7 @@ class EvictionAnswersRouteTest extends RouteTestSupport {
             assertThat(renewer.linesWith("Dry-run eviction"))
                     .singleElement()
                     .asString()
-                    .startsWith("ERROR PodEviction - Dry-run eviction of pod apps/" + POD + " refused (HTTP 403: pods"
+                    .contains(" ERROR PodEviction - Dry-run eviction of pod apps/" + POD + " refused (HTTP 403: pods"
                             + " \"" + POD + "\" is forbidden: User \"system:serviceaccount:apps:my-app\" cannot create"
                             + " resource \"pods/eviction\"")
                     .contains("the service account needs a Role with verbs [create] on resources [pods/eviction]")
@@ -144,11 +144,12 @@ class EvictionAnswersRouteTest extends RouteTestSupport {
                     .as(renewer.log())
                     .isNotEmpty()
                     .allSatisfy(line -> assertThat(line)
-                            .startsWith(
-                                    "ERROR PodEviction - Eviction of pod apps/my-app-wrong-name refused (HTTP 404:"
+                            .contains(
+                                    " ERROR PodEviction - Eviction of pod apps/my-app-wrong-name refused (HTTP 404:"
                                             + " pods \"my-app-wrong-name\" not found: no pod apps/my-app-wrong-name at https://")
                             .contains("POD_NAME and POD_NAMESPACE must name this pod"));
-            assertThat(renewer.linesWith("not needed|already being deleted")).isEmpty();
+            assertThat(renewer.linesMatching("not needed|already being deleted"))
+                    .isEmpty();
             Management.Answer ready = Management.get(port, "/observe/health/ready");
             assertThat(ready.status()).as(ready.body()).isEqualTo(200);
             assertThat(Management.status(ready, "pod-eviction")).isEqualTo("UP");

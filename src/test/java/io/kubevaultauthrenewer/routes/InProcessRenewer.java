@@ -1,17 +1,12 @@
 package io.kubevaultauthrenewer.routes;
 
-import static org.awaitility.Awaitility.await;
-
 import io.kubevaultauthrenewer.Application;
+import io.kubevaultauthrenewer.e2e.RenewerOutput;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import java.util.regex.Pattern;
 import org.apache.camel.main.Main;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LogEvent;
@@ -19,33 +14,35 @@ import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.appender.AbstractAppender;
 import org.apache.logging.log4j.core.config.LoggerConfig;
 import org.apache.logging.log4j.core.config.Property;
+import org.apache.logging.log4j.core.layout.PatternLayout;
 
 /**
  * The renewer run in this JVM, as {@code bin/kube-vault-auth-renewer} runs it in a JVM of its own: {@link
  * Application#run} with the real routes, properties and beans, against whatever {@code VAULT_ADDR} names, its log lines
- * captured as {@code LEVEL Logger - message}. The route tests' harness: what a run logs, what Vault received and the
- * status it exits with, without the seconds a JVM of its own costs. One at a time: the log capture and Camel's health
- * registries are the JVM's.
+ * captured through an appender with the text format's own pattern (src/main/resources/log4j2.xml), so that they read as
+ * the process prints them. The route tests' harness: what a run logs, what Vault received and the status it exits
+ * with, without the seconds a JVM of its own costs. One at a time: the log capture and Camel's health registries are
+ * the JVM's.
  */
-final class InProcessRenewer implements AutoCloseable {
+final class InProcessRenewer extends RenewerOutput {
 
     /** How long a route test waits for a line or a condition: far above what a cycle takes. */
     static final Duration LONG = Duration.ofSeconds(30);
 
-    private final List<String> lines = new ArrayList<>();
+    /** The text format's pattern, as log4j2.xml gives it. */
+    private static final String PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX}{UTC} %p %c{1} - %m%n%ex";
+
     private final AbstractAppender capture;
     private final CompletableFuture<Main> main = new CompletableFuture<>();
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
 
     private InProcessRenewer(Map<String, String> environment) {
-        capture = new AbstractAppender("capture-" + UUID.randomUUID(), null, null, true, Property.EMPTY_ARRAY) {
+        PatternLayout layout = PatternLayout.newBuilder().withPattern(PATTERN).build();
+        capture = new AbstractAppender("capture-" + UUID.randomUUID(), null, layout, true, Property.EMPTY_ARRAY) {
             @Override
             public void append(LogEvent event) {
-                String logger = event.getLoggerName();
-                String line = event.getLevel() + " " + logger.substring(logger.lastIndexOf('.') + 1) + " - "
-                        + event.getMessage().getFormattedMessage();
-                synchronized (lines) {
-                    lines.add(line);
+                for (String line : layout.toSerializable(event).split("\n")) {
+                    printed(line);
                 }
             }
         };
@@ -71,7 +68,7 @@ final class InProcessRenewer implements AutoCloseable {
         return new InProcessRenewer(environment);
     }
 
-    /** Runs the renewer with this environment until it ends by itself (RUN_ONCE), and returns its exit status. */
+    /** Runs the renewer with this environment until it ends by itself (RUN_ONCE). */
     static InProcessRenewer runToEnd(Map<String, String> environment) {
         InProcessRenewer renewer = new InProcessRenewer(environment);
         renewer.awaitExit();
@@ -80,52 +77,51 @@ final class InProcessRenewer implements AutoCloseable {
 
     /** Waits for the run to end by itself and gives its exit status. */
     int awaitExit() {
+        return awaitExit(LONG);
+    }
+
+    @Override
+    public int awaitExit(Duration timeout) {
         try {
-            return exit.get(LONG.toSeconds(), TimeUnit.SECONDS);
+            return exit.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
-            throw new AssertionError("the renewer did not end within " + LONG + "; its log:\n" + log(), e);
+            throw new AssertionError("the renewer did not end within " + timeout + "; its log:\n" + output(), e);
         }
+    }
+
+    @Override
+    public boolean isAlive() {
+        return !exit.isDone();
     }
 
     /** Stops the renewer as SIGTERM does (Camel Main's shutdown) and gives its exit status. */
-    int stop() {
+    @Override
+    public int stop(Duration timeout) {
         try {
-            main.get(LONG.toSeconds(), TimeUnit.SECONDS).completed();
+            main.get(timeout.toMillis(), TimeUnit.MILLISECONDS).completed();
         } catch (Exception e) {
             throw new AssertionError("the renewer did not start", e);
         }
-        return awaitExit();
+        return awaitExit(timeout);
     }
 
-    /** The lines logged so far. */
-    List<String> lines() {
-        synchronized (lines) {
-            return List.copyOf(lines);
-        }
-    }
-
-    /** The log so far, a line each. */
-    String log() {
-        return String.join("\n", lines());
-    }
-
-    /** The lines logged so far that match {@code regex} somewhere. */
-    List<String> linesWith(String regex) {
-        Pattern pattern = Pattern.compile(regex);
-        return lines().stream().filter(l -> pattern.matcher(l).find()).toList();
+    int stop() {
+        return stop(LONG);
     }
 
     /** Waits until {@code count} lines match {@code regex}. */
     void awaitLines(String regex, int count) {
-        await().atMost(LONG)
-                .pollInterval(Duration.ofMillis(20))
-                .alias("a " + count + "th line matching " + regex)
-                .until(() -> linesWith(regex).size() >= count);
+        awaitLines(regex, count, LONG);
     }
 
     /** Waits until {@code condition} holds. */
-    void awaitUntil(BooleanSupplier condition) {
-        await().atMost(LONG).pollInterval(Duration.ofMillis(20)).until(condition::getAsBoolean);
+    void awaitUntil(java.util.concurrent.Callable<Boolean> condition) {
+        awaitUntil(condition, LONG);
+    }
+
+    /** The log so far, a line each. */
+    String log() {
+        return output();
     }
 
     /** Stops the renewer if it still runs, and takes the log capture away. */
