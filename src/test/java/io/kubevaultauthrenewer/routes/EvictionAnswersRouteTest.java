@@ -55,7 +55,7 @@ class EvictionAnswersRouteTest extends RouteTestSupport {
 
     /** A renewer in pod {@code podName}: the downward API's POD_NAME and POD_NAMESPACE, the kubelet's variables. */
     private Map<String, String> podEnv(int intervalSeconds, String lead, String podName) {
-        return env(
+        return renewerEnv(
                 intervalSeconds,
                 false,
                 "RENEWER_JITTER",

@@ -10,7 +10,7 @@ import java.util.Map;
 abstract class RouteTestSupport extends AgainstTheEmulator {
 
     /** The environment of a renewer pointed at the emulator and the variables file, and {@code more} pairs. */
-    Map<String, String> env(int intervalSeconds, boolean runOnce, String... more) {
+    Map<String, String> renewerEnv(int intervalSeconds, boolean runOnce, String... more) {
         Map<String, String> env = renewerEnv(intervalSeconds, runOnce);
         for (int i = 0; i < more.length; i += 2) {
             env.put(more[i], more[i + 1]);

@@ -40,7 +40,7 @@ class VaultAnswersRouteTest extends RouteTestSupport {
         vault.inject(LEASE_RENEW, 1, new Before(vault::seal));
         Instant end = vault.expiry(lease);
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
-        try (InProcessRenewer renewer = InProcessRenewer.start(env(60, false))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(renewerEnv(60, false))) {
             timer.schedule(
                     vault::unseal,
                     Duration.between(clock.instant(), end.minusMillis(600)).toMillis(),
@@ -65,7 +65,7 @@ class VaultAnswersRouteTest extends RouteTestSupport {
         writeVariables(token, kept, gone);
         vault.revokeLease(gone);
 
-        try (InProcessRenewer renewer = InProcessRenewer.start(env(1, false))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(renewerEnv(1, false))) {
             renewer.awaitLines("Cycle done", 4);
 
             assertThat(renewer.linesMatching(" ERROR .*Lease " + gone.id))
@@ -98,7 +98,7 @@ class VaultAnswersRouteTest extends RouteTestSupport {
         writeVariables(token);
         clock.advance(Duration.ofSeconds(31));
 
-        try (InProcessRenewer renewer = InProcessRenewer.start(env(1, false))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(renewerEnv(1, false))) {
             renewer.awaitLines("Cycle done", 4);
 
             assertThat(vault.requests(RENEW_SELF)).hasSize(1);
@@ -121,7 +121,7 @@ class VaultAnswersRouteTest extends RouteTestSupport {
         vault.inject(
                 RENEW_SELF, 10, VaultEmulator.status(500, "1 error occurred:\n\t* past the max TTL, cannot renew\n\n"));
 
-        InProcessRenewer renewer = InProcessRenewer.runToEnd(env(60, true));
+        InProcessRenewer renewer = InProcessRenewer.runToEnd(renewerEnv(60, true));
         try (renewer) {
             assertThat(renewer.awaitExit()).isEqualTo(1);
             assertThat(vault.requests(RENEW_SELF)).as(renewer.log()).hasSize(1);
@@ -145,7 +145,7 @@ class VaultAnswersRouteTest extends RouteTestSupport {
         Token token = vault.createToken(TokenSpec.ttl(Duration.ofHours(48)).period(Duration.ofHours(48)));
         writeVariables(token);
 
-        InProcessRenewer renewer = InProcessRenewer.runToEnd(env(12 * 3600, true));
+        InProcessRenewer renewer = InProcessRenewer.runToEnd(renewerEnv(12 * 3600, true));
         try (renewer) {
             assertThat(renewer.awaitExit()).as(renewer.log()).isZero();
             assertThat(vault.requests(RENEW_SELF))
@@ -176,7 +176,7 @@ class VaultAnswersRouteTest extends RouteTestSupport {
         vault.failRevocations("database", "dial tcp 10.0.0.7:5432: connect: connection refused");
         clock.advance(Duration.ofSeconds(8));
 
-        InProcessRenewer renewer = InProcessRenewer.runToEnd(env(60, true));
+        InProcessRenewer renewer = InProcessRenewer.runToEnd(renewerEnv(60, true));
         try (renewer) {
             assertThat(renewer.awaitExit()).as(renewer.log()).isEqualTo(1);
             assertThat(vault.isHeld(lease)).as("Vault still lists it").isTrue();
@@ -204,7 +204,7 @@ class VaultAnswersRouteTest extends RouteTestSupport {
         writeVariables(token);
         vault.deleteAppRole("my-app");
 
-        InProcessRenewer renewer = InProcessRenewer.runToEnd(env(600, true));
+        InProcessRenewer renewer = InProcessRenewer.runToEnd(renewerEnv(600, true));
         try (renewer) {
             assertThat(renewer.awaitExit()).as(renewer.log()).isEqualTo(1);
             assertThat(vault.requests(RENEW_SELF))
@@ -227,7 +227,7 @@ class VaultAnswersRouteTest extends RouteTestSupport {
         Lease lease = vault.createLease(token, "database/creds/app", Duration.ofHours(1), Duration.ZERO, true);
         writeVariables(token, lease);
 
-        try (InProcessRenewer renewer = InProcessRenewer.start(env(1, false))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(renewerEnv(1, false))) {
             renewer.awaitLines("Cycle done", 3);
 
             assertThat(renewer.linesMatching(" WARN .*use limit"))
@@ -254,7 +254,7 @@ class VaultAnswersRouteTest extends RouteTestSupport {
                 vault.createLease(token, "database/creds/app", Duration.ofHours(1), Duration.ZERO, true));
         writeVariables(token, leases.toArray(Lease[]::new));
 
-        try (InProcessRenewer renewer = InProcessRenewer.start(env(3600, false, "REVOKE_ON_SHUTDOWN", "true"))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(renewerEnv(3600, false, "REVOKE_ON_SHUTDOWN", "true"))) {
             renewer.awaitLines("Cycle done", 1);
             renewer.stop();
 
@@ -297,7 +297,7 @@ class VaultAnswersRouteTest extends RouteTestSupport {
                                 + "\",\"renewable\":true,\"lease_duration\":2,\"data\":null,"
                                 + "\"warnings\":[\"Endpoint ignored these unrecognized parameters: [foo]\"],\"auth\":null}"));
 
-        try (InProcessRenewer renewer = InProcessRenewer.start(env(1800, false))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(renewerEnv(1800, false))) {
             renewer.awaitUntil(() -> vault.requests(LEASE_RENEW).size() >= 3);
 
             assertThat(renewer.linesWith("Vault warned"))
