@@ -46,7 +46,7 @@ public final class Management {
     }
 
     /** The management port, as the renewer logs it at start-up (CAMEL_MANAGEMENT_PORT=0 picks a free one). */
-    static int managementPort(RenewerProcess renewer) {
+    public static int managementPort(RenewerOutput renewer) {
         return managementPort(renewer.awaitLine(PORT_LINE.pattern(), LONG));
     }
 

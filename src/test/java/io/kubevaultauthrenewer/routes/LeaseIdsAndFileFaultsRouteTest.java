@@ -1,4 +1,4 @@
-package io.kubevaultauthrenewer.e2e;
+package io.kubevaultauthrenewer.routes;
 
 import static io.kubevaultauthrenewer.e2e.Management.get;
 import static io.kubevaultauthrenewer.e2e.Management.managementPort;
@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * expires between its lookup and its renewal. In each, nothing that could have been kept alive is lost, the log says
  * what happened, and the renewer keeps running (unless RUN_ONCE).
  */
-class LeaseIdsAndFileFaultsIT extends AgainstTheEmulator {
+class LeaseIdsAndFileFaultsRouteTest extends RouteTestSupport {
 
     private static final Duration LONG = Duration.ofSeconds(60);
     private static final int HOUR = 3600;
@@ -60,7 +60,7 @@ class LeaseIdsAndFileFaultsIT extends AgainstTheEmulator {
         Map<String, String> env = renewerEnv(HOUR, true);
         env.put("RENEWER_MAX_REQUESTS_PER_SECOND", "0");
 
-        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(env)) {
             // about 8 s of cycle here (6000 calls); generous for a busy machine
             assertThat(renewer.awaitExit(Duration.ofMinutes(2)))
                     .as(renewer.output())
@@ -93,7 +93,7 @@ class LeaseIdsAndFileFaultsIT extends AgainstTheEmulator {
         Map<String, String> env = renewerEnv(HOUR, true);
         env.put("LEASE_IDS", String.join(",", ids)); // and no LANG or LC_ALL, as in a bare container
 
-        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(env)) {
             assertThat(renewer.awaitExit(LONG)).as(renewer.output()).isZero();
 
             assertThat(vault.requests("/v1/sys/leases/renew"))
@@ -123,7 +123,7 @@ class LeaseIdsAndFileFaultsIT extends AgainstTheEmulator {
                 + "export LEASE_IDS=" + shellQuoted(leaseIds) + "\n");
         assertThat(asTheShellReadsIt("LEASE_IDS")).as("the file as sh reads it").isEqualTo(leaseIds);
 
-        try (RenewerProcess renewer = RenewerProcess.start(renewerEnv(HOUR, true))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(renewerEnv(HOUR, true))) {
             assertThat(renewer.awaitExit(LONG)).as(renewer.output()).isZero();
 
             assertThat(vault.requests("/v1/sys/leases/lookup"))
@@ -181,7 +181,7 @@ class LeaseIdsAndFileFaultsIT extends AgainstTheEmulator {
         Lease lease = lease(token, 6);
         writeVariables(token, lease);
 
-        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(env)) {
             renewer.awaitLine("Cycle done", LONG);
             fault.apply();
 
@@ -215,7 +215,7 @@ class LeaseIdsAndFileFaultsIT extends AgainstTheEmulator {
         writeVariables(file.toString());
         assertThat(Files.size(variables)).isGreaterThan(10L << 20);
 
-        try (RenewerProcess renewer = RenewerProcess.start(renewerEnv(2, false))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(renewerEnv(2, false))) {
             keepsEverythingAlive(renewer, token, lease);
 
             assertThat(renewer.output()).contains("Watching 1 lease(s): " + lease.id);
@@ -239,7 +239,7 @@ class LeaseIdsAndFileFaultsIT extends AgainstTheEmulator {
         vault.inject("/v1/sys/leases/renew", 1, new VaultEmulator.Before(() -> clock.advance(Duration.ofSeconds(101))));
         Map<String, String> env = renewerEnv(HOUR, false);
 
-        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(env)) {
             String summary = renewer.awaitLine("Cycle done", LONG);
 
             assertThat(summary).contains("leases checked 3, renewed 2, not due 0, failed 1, capped 0");
@@ -271,7 +271,7 @@ class LeaseIdsAndFileFaultsIT extends AgainstTheEmulator {
     // ---- helpers ----
 
     /** The token and the lease renewed twice more, with the token read before, and the renewer still running. */
-    private void keepsEverythingAlive(RenewerProcess renewer, Token token, Lease lease) {
+    private void keepsEverythingAlive(InProcessRenewer renewer, Token token, Lease lease) {
         int tokenRenewals = vault.renewals(token);
         int leaseRenewals = vault.renewals(lease);
         renewer.awaitUntil(

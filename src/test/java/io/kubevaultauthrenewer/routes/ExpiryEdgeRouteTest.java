@@ -1,4 +1,4 @@
-package io.kubevaultauthrenewer.e2e;
+package io.kubevaultauthrenewer.routes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * closer than the floor (250 ms). An item that cannot be saved is reported once as lost, and not tried again. Each
  * test prints when the item would have expired and when it was renewed.
  */
-class ExpiryEdgeIT extends AgainstTheEmulator {
+class ExpiryEdgeRouteTest extends RouteTestSupport {
 
     private static final Duration LONG = Duration.ofSeconds(60);
     private static final Duration FLOOR = Duration.ofMillis(250);
@@ -55,7 +55,7 @@ class ExpiryEdgeIT extends AgainstTheEmulator {
         Token token = vault.createToken(TokenSpec.ttl(Duration.ofSeconds(10)));
         writeVariables(token);
 
-        try (RenewerProcess renewer = RenewerProcess.start(sidecarEnv(2))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(sidecarEnv(2))) {
             renewer.awaitLine("Cycle done .*: token not due", LONG);
             vault.seal();
             int before = vault.renewals(token);
@@ -88,7 +88,7 @@ class ExpiryEdgeIT extends AgainstTheEmulator {
         vault.inject("/v1/auth/token/renew-self", 4, new VaultEmulator.RawBody(502, "text/html", HTML_502));
         Instant expiry = vault.expiry(token);
 
-        try (RenewerProcess renewer = RenewerProcess.start(sidecarEnv(5))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(sidecarEnv(5))) {
             renewer.awaitUntil(() -> vault.renewals(token) >= 1, LONG);
 
             Instant renewed = vault.lastRenewal(token);
@@ -125,7 +125,7 @@ class ExpiryEdgeIT extends AgainstTheEmulator {
             expiries.put(lease, vault.expiry(lease));
         }
 
-        try (RenewerProcess renewer = RenewerProcess.start(sidecarEnv(6))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(sidecarEnv(6))) {
             renewer.awaitUntil(() -> expiries.keySet().stream().allMatch(l -> vault.renewals(l) >= 1), LONG);
 
             expiries.forEach((lease, expiry) -> {
@@ -199,7 +199,7 @@ class ExpiryEdgeIT extends AgainstTheEmulator {
         Map<String, String> env = sidecarEnv(3);
         env.put("VAULT_ADDR", node.address());
 
-        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(env)) {
             // neither is due at the first cycle (less than 2 x 3 s left is due); then connections are refused
             renewer.awaitLine("Cycle done .*renewed 0, not due 2", LONG);
             node.goDown();

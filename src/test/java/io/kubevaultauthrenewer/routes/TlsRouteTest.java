@@ -1,4 +1,4 @@
-package io.kubevaultauthrenewer.e2e;
+package io.kubevaultauthrenewer.routes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * VAULT_CLIENT_KEY, VAULT_TLS_SERVER_NAME, VAULT_SKIP_VERIFY, against the emulator speaking HTTPS with a CA and
  * certificates made in the test. One cycle each (RUN_ONCE): the exit status, what Vault received, what was logged.
  */
-class TlsIT {
+class TlsRouteTest {
 
     private static final Duration EXIT = Duration.ofSeconds(30);
 
@@ -62,7 +62,7 @@ class TlsIT {
     }
 
     private Map<String, String> env(String host, String... more) {
-        Map<String, String> env = new HashMap<>(RenewerProcess.env(
+        Map<String, String> env = new HashMap<>(io.kubevaultauthrenewer.e2e.RenewerProcess.env(
                 "VAULT_ADDR",
                 "https://" + host + ":" + vault.port(),
                 "VARIABLES_FILE",
@@ -79,15 +79,15 @@ class TlsIT {
         return env;
     }
 
-    private RenewerProcess run(Map<String, String> env) {
-        return RenewerProcess.start(env);
+    private InProcessRenewer run(Map<String, String> env) {
+        return InProcessRenewer.start(env);
     }
 
     @Test
     void trustsVaultThroughVaultCacert() throws IOException {
         startVault(false);
 
-        try (RenewerProcess renewer = run(env("localhost", "VAULT_CACERT", pki.caPem.toString()))) {
+        try (InProcessRenewer renewer = run(env("localhost", "VAULT_CACERT", pki.caPem.toString()))) {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
             assertThat(vault.requests("/v1/sys/leases/renew")).hasSize(1);
             assertThat(renewer.output()).contains("Lease " + lease.id + " renewed");
@@ -98,7 +98,7 @@ class TlsIT {
     void refusesAVaultItCannotTrustWithAClearMessageAndNoRetry() throws IOException {
         startVault(false);
 
-        try (RenewerProcess renewer = run(env("localhost"))) {
+        try (InProcessRenewer renewer = run(env("localhost"))) {
             assertThat(renewer.awaitExit(EXIT)).isEqualTo(1);
             assertThat(renewer.output())
                     .contains("vault-token-lookup failed: TLS failed (")
@@ -115,7 +115,7 @@ class TlsIT {
         Files.copy(pki.caPem, cas.resolve("vault-ca.pem"));
         Files.writeString(cas.resolve("README"), "not a certificate\n");
 
-        try (RenewerProcess renewer = run(env("localhost", "VAULT_CAPATH", cas.toString()))) {
+        try (InProcessRenewer renewer = run(env("localhost", "VAULT_CAPATH", cas.toString()))) {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
             assertThat(vault.requests("/v1/sys/leases/renew")).hasSize(1);
         }
@@ -125,11 +125,11 @@ class TlsIT {
     void sendsTheClientCertificateVaultRequires() throws IOException {
         startVault(true);
 
-        try (RenewerProcess without = run(env("localhost", "VAULT_CACERT", pki.caPem.toString()))) {
+        try (InProcessRenewer without = run(env("localhost", "VAULT_CACERT", pki.caPem.toString()))) {
             assertThat(without.awaitExit(EXIT)).isEqualTo(1);
             assertThat(without.output()).contains("vault-token-lookup failed:");
         }
-        try (RenewerProcess with = run(env(
+        try (InProcessRenewer with = run(env(
                 "localhost",
                 "VAULT_CACERT",
                 pki.caPem.toString(),
@@ -146,11 +146,11 @@ class TlsIT {
     void checksTheNameOfVaultTlsServerNameInsteadOfTheAddress() throws IOException {
         startVault(false);
 
-        try (RenewerProcess byAddress = run(env("127.0.0.1", "VAULT_CACERT", pki.caPem.toString()))) {
+        try (InProcessRenewer byAddress = run(env("127.0.0.1", "VAULT_CACERT", pki.caPem.toString()))) {
             assertThat(byAddress.awaitExit(EXIT)).isEqualTo(1);
             assertThat(byAddress.output()).contains("vault-token-lookup failed: TLS failed (");
         }
-        try (RenewerProcess byName =
+        try (InProcessRenewer byName =
                 run(env("127.0.0.1", "VAULT_CACERT", pki.caPem.toString(), "VAULT_TLS_SERVER_NAME", "vault.test"))) {
             assertThat(byName.awaitExit(EXIT)).as(byName.output()).isZero();
         }
@@ -160,7 +160,7 @@ class TlsIT {
     void acceptsAnyCertificateWithVaultSkipVerifyAndWarnsAboutIt() throws IOException {
         startVault(false);
 
-        try (RenewerProcess renewer = run(env("127.0.0.1", "VAULT_SKIP_VERIFY", "true"))) {
+        try (InProcessRenewer renewer = run(env("127.0.0.1", "VAULT_SKIP_VERIFY", "true"))) {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
             assertThat(renewer.linesWith(" WARN "))
                     .anySatisfy(l -> assertThat(l).contains("VAULT_SKIP_VERIFY"));
@@ -172,7 +172,7 @@ class TlsIT {
         startVault(false);
         Path key = Files.writeString(dir.resolve("key.pem"), "secret-key-material-not-pem\n");
 
-        try (RenewerProcess renewer = run(env(
+        try (InProcessRenewer renewer = run(env(
                 "localhost",
                 "VAULT_CACERT",
                 dir.resolve("missing.pem").toString(),

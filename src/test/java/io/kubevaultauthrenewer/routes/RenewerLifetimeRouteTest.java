@@ -1,4 +1,4 @@
-package io.kubevaultauthrenewer.e2e;
+package io.kubevaultauthrenewer.routes;
 
 import static io.kubevaultauthrenewer.e2e.RenewerProcess.env;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** The renewer running as a sidecar does, cycle after cycle, against Vault's clock, outages and rewrites. */
-class RenewerLifetimeIT extends AgainstTheEmulator {
+class RenewerLifetimeRouteTest extends RouteTestSupport {
 
     private static final Duration LONG = Duration.ofSeconds(60);
 
@@ -33,7 +33,7 @@ class RenewerLifetimeIT extends AgainstTheEmulator {
         List<Lease> leases = List.of(lease(token, 5), lease(token, 5), lease(token, 5));
         writeVariables(token, leases.toArray(Lease[]::new));
 
-        try (RenewerProcess renewer = RenewerProcess.start(sidecarEnv(1))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(sidecarEnv(1))) {
             // four renewals of a 5 s lease span more than three of its TTLs
             // the token and the leases are renewed on their own phases: wait for four renewals of each
             renewer.awaitUntil(
@@ -54,7 +54,7 @@ class RenewerLifetimeIT extends AgainstTheEmulator {
         Lease lease = lease(token, 6);
         writeVariables(token, lease);
 
-        try (RenewerProcess renewer = RenewerProcess.start(sidecarEnv(3600))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(sidecarEnv(3600))) {
             // a 6 s lease with checks an hour apart: only the early checks keep it
             renewer.awaitUntil(() -> vault.renewals(lease) >= 4, LONG);
 
@@ -80,7 +80,7 @@ class RenewerLifetimeIT extends AgainstTheEmulator {
         env.put("RENEWER_RETRY_ATTEMPTS", "0");
         env.put("RENEWER_BACKOFF_INITIAL", "500ms");
 
-        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(env)) {
             renewer.awaitUntil(() -> vault.renewals(lease) >= 1, LONG);
 
             assertThat(renewer.linesWith(" ERROR "))
@@ -104,7 +104,7 @@ class RenewerLifetimeIT extends AgainstTheEmulator {
         env.put("RENEWER_BACKOFF_INITIAL", "500ms");
         env.put("RENEWER_BACKOFF_MAX", "2s");
 
-        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(env)) {
             renewer.awaitLines("Token: vault-token-lookup failed: cannot connect", 2, LONG);
             // Vault comes up, and the init container's file with it
             try (VaultEmulator late = VaultEmulator.startOnPort(clock, port)) {
@@ -137,7 +137,7 @@ class RenewerLifetimeIT extends AgainstTheEmulator {
         env.put("RENEWER_RETRY_ATTEMPTS", "1");
         env.put("RENEWER_BACKOFF_INITIAL", "500ms");
 
-        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(env)) {
             // token lookup, first lease lookup, then its renewal: arrived, not answered yet
             renewer.awaitUntil(
                     () -> vault.arrivals() >= 3
@@ -169,7 +169,7 @@ class RenewerLifetimeIT extends AgainstTheEmulator {
         env.put("RENEWER_RETRY_ATTEMPTS", "1");
         env.put("RENEWER_BACKOFF_INITIAL", "200ms");
 
-        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(env)) {
             renewer.awaitUntil(() -> vault.renewals(lease) >= 1, LONG);
 
             List<RecordedRequest> renewals = vault.requests("/v1/sys/leases/renew");
@@ -190,7 +190,7 @@ class RenewerLifetimeIT extends AgainstTheEmulator {
         List<Lease> leases = List.of(lease(token, 12), lease(token, 12));
         writeVariables(token, leases.toArray(Lease[]::new));
 
-        try (RenewerProcess renewer = RenewerProcess.start(sidecarEnv(5))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(sidecarEnv(5))) {
             renewer.awaitLine("Cycle done", LONG);
             vault.seal();
             // sealed until the renewer has been turned away three times in a row
@@ -222,7 +222,7 @@ class RenewerLifetimeIT extends AgainstTheEmulator {
         env.put("RENEWER_RETRY_ATTEMPTS", "1");
         env.put("RENEWER_BACKOFF_INITIAL", "500ms");
 
-        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(env)) {
             renewer.awaitUntil(() -> leases.stream().allMatch(l -> vault.renewals(l) >= 1), LONG);
             vault.seal();
             Instant sealed = Instant.now();
@@ -255,7 +255,7 @@ class RenewerLifetimeIT extends AgainstTheEmulator {
         Lease firstLease = lease(first, 3600);
         writeVariables(first, firstLease);
 
-        try (RenewerProcess renewer = RenewerProcess.start(sidecarEnv(1))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(sidecarEnv(1))) {
             renewer.awaitLine("Cycle done", LONG);
             Token second = vault.createToken(TokenSpec.ttl(Duration.ofHours(1)));
             Lease secondLease = lease(second, 3600);
@@ -276,7 +276,7 @@ class RenewerLifetimeIT extends AgainstTheEmulator {
         Lease lease = lease(token, 5);
         writeVariables(token, lease);
 
-        try (RenewerProcess renewer = RenewerProcess.start(sidecarEnv(1))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(sidecarEnv(1))) {
             renewer.awaitLine("Cycle done", LONG);
             Files.writeString(variables, "export VAULT_TOKEN=\"hvs.half-writ");
             renewer.awaitLine(
@@ -295,7 +295,7 @@ class RenewerLifetimeIT extends AgainstTheEmulator {
         Token revoked = vault.createToken(TokenSpec.ttl(Duration.ofHours(1)));
         writeVariables(revoked);
 
-        try (RenewerProcess renewer = RenewerProcess.start(sidecarEnv(1))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(sidecarEnv(1))) {
             renewer.awaitLine("Cycle done .*: token not due", LONG);
             vault.revokeToken(revoked);
             renewer.awaitLines("ERROR .*HTTP 403: permission denied", 2, LONG);
@@ -306,33 +306,6 @@ class RenewerLifetimeIT extends AgainstTheEmulator {
             Token fresh = vault.createToken(TokenSpec.ttl(Duration.ofSeconds(30)));
             writeVariables(fresh);
             renewer.awaitLine("Cycle done .*: token (renewed|not due)", LONG);
-        }
-    }
-
-    @Test
-    void neverPutsTheTokenOrASecretInItsOutputEvenAtTraceLevel() throws IOException {
-        Token token = vault.createToken(TokenSpec.ttl(Duration.ofSeconds(8)));
-        Lease good = lease(token, 8);
-        Lease gone = lease(token, 8);
-        vault.revokeLease(gone);
-        Files.writeString(
-                variables,
-                "export VAULT_TOKEN='" + token.id + "'\n"
-                        + "export DB_USER=\"app-user-4711\"\nexport DB_PASSWORD=\"pa ss=word\n2nd line\"\n"
-                        + "export LEASE_IDS=" + good.id + "," + gone.id + "\n");
-        Map<String, String> env = sidecarEnv(1);
-        env.put("CAMEL_MAIN_TRACING", "true");
-        env.put("CAMEL_MAIN_MESSAGE_HISTORY", "true");
-
-        try (RenewerProcess renewer = RenewerProcess.start(env, "-Dorg.slf4j.simpleLogger.defaultLogLevel=trace")) {
-            renewer.awaitUntil(() -> vault.renewals(good) >= 2 && vault.renewals(token) >= 1, LONG);
-            renewer.awaitLine("ERROR .*" + Pattern.quote(gone.id), LONG);
-
-            String output = renewer.output();
-            assertThat(renewer.linesWith(" TRACE ")).as("trace logging is on").isNotEmpty();
-            assertThat(output).as("the lookup-self answer was read").contains("accessor " + token.accessor);
-            assertThat(output).doesNotContain(token.id, "app-user-4711", "pa ss=word", "2nd line");
-            assertThat(vault.requests()).extracting(RecordedRequest::status).contains(200);
         }
     }
 }

@@ -1,4 +1,4 @@
-package io.kubevaultauthrenewer.e2e;
+package io.kubevaultauthrenewer.routes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /**
  * VAULT_ADDR reaching a standby node that does not forward requests: it answers 307 with the active node's address.
  */
-class RedirectsIT extends AgainstTheEmulator {
+class RedirectsRouteTest extends RouteTestSupport {
 
     private static final Duration LONG = Duration.ofSeconds(60);
 
@@ -39,7 +39,7 @@ class RedirectsIT extends AgainstTheEmulator {
         writeVariables(token, lease);
         Standby standby = vault.startStandby(vault.address());
 
-        try (RenewerProcess renewer = RenewerProcess.start(envThrough(standby, 3600, true))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(envThrough(standby, 3600, true))) {
             assertThat(renewer.awaitExit(LONG)).as(renewer.output()).isZero();
 
             assertThat(vault.renewals(lease)).isEqualTo(1);
@@ -76,7 +76,7 @@ class RedirectsIT extends AgainstTheEmulator {
         env.put("RENEWER_RETRY_ATTEMPTS", "0");
         env.put("RENEWER_BACKOFF_INITIAL", "500ms");
 
-        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(env)) {
             renewer.awaitLine(
                     "ERROR .*Token: vault-token-lookup failed: HTTP 307: Vault redirected to http://" + elsewhere
                             + ", a host the token is not sent to .*RENEWER_REDIRECT_HOSTS",
@@ -103,7 +103,7 @@ class RedirectsIT extends AgainstTheEmulator {
         Map<String, String> env = envThrough(standby, 3600, true);
         env.put("RENEWER_REDIRECT_HOSTS", "localhost");
 
-        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(env)) {
             assertThat(renewer.awaitExit(LONG)).as(renewer.output()).isZero();
 
             assertThat(vault.renewals(lease)).isEqualTo(1);
