@@ -167,7 +167,8 @@ class PodEvictionIT extends AgainstTheEmulator {
                     .asString()
                     .contains(" ERROR ", "leave one PodDisruptionBudget selecting the pod");
             assertThat(renewer.linesWith(" refused (HTTP 429: Cannot evict pod as it would violate the pod's"
-                            + " disruption budget. (The disruption budget my-app needs"))
+                            + " disruption budget. (The disruption budget my-app is still being processed by the"
+                            + " server.)"))
                     .singleElement()
                     .asString()
                     .contains(" WARN ");

@@ -8,24 +8,34 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kubevaultauthrenewer.emulator.KubernetesApiEmulator.Refusal;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -111,14 +121,29 @@ class KubernetesApiEmulatorTest {
     }
 
     @Test
-    void answersNotFoundToASecondEvictionOfTheSamePod() throws Exception {
+    void startsAGracefulDeletionWithThePodsGracePeriodAndAcceptsASecondEvictionOfTheTerminatingPod() throws Exception {
         assertThat(evict(POD, evictionBody(POD, NS), token).statusCode()).isEqualTo(201);
 
+        // pod strategy.go CheckGracefulDelete: the pod's 30 s; eviction.go canIgnorePDB: a terminating pod is deleted
+        // again without its budget, 201
+        assertThat(api.deletionTimestamp(NS, POD)).isEqualTo(clock.instant().plusSeconds(30));
+        assertThat(api.podExists(NS, POD)).isTrue();
         HttpResponse<String> again = evict(POD, evictionBody(POD, NS), token);
 
-        assertThat(again.statusCode()).isEqualTo(404);
-        assertNotFound(json(again), POD);
+        assertThat(again.statusCode()).isEqualTo(201);
+        assertThat(json(again).get("status").asText()).isEqualTo("Success");
         assertThat(api.evictions()).hasSize(1);
+        api.deletePod(NS, POD); // the kubelet's final delete
+        assertNotFound(json(evict(POD, evictionBody(POD, NS), token)), POD);
+    }
+
+    @Test
+    void deletesThePodAtOnceWithAGracePeriodOfZero() throws Exception {
+        String body = "{\"apiVersion\":\"policy/v1\",\"kind\":\"Eviction\",\"metadata\":{\"name\":\"" + POD
+                + "\",\"namespace\":\"" + NS + "\"},\"deleteOptions\":{\"gracePeriodSeconds\":0}}";
+
+        assertThat(evict(POD, body, token).statusCode()).isEqualTo(201);
+        assertThat(api.podExists(NS, POD)).isFalse();
     }
 
     @Test
@@ -246,10 +271,7 @@ class KubernetesApiEmulatorTest {
 
     @Test
     void evictsNothingOnADryRun() throws Exception {
-        HttpResponse<String> response = send(HttpRequest.newBuilder(evictionUri(POD, "?dryRun=All"))
-                .header("Authorization", "Bearer " + token)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(evictionBody(POD, NS))));
+        HttpResponse<String> response = send(dryRun());
 
         assertThat(response.statusCode()).isEqualTo(201);
         assertThat(json(response).get("status").asText()).isEqualTo("Success");
@@ -273,7 +295,7 @@ class KubernetesApiEmulatorTest {
     }
 
     @Test
-    void evictsThePodOnceWhenManyAskAtTheSameTime() {
+    void startsThePodsDeletionOnceWhenManyAskAtTheSameTimeAndAnswersEach201() {
         List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             calls.add(client.sendAsync(
@@ -283,16 +305,18 @@ class KubernetesApiEmulatorTest {
         List<Integer> statuses =
                 calls.stream().map(c -> c.join().statusCode()).sorted().toList();
 
-        assertThat(statuses).containsExactly(201, 404, 404, 404, 404, 404, 404, 404, 404, 404);
+        // the first starts the graceful deletion; the others find a terminating pod (eviction.go canIgnorePDB)
+        assertThat(statuses).containsOnly(201).hasSize(10);
         assertThat(api.evictions()).hasSize(1);
     }
 
     // ---------------------------------------------------------------------------------------------- tokens, TLS
 
     @Test
-    void answersUnauthorizedWithoutATokenOrWithOneItDidNotIssue() throws Exception {
+    void answersUnauthorizedToATokenItDidNotIssueAndWithoutATokenWhenAnonymousAuthIsOff() throws Exception {
         JsonNode unauthorized = JSON.readTree("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
                 + "\"status\":\"Failure\",\"message\":\"Unauthorized\",\"reason\":\"Unauthorized\",\"code\":401}");
+        api.anonymousAuth(false);
 
         HttpResponse<String> none = send(HttpRequest.newBuilder(evictionUri(POD, ""))
                 .POST(HttpRequest.BodyPublishers.ofString(evictionBody(POD, NS))));
@@ -302,6 +326,18 @@ class KubernetesApiEmulatorTest {
         assertThat(json(none)).isEqualTo(unauthorized);
         assertThat(wrong.statusCode()).isEqualTo(401);
         assertThat(json(wrong)).isEqualTo(unauthorized);
+        assertThat(api.hasPod(NS, POD)).isTrue();
+    }
+
+    @Test
+    void takesARequestWithoutATokenForSystemAnonymousWhomRbacForbidsTheEviction() throws Exception {
+        HttpResponse<String> none = send(HttpRequest.newBuilder(evictionUri(POD, ""))
+                .POST(HttpRequest.BodyPublishers.ofString(evictionBody(POD, NS))));
+
+        assertThat(none.statusCode()).isEqualTo(403);
+        assertThat(json(none).get("message").asText())
+                .isEqualTo("pods \"" + POD + "\" is forbidden: User \"system:anonymous\" cannot create resource"
+                        + " \"pods/eviction\" in API group \"\" in the namespace \"apps\"");
         assertThat(api.hasPod(NS, POD)).isTrue();
     }
 
@@ -395,6 +431,585 @@ class KubernetesApiEmulatorTest {
         assertThat(request.toString()).doesNotContain(token).contains("Bearer ****");
     }
 
+    // ---------------------------------------------------------------------------------------------- order of checks
+
+    /** config.go DefaultBuildHandlerChain, create.go createHandler, eviction.go EvictionREST.Create: first one wins. */
+    @Nested
+    class OrderOfChecks {
+
+        @Test
+        void answersTheShutdown429BeforeLookingAtTheToken() throws Exception {
+            api.refuseNext(1, Refusal.shuttingDown());
+
+            HttpResponse<String> response = evict(POD, evictionBody(POD, NS), "not-a-token");
+
+            assertThat(response.statusCode()).isEqualTo(429);
+            assertThat(response.body()).isEqualTo("The apiserver is shutting down, please try again later.\n");
+        }
+
+        @Test
+        void answersUnauthorizedBeforePriorityAndFairnessAndRbac() throws Exception {
+            api.refuseNext(1, Refusal.priorityAndFairness(3));
+
+            assertThat(evict(POD, evictionBody(POD, NS), "not-a-token").statusCode())
+                    .isEqualTo(401);
+            assertThat(evict(POD, evictionBody(POD, NS), token).statusCode())
+                    .as("the refusal waited for an authenticated request")
+                    .isEqualTo(429);
+        }
+
+        @Test
+        void answersPriorityAndFairnessBeforeRbac() throws Exception {
+            api.refuseNext(1, Refusal.forbidden());
+            api.refuseNext(1, Refusal.priorityAndFairness(3));
+
+            assertThat(evict(POD, evictionBody(POD, NS), token).statusCode()).isEqualTo(403);
+            assertThat(evict(POD, evictionBody(POD, NS), token).statusCode()).isEqualTo(429);
+            assertThat(evict(POD, evictionBody(POD, NS), token).statusCode()).isEqualTo(201);
+        }
+
+        @Test
+        void answersRbacBeforeAdmissionAndAdmissionBeforeThePodLookup() throws Exception {
+            api.refuseNext(1, Refusal.forbidden());
+            api.refuseNext(1, Refusal.admissionWebhook("evictions.example.com", 403, "not now"));
+
+            assertThat(evict("ghost", evictionBody("ghost", NS), token).statusCode())
+                    .isEqualTo(403);
+            HttpResponse<String> admission = evict("ghost", evictionBody("ghost", NS), token);
+            assertThat(admission.statusCode()).isEqualTo(403);
+            assertThat(json(admission).get("message").asText()).startsWith("admission webhook");
+            assertThat(evict("ghost", evictionBody("ghost", NS), token).statusCode())
+                    .isEqualTo(404);
+        }
+
+        @Test
+        void answersATerminatingNamespaceBeforeTheNameCheckAndTheNameCheckBeforeAPolicy() throws Exception {
+            api.refuseNext(1, Refusal.namespaceTerminating());
+            api.refuseNext(1, Refusal.admissionPolicy("own-pod", "own-pod-binding", "only its own pod"));
+            String otherName = evictionBody("someone-else", NS);
+
+            HttpResponse<String> namespace = evict(POD, otherName, token);
+            HttpResponse<String> name = evict(POD, otherName, token);
+            HttpResponse<String> policy = evict(POD, evictionBody(POD, NS), token);
+
+            assertThat(namespace.statusCode()).isEqualTo(403);
+            assertThat(json(namespace).get("message").asText()).contains("because it is being terminated");
+            assertThat(name.statusCode()).isEqualTo(400);
+            assertThat(policy.statusCode()).isEqualTo(403);
+            assertThat(json(policy).get("message").asText()).contains("ValidatingAdmissionPolicy 'own-pod'");
+        }
+
+        @Test
+        void answersNotFoundBeforeTheBudgetWhoseRefusalWaitsForAPodThatExists() throws Exception {
+            api.refuseNext(1, Refusal.disruptionBudget("renewer-pdb"));
+
+            assertThat(evict("ghost", evictionBody("ghost", NS), token).statusCode())
+                    .isEqualTo(404);
+            assertThat(evict(POD, evictionBody(POD, NS), token).statusCode()).isEqualTo(429);
+        }
+
+        @Test
+        void evictsATerminatingPodWith201WithoutAskingItsBudget() throws Exception {
+            PodDisruptionBudget budget =
+                    api.addDisruptionBudget(NS, "renewer-pdb").selecting(POD).disruptionsAllowed(0);
+            api.markTerminating(NS, POD);
+            Instant deletion = api.deletionTimestamp(NS, POD);
+
+            HttpResponse<String> response = evict(POD, evictionBody(POD, NS), token);
+
+            assertThat(response.statusCode()).isEqualTo(201);
+            assertThat(json(response))
+                    .isEqualTo(JSON.readTree("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
+                            + "\"status\":\"Success\",\"code\":201}"));
+            assertThat(budget.disruptionsAllowed()).isZero();
+            assertThat(api.deletionTimestamp(NS, POD)).isEqualTo(deletion);
+            assertThat(api.evictions()).as("its deletion had begun already").isEmpty();
+        }
+
+        @Test
+        void evictsAPendingSucceededOrFailedPodAtOnceWithoutAskingItsBudget() throws Exception {
+            for (String phase : List.of("Pending", "Succeeded", "Failed")) {
+                String pod = phase.toLowerCase(java.util.Locale.ROOT) + "-pod";
+                api.addPod(NS, pod);
+                api.podPhase(NS, pod, phase);
+                api.addDisruptionBudget(NS, pod + "-pdb").selecting(pod).disruptionsAllowed(0);
+
+                assertThat(evict(pod, evictionBody(pod, NS), token).statusCode())
+                        .as(phase)
+                        .isEqualTo(201);
+                assertThat(api.podExists(NS, pod)).as(phase).isFalse();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- pods, tokens
+
+    @Nested
+    class PodBoundTokens {
+
+        @Test
+        void givesEachPodAUidAndAPodAddedAgainUnderTheSameNameANewOne() {
+            String first = api.podUid(NS, POD);
+            String second = api.addPod(NS, POD);
+
+            assertThat(first).isNotBlank();
+            assertThat(second).isNotEqualTo(first).isEqualTo(api.podUid(NS, POD));
+        }
+
+        @Test
+        void putsThePodsNameAndUidIntoTheClaimsOfABoundToken() throws Exception {
+            String bound = api.issueTokenBoundTo(NS, POD);
+
+            JsonNode claims = JSON.readTree(Base64.getUrlDecoder().decode(bound.split("\\.")[1]));
+            assertThat(claims.at("/kubernetes.io/pod/name").asText()).isEqualTo(POD);
+            assertThat(claims.at("/kubernetes.io/pod/uid").asText()).isEqualTo(api.podUid(NS, POD));
+            assertThat(claims.at("/kubernetes.io/serviceaccount/name").asText()).isEqualTo("kube-vault-auth-renewer");
+            assertThat(claims.get("sub").asText()).isEqualTo("system:serviceaccount:apps:kube-vault-auth-renewer");
+            assertThat(api.currentToken()).isEqualTo(bound);
+        }
+
+        @Test
+        void refusesABoundTokenOnceItsPodIsGoneOrReplacedByAnotherUid() throws Exception {
+            String bound = api.issueTokenBoundTo(NS, POD);
+            assertThat(evict("ghost", evictionBody("ghost", NS), bound).statusCode())
+                    .isEqualTo(404);
+
+            api.deletePod(NS, POD);
+            assertThat(evict("ghost", evictionBody("ghost", NS), bound).statusCode())
+                    .isEqualTo(401);
+
+            api.addPod(NS, POD); // a StatefulSet's pod comes back with the same name and a new uid
+            assertThat(evict("ghost", evictionBody("ghost", NS), bound).statusCode())
+                    .isEqualTo(401);
+        }
+
+        @Test
+        void keepsABoundTokenValidWhileItsPodTerminatesUntilAMinuteAfterTheDeletionTimestamp() throws Exception {
+            String bound = api.issueTokenBoundTo(NS, POD);
+            assertThat(evict(POD, evictionBody(POD, NS), bound).statusCode()).isEqualTo(201);
+
+            clock.advance(Duration.ofSeconds(30 + 60)); // the 30 s grace period, then claims.go's leeway
+            assertThat(evict(POD, evictionBody(POD, NS), bound).statusCode()).isEqualTo(201);
+
+            clock.advance(Duration.ofMillis(1));
+            assertThat(evict(POD, evictionBody(POD, NS), bound).statusCode()).isEqualTo(401);
+        }
+
+        @Test
+        void rotatesABoundTokenIntoOneBoundToTheSamePod() throws Exception {
+            api.issueTokenBoundTo(NS, POD);
+
+            String fresh = api.rotateToken();
+
+            JsonNode claims = JSON.readTree(Base64.getUrlDecoder().decode(fresh.split("\\.")[1]));
+            assertThat(claims.at("/kubernetes.io/pod/name").asText()).isEqualTo(POD);
+            api.deletePod(NS, POD);
+            assertThat(evict("ghost", evictionBody("ghost", NS), fresh).statusCode())
+                    .isEqualTo(401);
+        }
+
+        @Test
+        void refusesATokenOnceAMinutePastItsExpiry() throws Exception {
+            clock.advance(Duration.ofHours(1).plusSeconds(59));
+            assertThat(evict("ghost", evictionBody("ghost", NS), token).statusCode())
+                    .isEqualTo(404);
+
+            clock.advance(Duration.ofSeconds(1));
+            assertThat(evict("ghost", evictionBody("ghost", NS), token).statusCode())
+                    .isEqualTo(401);
+        }
+
+        @Test
+        void theOwnPodPolicyLetsABoundTokenEvictItsPodOnlyAndDeniesTheRestWith403() throws Exception {
+            api.requireOwnPod(
+                    "my-app-evict-own-pod-only",
+                    "my-app-evict-own-pod-only",
+                    "kube-vault-auth-renewer",
+                    "the service account may evict only its own pod");
+            api.addPod(NS, "other");
+            String bound = api.issueTokenBoundTo(NS, POD);
+
+            HttpResponse<String> other = evict("other", evictionBody("other", NS), bound);
+            HttpResponse<String> unbound = evict(POD, evictionBody(POD, NS), token);
+            HttpResponse<String> own = evict(POD, evictionBody(POD, NS), bound);
+
+            String denial = "ValidatingAdmissionPolicy 'my-app-evict-own-pod-only' with binding"
+                    + " 'my-app-evict-own-pod-only' denied request: the service account may evict only its own pod";
+            assertStatus(
+                    other,
+                    403,
+                    "pods \\\"other\\\" is forbidden: " + denial,
+                    "Forbidden",
+                    "{\"name\":\"other\",\"kind\":\"pods\",\"causes\":[{\"message\":\"" + denial + "\"}]}");
+            assertThat(unbound.statusCode()).isEqualTo(403);
+            assertThat(own.statusCode()).isEqualTo(201);
+            assertThat(api.hasPod(NS, "other")).isTrue();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- budgets
+
+    /** eviction.go EvictionREST.Create and checkAndDecrement against real PodDisruptionBudgets. */
+    @Nested
+    class DisruptionBudgets {
+
+        private PodDisruptionBudget budget;
+
+        @BeforeEach
+        void budget() {
+            budget = api.addDisruptionBudget(NS, "renewer-pdb").selecting(POD);
+        }
+
+        @Test
+        void decrementsDisruptionsAllowedAndRecordsThePodAsDisruptedOnAnAcceptedEviction() throws Exception {
+            budget.disruptionsAllowed(2);
+
+            assertThat(evict(POD, evictionBody(POD, NS), token).statusCode()).isEqualTo(201);
+
+            assertThat(budget.disruptionsAllowed()).isEqualTo(1);
+            assertThat(budget.disruptedPods()).containsEntry(POD, clock.instant());
+            assertThat(api.hasPod(NS, POD)).isFalse();
+        }
+
+        @Test
+        void answers429WithTheBudgetsCauseAndNoRetryAfterWhenItAllowsNoDisruption() throws Exception {
+            budget.disruptionsAllowed(0).healthy(2, 2);
+
+            HttpResponse<String> response = evict(POD, evictionBody(POD, NS), token);
+
+            assertBudgetRefusal(
+                    response, "The disruption budget renewer-pdb needs 2 healthy pods and has 2 currently", 0);
+            assertThat(api.hasPod(NS, POD)).isTrue();
+        }
+
+        @Test
+        void answers429WithRetryAfter10WhileTheBudgetsStatusIsNotObserved() throws Exception {
+            budget.statusObserved(false).disruptionsAllowed(-1); // the stale status is checked first
+
+            HttpResponse<String> response = evict(POD, evictionBody(POD, NS), token);
+
+            assertBudgetRefusal(
+                    response, "The disruption budget renewer-pdb is still being processed by the server.", 10);
+        }
+
+        /** eviction.go's 429: its message, one DisruptionBudget cause, Retry-After only with retryAfterSeconds. */
+        private void assertBudgetRefusal(HttpResponse<String> response, String cause, int retryAfter)
+                throws IOException {
+            assertStatus(
+                    response,
+                    429,
+                    "Cannot evict pod as it would violate the pod's disruption budget.",
+                    "TooManyRequests",
+                    "{\"causes\":[{\"reason\":\"DisruptionBudget\",\"message\":\"" + cause + "\"}]"
+                            + (retryAfter > 0 ? ",\"retryAfterSeconds\":" + retryAfter : "") + "}");
+            assertThat(response.headers().firstValue("Retry-After"))
+                    .isEqualTo(retryAfter > 0 ? Optional.of(String.valueOf(retryAfter)) : Optional.empty());
+        }
+
+        @Test
+        void answersForbiddenWhenDisruptionsAllowedIsNegative() throws Exception {
+            budget.disruptionsAllowed(-1);
+
+            HttpResponse<String> response = evict(POD, evictionBody(POD, NS), token);
+
+            assertStatus(
+                    response,
+                    403,
+                    "poddisruptionbudget.policy \\\"renewer-pdb\\\" is forbidden: pdb disruptions allowed is"
+                            + " negative",
+                    "Forbidden",
+                    "{\"name\":\"renewer-pdb\",\"group\":\"policy\",\"kind\":\"poddisruptionbudget\"}");
+        }
+
+        @Test
+        void answersForbiddenOnceMoreThan2000EvictionsAreUnconfirmed() throws Exception {
+            budget.disruptionsAllowed(5).unconfirmedEvictions(PodDisruptionBudget.MAX_DISRUPTED_POD_SIZE + 1);
+
+            HttpResponse<String> tooMany = evict(POD, evictionBody(POD, NS), token);
+            budget.unconfirmedEvictions(PodDisruptionBudget.MAX_DISRUPTED_POD_SIZE);
+            HttpResponse<String> atTheMaximum = evict(POD, evictionBody(POD, NS), token);
+
+            assertThat(tooMany.statusCode()).isEqualTo(403);
+            assertThat(json(tooMany).get("message").asText())
+                    .isEqualTo("poddisruptionbudget.policy \"renewer-pdb\" is forbidden: DisruptedPods map too big -"
+                            + " too many evictions not confirmed by PDB controller");
+            assertThat(atTheMaximum.statusCode()).isEqualTo(201);
+        }
+
+        @Test
+        void answersHttp500WithTheFailureStatusWhenTwoBudgetsSelectThePod() throws Exception {
+            api.addDisruptionBudget(NS, "another-pdb").selecting(POD);
+
+            HttpResponse<String> response = evict(POD, evictionBody(POD, NS), token);
+
+            assertThat(response.statusCode()).isEqualTo(500);
+            assertThat(json(response))
+                    .isEqualTo(JSON.readTree("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
+                            + "\"status\":\"Failure\",\"message\":\"This pod has more than one PodDisruptionBudget,"
+                            + " which the eviction subresource does not support.\",\"code\":500}"));
+            assertThat(budget.disruptionsAllowed()).isEqualTo(1);
+            assertThat(api.hasPod(NS, POD)).isTrue();
+        }
+
+        @Test
+        void letsAnUnreadyPodGoWithoutTheBudgetWhenTheOthersAreHealthyEnoughOrThePolicyAlwaysAllows() throws Exception {
+            api.podReady(NS, POD, false);
+            budget.disruptionsAllowed(0).healthy(3, 2);
+            assertThat(evict(POD, evictionBody(POD, NS), token).statusCode()).isEqualTo(201);
+            assertThat(budget.disruptionsAllowed()).isZero();
+
+            api.addPod(NS, POD);
+            api.podReady(NS, POD, false);
+            budget.healthy(1, 2).unhealthyPodEvictionPolicy(PodDisruptionBudget.ALWAYS_ALLOW);
+            assertThat(evict(POD, evictionBody(POD, NS), token).statusCode()).isEqualTo(201);
+        }
+
+        @Test
+        void refusesAnUnreadyPodWhileTheApplicationIsDisruptedUnderTheDefaultPolicy() throws Exception {
+            api.podReady(NS, POD, false);
+            budget.disruptionsAllowed(0).healthy(1, 2);
+
+            assertThat(evict(POD, evictionBody(POD, NS), token).statusCode()).isEqualTo(429);
+        }
+
+        @Test
+        void aDryRunIsJudgedLikeARealOneButChangesNeitherTheBudgetNorThePod() throws Exception {
+            HttpResponse<String> accepted = send(dryRun());
+            budget.disruptionsAllowed(0);
+            HttpResponse<String> refused = send(dryRun());
+
+            assertThat(accepted.statusCode()).isEqualTo(201);
+            assertThat(refused.statusCode()).isEqualTo(429);
+            assertThat(budget.disruptedPods()).isEmpty();
+            assertThat(api.hasPod(NS, POD)).isTrue();
+            assertThat(api.evictions()).isEmpty();
+            budget.disruptionsAllowed(1);
+            send(dryRun());
+            assertThat(budget.disruptionsAllowed()).isEqualTo(1);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- conditions
+
+    /** Server-side conditions programmed as refusals, each with the answer the source writes. */
+    @Nested
+    class ServerConditions {
+
+        @Test
+        void priorityAndFairnessAnswers429InPlainTextWithRetryAfterAndItsUids() throws Exception {
+            api.refuseNext(1, Refusal.priorityAndFairness(4));
+
+            HttpResponse<String> response = evict(POD, evictionBody(POD, NS), token);
+
+            assertGoHttpError(response, 429, "Too many requests, please try again later.", "4");
+            assertThat(response.headers().firstValue("X-Kubernetes-PF-FlowSchema-UID"))
+                    .isPresent();
+            assertThat(response.headers().firstValue("X-Kubernetes-PF-PriorityLevel-UID"))
+                    .isPresent();
+            assertThat(api.hasPod(NS, POD)).isTrue();
+        }
+
+        @Test
+        void aShuttingDownServerAnswers429InPlainTextWithRetryAfter5AndClosesTheConnection() throws Exception {
+            api.refuseNext(1, Refusal.shuttingDown());
+
+            HttpResponse<String> response = evict(POD, evictionBody(POD, NS), token);
+
+            assertGoHttpError(response, 429, "The apiserver is shutting down, please try again later.", "5");
+            assertThat(response.headers().firstValue("Connection")).hasValue("close");
+        }
+
+        @Test
+        void aShuttingDownServerWithoutTheRetryAfterFlagAnswers503WithRetryAfter1() throws Exception {
+            api.refuseNext(1, Refusal.shuttingDownWithoutRetryAfterFlag());
+
+            HttpResponse<String> response = evict(POD, evictionBody(POD, NS), token);
+
+            assertStatus(response, 503, "apiserver is shutting down", "ServiceUnavailable", null);
+            assertThat(response.headers().firstValue("Retry-After")).hasValue("1");
+        }
+
+        @Test
+        void answers409WhenTheBudgetsUpdateStillConflictsAfterTheServersRetries() throws Exception {
+            api.refuseNext(1, Refusal.conflict("renewer-pdb"));
+
+            HttpResponse<String> response = evict(POD, evictionBody(POD, NS), token);
+
+            assertStatus(
+                    response,
+                    409,
+                    "Operation cannot be fulfilled on poddisruptionbudgets.policy \\\"renewer-pdb\\\": the"
+                            + " object has been modified; please apply your changes to the latest version and"
+                            + " try again",
+                    "Conflict",
+                    "{\"name\":\"renewer-pdb\",\"group\":\"policy\",\"kind\":\"poddisruptionbudgets\"}");
+            assertThat(api.hasPod(NS, POD)).isTrue();
+        }
+
+        @Test
+        void aTimeoutAnswers504WithoutRetryAfterAndMayComeAfterTheEvictionWasCarriedOut() throws Exception {
+            api.refuseNext(1, Refusal.timeout());
+            api.refuseNext(1, Refusal.timeoutAfterTheEviction());
+
+            HttpResponse<String> before = evict(POD, evictionBody(POD, NS), token);
+            boolean stillThere = api.hasPod(NS, POD);
+            HttpResponse<String> after = evict(POD, evictionBody(POD, NS), token);
+
+            String timeout = failureJson(
+                    504,
+                    "Timeout: request did not complete within requested timeout - context deadline exceeded",
+                    "Timeout",
+                    "{}");
+            for (HttpResponse<String> response : List.of(before, after)) {
+                assertThat(response.statusCode()).isEqualTo(504);
+                assertThat(response.headers().firstValue("Retry-After")).isEmpty();
+                assertThat(json(response)).isEqualTo(JSON.readTree(timeout));
+            }
+            assertThat(stillThere).isTrue();
+            assertThat(api.hasPod(NS, POD)).isFalse();
+            assertThat(evict(POD, evictionBody(POD, NS), token).statusCode())
+                    .as("the pod is terminating now")
+                    .isEqualTo(201);
+        }
+
+        @Test
+        void aWebhooksDenialCarriesItsCodeAtLeast400AndItsMessageAfterItsName() throws Exception {
+            api.refuseNext(1, Refusal.admissionWebhook("evictions.example.com", 403, "maintenance window"));
+            api.refuseNext(1, Refusal.admissionWebhook("evictions.example.com", 200, ""));
+
+            HttpResponse<String> forbidden = evict(POD, evictionBody(POD, NS), token);
+            HttpResponse<String> raised = evict(POD, evictionBody(POD, NS), token);
+
+            assertStatus(
+                    forbidden,
+                    403,
+                    "admission webhook \\\"evictions.example.com\\\" denied the request: maintenance window",
+                    null,
+                    null);
+            assertThat(raised.statusCode()).isEqualTo(400);
+            assertThat(json(raised).get("message").asText())
+                    .isEqualTo("admission webhook \"evictions.example.com\" denied the request without explanation");
+        }
+
+        @Test
+        void aPolicysDenialIs403WithReasonForbiddenAnd422WithoutAReason() throws Exception {
+            api.refuseNext(1, Refusal.admissionPolicy("own-pod", "own-pod-binding", "only its own pod"));
+            api.refuseNext(1, Refusal.admissionPolicy("own-pod", "own-pod-binding", "only its own pod", null));
+
+            HttpResponse<String> forbidden = evict(POD, evictionBody(POD, NS), token);
+            HttpResponse<String> invalid = evict(POD, evictionBody(POD, NS), token);
+
+            String denial = "ValidatingAdmissionPolicy 'own-pod' with binding 'own-pod-binding' denied request: only"
+                    + " its own pod";
+            String details =
+                    "{\"name\":\"" + POD + "\",\"kind\":\"pods\",\"causes\":[{\"message\":\"" + denial + "\"}]}";
+            assertStatus(forbidden, 403, "pods \\\"" + POD + "\\\" is forbidden: " + denial, "Forbidden", details);
+            assertStatus(invalid, 422, "pods \\\"" + POD + "\\\" is forbidden: " + denial, "Invalid", details);
+        }
+
+        @Test
+        void aTerminatingNamespaceAnswers403WithANamespaceTerminatingCause() throws Exception {
+            api.refuseNext(1, Refusal.namespaceTerminating());
+
+            HttpResponse<String> response = evict(POD, evictionBody(POD, NS), token);
+
+            assertStatus(
+                    response,
+                    403,
+                    "pods \\\"" + POD + "\\\" is forbidden: unable to create new content in namespace apps"
+                            + " because it is being terminated",
+                    "Forbidden",
+                    "{\"name\":\"" + POD + "\",\"kind\":\"pods\",\"causes\":[{\"reason\":"
+                            + "\"NamespaceTerminating\",\"message\":\"namespace apps is being terminated\","
+                            + "\"field\":\"metadata.namespace\"}]}");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- projected volume
+
+    /** atomic_writer.go AtomicWriter.Write, as the kubelet refreshes the service account's projected volume. */
+    @Nested
+    class ServiceAccountVolume {
+
+        private Path sa;
+
+        @BeforeEach
+        void write() {
+            sa = dir.resolve("serviceaccount");
+            api.writeServiceAccountDirectory(sa);
+        }
+
+        @Test
+        void linksEachVisibleNameIntoDataWhichLinksToATimestampedDirectory() throws Exception {
+            for (String name : List.of("token", "ca.crt", "namespace")) {
+                assertThat(Files.isSymbolicLink(sa.resolve(name))).as(name).isTrue();
+                assertThat(Files.readSymbolicLink(sa.resolve(name))).isEqualTo(Path.of("..data", name));
+            }
+            Path target = Files.readSymbolicLink(sa.resolve("..data"));
+            assertThat(target.toString()).matches("\\.\\.\\d{4}_\\d{2}_\\d{2}_\\d{2}_\\d{2}_\\d{2}\\.\\d+");
+            assertThat(Files.isDirectory(sa.resolve(target))).isTrue();
+        }
+
+        @Test
+        void swapsDataToANewDirectoryAndRemovesTheOldOneAtARotation() throws Exception {
+            Path old = Files.readSymbolicLink(sa.resolve("..data"));
+
+            String fresh = api.rotateToken();
+
+            Path current = Files.readSymbolicLink(sa.resolve("..data"));
+            assertThat(current).isNotEqualTo(old);
+            assertThat(Files.exists(sa.resolve(old))).isFalse();
+            assertThat(Files.exists(sa.resolve("..data_tmp"), LinkOption.NOFOLLOW_LINKS))
+                    .isFalse();
+            assertThat(Files.readString(sa.resolve("token"))).isEqualTo(fresh);
+            assertThat(Files.readString(sa.resolve("namespace"))).isEqualTo(NS);
+            try (var listing = Files.list(sa)) {
+                assertThat(listing.map(p -> p.getFileName().toString()))
+                        .containsExactlyInAnyOrder("token", "ca.crt", "namespace", "..data", current.toString());
+            }
+        }
+
+        @Test
+        void aReaderThatCachedTheResolvedPathFindsNothingThereAndAnOpenFileStillReadsTheOldToken() throws Exception {
+            String old = api.currentToken();
+            Path resolved = sa.resolve("token").toRealPath();
+
+            try (var open = Files.newBufferedReader(sa.resolve("token"))) {
+                String fresh = api.rotateToken();
+
+                assertThat(open.readLine()).isEqualTo(old);
+                assertThat(Files.readString(sa.resolve("token"))).isEqualTo(fresh);
+                assertThatThrownBy(() -> Files.readString(resolved)).isInstanceOf(NoSuchFileException.class);
+            }
+        }
+
+        @Test
+        void aReaderOpeningTokenAtEachReadAlwaysSeesOneWholeIssuedToken() throws Exception {
+            List<String> issued = new CopyOnWriteArrayList<>(List.of(api.currentToken()));
+            AtomicBoolean rotating = new AtomicBoolean(true);
+            CompletableFuture<List<String>> reads = CompletableFuture.supplyAsync(() -> {
+                List<String> seen = new ArrayList<>();
+                while (rotating.get() || seen.isEmpty()) {
+                    try {
+                        seen.add(Files.readString(sa.resolve("token")));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+                return seen;
+            });
+
+            for (int i = 0; i < 50; i++) {
+                issued.add(api.rotateToken());
+            }
+            rotating.set(false);
+
+            assertThat(reads.get(30, TimeUnit.SECONDS))
+                    .isNotEmpty()
+                    .allSatisfy(t -> assertThat(issued).contains(t));
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------- helpers
 
     private static String evictionBody(String name, String namespace) {
@@ -414,6 +1029,13 @@ class KubernetesApiEmulatorTest {
                 .POST(HttpRequest.BodyPublishers.ofString(body));
     }
 
+    private HttpRequest.Builder dryRun() {
+        return HttpRequest.newBuilder(evictionUri(POD, "?dryRun=All"))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(evictionBody(POD, NS)));
+    }
+
     private HttpResponse<String> evict(String pod, String body, String bearer) throws Exception {
         return send(request(pod, body, bearer));
     }
@@ -424,6 +1046,31 @@ class KubernetesApiEmulatorTest {
 
     private static JsonNode json(HttpResponse<String> response) throws IOException {
         return JSON.readTree(response.body());
+    }
+
+    /** A Failure Status as the server writes it; {@code message} and {@code details} as JSON text (null: left out). */
+    private static String failureJson(int code, String message, String reason, String details) {
+        return "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
+                + (message == null ? "" : "\"message\":\"" + message + "\",")
+                + (reason == null ? "" : "\"reason\":\"" + reason + "\",")
+                + (details == null ? "" : "\"details\":" + details + ",")
+                + "\"code\":" + code + "}";
+    }
+
+    /** Go's http.Error as the filters use it: text/plain, nosniff, the message and a newline; and a Retry-After. */
+    private static void assertGoHttpError(HttpResponse<String> response, int code, String message, String retryAfter) {
+        assertThat(response.statusCode()).isEqualTo(code);
+        assertThat(response.body()).isEqualTo(message + "\n");
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("text/plain; charset=utf-8");
+        assertThat(response.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+        assertThat(response.headers().firstValue("Retry-After")).hasValue(retryAfter);
+    }
+
+    /** The status line and the whole Failure Status the server writes under it. */
+    private static void assertStatus(
+            HttpResponse<String> response, int code, String message, String reason, String details) throws IOException {
+        assertThat(response.statusCode()).isEqualTo(code);
+        assertThat(json(response)).isEqualTo(JSON.readTree(failureJson(code, message, reason, details)));
     }
 
     private static void assertFailure(JsonNode status, int code, String reason) {
