@@ -90,14 +90,16 @@ class PodEvictionIT extends AgainstTheEmulator {
         writeVariables(token, lease);
         api.addPod(NS, POD);
         String firstToken = api.currentToken();
-        // RBAC not granted yet, the connection cut, several budgets (a Failure inside a 201), a stale budget
-        api.refuseNext(1, Refusal.forbidden());
-        api.refuseNext(1, Refusal.drop());
-        api.refuseNext(1, Refusal.severalBudgets());
-        api.refuseNext(1, Refusal.staleDisruptionBudget("my-app", 2));
 
         try (RenewerProcess renewer = RenewerProcess.start(podEnv(10, "10s"))) {
             int port = managementPort(renewer);
+            // the dry run after the first cycle: the address, RBAC and admission are proven, nothing is evicted
+            renewer.awaitLine("Dry-run eviction of pod apps/" + POD + " accepted", LONG);
+            // then RBAC taken away, the connection cut, several budgets (HTTP 500), a stale budget
+            api.refuseNext(1, Refusal.forbidden());
+            api.refuseNext(1, Refusal.drop());
+            api.refuseNext(1, Refusal.severalBudgetsAsHttp500());
+            api.refuseNext(1, Refusal.staleDisruptionBudget("my-app", 2));
             String planned = renewer.awaitLine("Eviction of pod apps/" + POD + " planned at ", LONG);
             Instant end = vault.expiry(token);
             assertThat(planned)
@@ -125,8 +127,10 @@ class PodEvictionIT extends AgainstTheEmulator {
                     .as("the token's end is the eviction's to handle")
                     .isEqualTo("UP");
 
-            List<RecordedRequest> requests = api.evictionRequests();
-            assertThat(requests).extracting(RecordedRequest::status).containsExactly(403, 0, 201, 429, 201);
+            assertThat(api.evictionRequests().get(0).query()).isEqualTo("dryRun=All");
+            assertThat(api.evictionRequests().get(0).status()).isEqualTo(201);
+            List<RecordedRequest> requests = evictions();
+            assertThat(requests).extracting(RecordedRequest::status).containsExactly(403, 0, 500, 429, 201);
             assertThat(requests.get(0).at()).isAfterOrEqualTo(moment.minusMillis(50));
             assertThat(requests.get(4).at()).isBefore(end);
             for (RecordedRequest request : requests) {
@@ -140,7 +144,7 @@ class PodEvictionIT extends AgainstTheEmulator {
                 assertThat(body.get("metadata").get("namespace").asText()).isEqualTo(NS);
                 assertThat(request.header("x-vault-token")).isNull();
             }
-            assertThat(requests.subList(0, 4))
+            assertThat(api.evictionRequests().subList(0, 5))
                     .allSatisfy(r -> assertThat(r.bearerToken()).isEqualTo(firstToken));
             assertThat(requests.get(4).bearerToken())
                     .as("read again from the file")
@@ -148,7 +152,7 @@ class PodEvictionIT extends AgainstTheEmulator {
             assertThat(api.evictions())
                     .singleElement()
                     .satisfies(e -> assertThat(e.name()).isEqualTo(POD));
-            assertThat(api.hasPod(NS, POD)).isFalse();
+            assertThat(api.hasPod(NS, POD)).as("terminating").isFalse();
             assertThat(Duration.between(requests.get(3).at(), requests.get(4).at()))
                     .as("Retry-After: 2")
                     .isGreaterThanOrEqualTo(Duration.ofMillis(1950));
@@ -162,7 +166,7 @@ class PodEvictionIT extends AgainstTheEmulator {
                     .singleElement()
                     .asString()
                     .contains(" WARN ");
-            assertThat(renewer.linesWith(" refused (HTTP 201 (Status code 500): This pod has more than one"))
+            assertThat(renewer.linesWith(" refused (HTTP 500: This pod has more than one"))
                     .singleElement()
                     .asString()
                     .contains(" ERROR ", "leave one PodDisruptionBudget selecting the pod");
@@ -237,9 +241,7 @@ class PodEvictionIT extends AgainstTheEmulator {
             assertThat(died)
                     .contains(" ERROR ", "(Lease " + capped.id + ": its max TTL is reached)")
                     .contains("pod apps/" + POD + " is still here", "HTTP 429", "keeps asking");
-            assertThat(api.evictionRequests().stream()
-                            .filter(r -> !r.at().isBefore(end))
-                            .filter(r -> r.status() == 429))
+            assertThat(evictions().stream().filter(r -> !r.at().isBefore(end)).filter(r -> r.status() == 429))
                     .as("asked again after the end")
                     .isNotEmpty();
             assertThat(overdue.status()).isEqualTo(503);
@@ -251,7 +253,7 @@ class PodEvictionIT extends AgainstTheEmulator {
             assertThat(overdueSeries)
                     .containsEntry("vault_renewer_eviction_overdue", 1.0)
                     .containsEntry("vault_renewer_eviction_phase{phase=\"trying\"}", 1.0);
-            List<RecordedRequest> requests = api.evictionRequests();
+            List<RecordedRequest> requests = evictions();
             for (int i = 1; i < requests.size(); i++) {
                 assertThat(Duration.between(
                                 requests.get(i - 1).at(), requests.get(i).at()))
@@ -270,26 +272,35 @@ class PodEvictionIT extends AgainstTheEmulator {
         }
     }
 
+    /**
+     * A pod already terminating (a rollout, a drain) answers its eviction 201, as eviction.go does for a pod with a
+     * deletionTimestamp: done, and out of its Service. (A 404 is a wrong address, never "already gone":
+     * EvictionAnswersRouteTest.)
+     */
     @Test
-    void takesPodNotFoundAsAPodAlreadyGoingForALeaseThatCannotBeRenewed() throws IOException {
+    void takesTheEvictionOfAPodAlreadyTerminatingForDone() throws IOException {
         Token token = token(3600);
-        Lease fixed = vault.createLease(token, "database/creds/app", Duration.ofSeconds(6), Duration.ZERO, false);
+        Lease fixed = vault.createLease(token, "database/creds/app", Duration.ofSeconds(20), Duration.ZERO, false);
         writeVariables(token, fixed);
-        // no pod: it was deleted already (a rollout, a drain)
+        api.addPod(NS, POD);
+        api.markTerminating(NS, POD);
 
-        try (RenewerProcess renewer = RenewerProcess.start(podEnv(60, "5s"))) {
+        try (RenewerProcess renewer = RenewerProcess.start(podEnv(60, "30s"))) {
             int port = managementPort(renewer);
             assertThat(renewer.awaitLine("Eviction of pod apps/" + POD + " planned at ", LONG))
                     .contains("(Lease " + fixed.id + ": not renewable)");
-            assertThat(renewer.awaitLine("Eviction of pod apps/" + POD + " not needed", LONG))
-                    .contains(" INFO ", "HTTP 404: pods \"" + POD + "\" not found", "already being deleted");
+            assertThat(renewer.awaitLine("Eviction of pod apps/" + POD + " accepted", LONG))
+                    .contains(" INFO ", "(HTTP 201)");
 
-            assertThat(api.evictionRequests())
-                    .extracting(RecordedRequest::status)
-                    .containsExactly(404);
-            Answer ready = get(port, "/observe/health/ready");
-            assertThat(ready.status()).isEqualTo(503);
-            assertThat(status(ready, "pod-eviction")).isEqualTo("DOWN");
+            assertThat(evictions()).extracting(RecordedRequest::status).containsExactly(201);
+            renewer.awaitUntil(() -> get(port, "/observe/health/ready").status() == 503, LONG);
+            assertThat(status(get(port, "/observe/health/ready"), "pod-eviction"))
+                    .isEqualTo("DOWN");
         }
+    }
+
+    /** The eviction requests but the dry run at start-up. */
+    private List<RecordedRequest> evictions() {
+        return api.evictionRequests().stream().filter(r -> r.query() == null).toList();
     }
 }
