@@ -812,14 +812,17 @@ class ManifestsTest {
     /** What kubectl kustomize builds from a directory, one node a document. */
     private static List<JsonNode> kustomize(Path dir) throws Exception {
         Path out = Files.createTempFile("kustomize", ".yaml");
+        Path err = Files.createTempFile("kustomize", ".err");
         Process kustomize = new ProcessBuilder("kubectl", "kustomize", dir.toString())
                 .redirectOutput(out.toFile())
-                .redirectErrorStream(false)
+                .redirectError(err.toFile())
                 .start();
-        assertThat(kustomize.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        assertThat(kustomize.exitValue())
-                .as(new String(kustomize.getErrorStream().readAllBytes()))
-                .isZero();
+        boolean exited = kustomize.waitFor(120, TimeUnit.SECONDS);
+        if (!exited) {
+            kustomize.destroyForcibly();
+        }
+        assertThat(exited).as("kubectl kustomize " + dir + " within 120 s").isTrue();
+        assertThat(kustomize.exitValue()).as(Files.readString(err)).isZero();
         return StreamSupport.stream(
                         new Load(LoadSettings.builder().build())
                                 .loadAllFromString(Files.readString(out))
@@ -836,32 +839,9 @@ class ManifestsTest {
      */
     @ParameterizedTest(name = "kubectl kustomize {0}")
     @MethodSource("builds")
-    void buildsWithKubectlKustomize(Build build, @TempDir Path temp) throws Exception {
+    void buildsWithKubectlKustomize(Build build) throws Exception {
         Assumptions.assumeTrue(onPath("kubectl"), "kubectl is not on the PATH: kubectl kustomize not run");
-        Path out = temp.resolve("out.yaml");
-        Path err = temp.resolve("err.txt");
-        Process kustomize = new ProcessBuilder(
-                        "kubectl", "kustomize", build.dir().toString())
-                .redirectOutput(out.toFile())
-                .redirectError(err.toFile())
-                .start();
-        boolean exited = kustomize.waitFor(120, TimeUnit.SECONDS);
-        if (!exited) {
-            kustomize.destroyForcibly();
-        }
-
-        assertThat(exited)
-                .as("kubectl kustomize " + build.dir() + " within 120 s")
-                .isTrue();
-        assertThat(kustomize.exitValue()).as(Files.readString(err)).isZero();
-        List<JsonNode> built = StreamSupport.stream(
-                        new Load(LoadSettings.builder().build())
-                                .loadAllFromString(Files.readString(out))
-                                .spliterator(),
-                        false)
-                .filter(Objects::nonNull)
-                .map(document -> (JsonNode) JSON.valueToTree(document))
-                .toList();
+        List<JsonNode> built = kustomize(build.dir());
         List<String> kinds = new ArrayList<>(
                 List.of("Deployment", "ServiceAccount", "Role", "RoleBinding", "PodDisruptionBudget", "ConfigMap"));
         if (build.ownPodOnly()) {
@@ -1000,23 +980,9 @@ class ManifestsTest {
     }
 
     @Test
-    void hawtioOverlayBuildsTheBaseWithTheJolokiaPortBesideTheManagementOne(@TempDir Path temp) throws Exception {
+    void hawtioOverlayBuildsTheBaseWithTheJolokiaPortBesideTheManagementOne() throws Exception {
         Assumptions.assumeTrue(onPath("kubectl"), "kubectl is not on the PATH: kubectl kustomize not run");
-        Process kustomize = new ProcessBuilder("kubectl", "kustomize", HAWTIO.toString())
-                .redirectOutput(temp.resolve("out.yaml").toFile())
-                .redirectError(temp.resolve("err.txt").toFile())
-                .start();
-        assertThat(kustomize.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        assertThat(kustomize.exitValue())
-                .as(Files.readString(temp.resolve("err.txt")))
-                .isZero();
-        Deployment built = StreamSupport.stream(
-                        new Load(LoadSettings.builder().build())
-                                .loadAllFromString(Files.readString(temp.resolve("out.yaml")))
-                                .spliterator(),
-                        false)
-                .filter(Objects::nonNull)
-                .map(document -> (JsonNode) JSON.valueToTree(document))
+        Deployment built = kustomize(HAWTIO).stream()
                 .filter(d -> d.get("kind").asText().equals("Deployment"))
                 .map(d -> JSON.convertValue(d, Deployment.class))
                 .findFirst()

@@ -12,6 +12,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.management.remote.JMXConnector;
@@ -109,5 +111,22 @@ public final class Management {
             return true;
         });
         return connector[0];
+    }
+
+    /** Reads Prometheus text format 0.0.4; fails on any line that is not a comment or a sample. */
+    public static Map<String, Double> parsePrometheusText(String text) {
+        Pattern sample = Pattern.compile(
+                "([a-zA-Z_:][a-zA-Z0-9_:]*(?:\\{(?:[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\\]|\\\\.)*\",?)*})?)"
+                        + " ([-+]?(?:\\d+\\.?\\d*(?:[eE][-+]?\\d+)?|NaN|[+-]Inf))(?: \\d+)?");
+        Map<String, Double> series = new HashMap<>();
+        for (String line : text.split("\n")) {
+            if (line.isEmpty() || line.startsWith("# HELP ") || line.startsWith("# TYPE ")) {
+                continue;
+            }
+            Matcher m = sample.matcher(line);
+            assertThat(m.matches()).as("a Prometheus sample: %s", line).isTrue();
+            series.put(m.group(1), Double.parseDouble(m.group(2).replace("Inf", "Infinity")));
+        }
+        return series;
     }
 }

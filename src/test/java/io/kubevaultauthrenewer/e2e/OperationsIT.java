@@ -23,8 +23,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
 import javax.management.openmbean.CompositeData;
@@ -267,7 +265,7 @@ class OperationsIT extends AgainstTheEmulator {
             Answer scrape = get(port, "/observe/metrics");
 
             assertThat(scrape.status()).isEqualTo(200);
-            Map<String, Double> series = parsePrometheusText(scrape.body());
+            Map<String, Double> series = Management.parsePrometheusText(scrape.body());
             assertThat(series)
                     .containsEntry("vault_renewer_renewals_total{kind=\"lease\",outcome=\"renewed\"}", 1.0)
                     .containsEntry("vault_renewer_renewals_total{kind=\"lease\",outcome=\"not_due\"}", 1.0)
@@ -302,23 +300,6 @@ class OperationsIT extends AgainstTheEmulator {
                             + "eventType=\"route\",kind=\"CamelRoute\",routeId=\"lease-renewal\"}");
             assertThat(scrape.body()).doesNotContain(token.id, APP_SECRET);
         }
-    }
-
-    /** Reads Prometheus text format 0.0.4; fails on any line that is not a comment or a sample. */
-    static Map<String, Double> parsePrometheusText(String text) {
-        Pattern sample = Pattern.compile(
-                "([a-zA-Z_:][a-zA-Z0-9_:]*(?:\\{(?:[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\\]|\\\\.)*\",?)*})?)"
-                        + " ([-+]?(?:\\d+\\.?\\d*(?:[eE][-+]?\\d+)?|NaN|[+-]Inf))(?: \\d+)?");
-        Map<String, Double> series = new HashMap<>();
-        for (String line : text.split("\n")) {
-            if (line.isEmpty() || line.startsWith("# HELP ") || line.startsWith("# TYPE ")) {
-                continue;
-            }
-            Matcher m = sample.matcher(line);
-            assertThat(m.matches()).as("a Prometheus sample: %s", line).isTrue();
-            series.put(m.group(1), Double.parseDouble(m.group(2).replace("Inf", "Infinity")));
-        }
-        return series;
     }
 
     // ---- route files ----

@@ -1,13 +1,14 @@
-package io.kubevaultauthrenewer.e2e;
+package io.kubevaultauthrenewer.routes;
 
 import static io.kubevaultauthrenewer.e2e.Management.get;
 import static io.kubevaultauthrenewer.e2e.Management.managementPort;
+import static io.kubevaultauthrenewer.e2e.Management.parsePrometheusText;
 import static io.kubevaultauthrenewer.e2e.Management.status;
-import static io.kubevaultauthrenewer.e2e.OperationsIT.parsePrometheusText;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kubevaultauthrenewer.e2e.Management;
 import io.kubevaultauthrenewer.e2e.Management.Answer;
 import io.kubevaultauthrenewer.emulator.KubernetesApiEmulator;
 import io.kubevaultauthrenewer.emulator.KubernetesApiEmulator.RecordedRequest;
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * every answer the API server gives is judged as a user would want it, and the token the kubelet rotates is read
  * again at each call.
  */
-class PodEvictionIT extends AgainstTheEmulator {
+class PodEvictionRouteTest extends RouteTestSupport {
 
     private static final Duration LONG = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -70,10 +71,15 @@ class PodEvictionIT extends AgainstTheEmulator {
 
     /** A renewer in a pod: the downward API's POD_NAME and POD_NAMESPACE, the kubelet's service variables. */
     private Map<String, String> podEnv(int intervalSeconds, String lead) {
+        return podEnv(intervalSeconds, lead, POD);
+    }
+
+    /** The same, in the pod POD_NAME names. */
+    private Map<String, String> podEnv(int intervalSeconds, String lead, String podName) {
         Map<String, String> env = renewerEnv(intervalSeconds, false);
         env.put("RENEWER_JITTER", "0%");
         env.put("EVICT_BEFORE_EXPIRY", lead);
-        env.put("POD_NAME", POD);
+        env.put("POD_NAME", podName);
         env.put("POD_NAMESPACE", NS);
         env.put("KUBERNETES_SERVICE_HOST", api.host());
         env.put("KUBERNETES_SERVICE_PORT_HTTPS", String.valueOf(api.port()));
@@ -91,7 +97,7 @@ class PodEvictionIT extends AgainstTheEmulator {
         api.addPod(NS, POD);
         String firstToken = api.currentToken();
 
-        try (RenewerProcess renewer = RenewerProcess.start(podEnv(10, "10s"))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(podEnv(10, "10s"))) {
             int port = managementPort(renewer);
             // the dry run after the first cycle: the address, RBAC and admission are proven, nothing is evicted
             renewer.awaitLine("Dry-run eviction of pod apps/" + POD + " accepted", LONG);
@@ -220,7 +226,7 @@ class PodEvictionIT extends AgainstTheEmulator {
         env.put("RENEWER_BACKOFF_INITIAL", "500ms");
         env.put("RENEWER_BACKOFF_MAX", "1s");
 
-        try (RenewerProcess renewer = RenewerProcess.start(env)) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(env)) {
             int port = managementPort(renewer);
             renewer.awaitLine("Eviction of pod apps/" + POD + " refused \\(HTTP 429", LONG);
             Answer blocked = get(port, "/observe/health/ready");
@@ -285,7 +291,7 @@ class PodEvictionIT extends AgainstTheEmulator {
         api.addPod(NS, POD);
         api.markTerminating(NS, POD);
 
-        try (RenewerProcess renewer = RenewerProcess.start(podEnv(60, "30s"))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(podEnv(60, "30s"))) {
             int port = managementPort(renewer);
             assertThat(renewer.awaitLine("Eviction of pod apps/" + POD + " planned at ", LONG))
                     .contains("(Lease " + fixed.id + ": not renewable)");
@@ -296,6 +302,90 @@ class PodEvictionIT extends AgainstTheEmulator {
             renewer.awaitUntil(() -> get(port, "/observe/health/ready").status() == 503, LONG);
             assertThat(status(get(port, "/observe/health/ready"), "pod-eviction"))
                     .isEqualTo("DOWN");
+        }
+    }
+
+    /** One dryRun=All eviction after the first cycle proves the address, RBAC and admission, and evicts nothing. */
+    @Test
+    void provesTheAddressRbacAndAdmissionWithOneDryRunAtStartUp() throws Exception {
+        Token token = vault.createToken(TokenSpec.ttl(Duration.ofHours(1)));
+        writeVariables(token);
+        api.addPod(NS, POD);
+
+        try (InProcessRenewer renewer = InProcessRenewer.start(podEnv(1, "10s"))) {
+            renewer.awaitLines(
+                    " INFO PodEviction - Dry-run eviction of pod apps/" + POD + " accepted \\(HTTP 201\\):"
+                            + " the address, RBAC and admission let this pod evict itself",
+                    1);
+            renewer.awaitLines("Cycle done", 3);
+
+            assertThat(api.evictionRequests())
+                    .singleElement()
+                    .extracting(RecordedRequest::query)
+                    .isEqualTo("dryRun=All");
+            assertThat(api.evictions()).isEmpty();
+            assertThat(api.hasPod(NS, POD)).isTrue();
+            assertThat(renewer.linesMatching(" ERROR ")).isEmpty();
+        }
+    }
+
+    /** A dry run refused names the fix; the renewal goes on all the same. */
+    @Test
+    void namesTheFixWhenTheDryRunIsRefusedAndGoesOnRenewing() throws Exception {
+        Token token = vault.createToken(TokenSpec.ttl(Duration.ofHours(1)));
+        writeVariables(token);
+        api.addPod(NS, POD);
+        api.refuseNext(1, Refusal.forbidden());
+
+        try (InProcessRenewer renewer = InProcessRenewer.start(podEnv(1, "10s"))) {
+            renewer.awaitLines("Dry-run eviction", 1);
+            int cycles = renewer.linesWith("Cycle done").size();
+            renewer.awaitLines("Cycle done", cycles + 2);
+
+            assertThat(renewer.linesWith("Dry-run eviction"))
+                    .singleElement()
+                    .asString()
+                    .contains(" ERROR PodEviction - Dry-run eviction of pod apps/" + POD + " refused (HTTP 403: pods"
+                            + " \"" + POD + "\" is forbidden: User \"system:serviceaccount:apps:my-app\" cannot create"
+                            + " resource \"pods/eviction\"")
+                    .contains("the service account needs a Role with verbs [create] on resources [pods/eviction]")
+                    .endsWith("the pod could not evict itself when its secrets near their end; the renewal goes on");
+        }
+    }
+
+    /**
+     * A 404 is a wrong POD_NAME or POD_NAMESPACE, never a pod already gone: the renewer names the settings, stays in
+     * its Service while its secrets live, and keeps asking.
+     */
+    @Test
+    void takesA404ForAWrongAddressKeepsAskingAndStaysReady() throws Exception {
+        // the token's max TTL (40 s) caps its renewal: its eviction is due at once with a 60 s lead
+        Token token = vault.createToken(TokenSpec.ttl(Duration.ofSeconds(60)).maxTtl(Duration.ofSeconds(40)));
+        writeVariables(token);
+        api.addPod(NS, POD);
+
+        try (InProcessRenewer renewer = InProcessRenewer.start(podEnv(30, "60s", "my-app-wrong-name"))) {
+            renewer.awaitUntil(() -> api.evictionRequests().stream()
+                            .filter(r -> r.query() == null)
+                            .count()
+                    >= 2);
+            int port = Management.managementPort(renewer.linesWith("Health at").get(0));
+
+            assertThat(renewer.linesWith("Eviction of pod apps/my-app-wrong-name refused"))
+                    .as(renewer.log())
+                    .isNotEmpty()
+                    .allSatisfy(line -> assertThat(line)
+                            .contains(
+                                    " ERROR PodEviction - Eviction of pod apps/my-app-wrong-name refused (HTTP 404:"
+                                            + " pods \"my-app-wrong-name\" not found: no pod apps/my-app-wrong-name at https://")
+                            .contains("POD_NAME and POD_NAMESPACE must name this pod"));
+            assertThat(renewer.linesMatching("not needed|already being deleted"))
+                    .isEmpty();
+            Management.Answer ready = Management.get(port, "/observe/health/ready");
+            assertThat(ready.status()).as(ready.body()).isEqualTo(200);
+            assertThat(Management.status(ready, "pod-eviction")).isEqualTo("UP");
+            assertThat(api.hasPod(NS, POD)).isTrue();
+            assertThat(api.evictions()).isEmpty();
         }
     }
 
