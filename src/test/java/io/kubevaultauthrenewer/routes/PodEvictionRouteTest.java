@@ -281,7 +281,7 @@ class PodEvictionRouteTest extends RouteTestSupport {
     /**
      * A pod already terminating (a rollout, a drain) answers its eviction 201, as eviction.go does for a pod with a
      * deletionTimestamp: done, and out of its Service. (A 404 is a wrong address, never "already gone":
-     * EvictionAnswersRouteTest.)
+     * takesA404ForAWrongAddressKeepsAskingAndStaysReady.)
      */
     @Test
     void takesTheEvictionOfAPodAlreadyTerminatingForDone() throws IOException {
