@@ -107,9 +107,6 @@ public class RenewerConfiguration implements CamelConfiguration {
 
         // the routes read these; they hold the validated values, whatever set them
         properties.addOverrideProperty("renewer.vault-addr", settings.vaultAddr());
-        properties.addOverrideProperty(
-                "renewer.renew-interval",
-                String.valueOf(settings.renewInterval().toSeconds()));
         properties.addOverrideProperty("renewer.cycles", settings.runOnce() ? "1" : "0");
         properties.addOverrideProperty(
                 "renewer.schedule-period",

@@ -214,10 +214,6 @@ public final class CycleReport {
         return tokenRejected;
     }
 
-    public synchronized Outcome tokenOutcome() {
-        return tokenOutcome;
-    }
-
     /** How the token is named in logs: by its accessor (as this run or an earlier one saw it), never by itself. */
     public synchronized String tokenName() {
         String accessor = tokenAccessor != null ? tokenAccessor : status.tokenAccessor();

@@ -52,9 +52,6 @@ import org.apache.hc.core5.util.Timeout;
 public record VaultTls(
         Path caCert, Path caPath, Path clientCert, Path clientKey, boolean skipVerify, String serverName) {
 
-    /** Nothing set: the JVM's trusted CAs, no client certificate, the URL's host. */
-    public static final VaultTls DEFAULT = new VaultTls(null, null, null, null, false, null);
-
     private static final Pattern PEM =
             Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
 

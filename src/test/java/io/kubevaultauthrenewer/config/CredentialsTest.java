@@ -96,7 +96,7 @@ class CredentialsTest {
                 null,
                 false,
                 false,
-                VaultTls.DEFAULT,
+                new VaultTls(null, null, null, null, false, null),
                 Settings.DEFAULT_BACKOFF_INITIAL,
                 Settings.DEFAULT_BACKOFF_MAX,
                 Settings.DEFAULT_MAX_REQUESTS_PER_SECOND,
