@@ -22,14 +22,10 @@ public final class LeaseRenewal {
     private final Grants grants;
 
     public LeaseRenewal(RenewalRule rule, CycleReport report, Clock clock) {
-        this(rule, report, clock, new Grants(clock));
-    }
-
-    LeaseRenewal(RenewalRule rule, CycleReport report, Clock clock, Grants grants) {
         this.rule = rule;
         this.report = report;
         this.clock = clock;
-        this.grants = grants;
+        this.grants = new Grants(clock);
     }
 
     /** The body of sys/leases/lookup and sys/leases/renew; Jackson turns it into JSON. */

@@ -21,14 +21,10 @@ public final class TokenRenewal {
     private Long usesWarnedAbout;
 
     public TokenRenewal(RenewalRule rule, CycleReport report, Clock clock) {
-        this(rule, report, clock, new Grants(clock));
-    }
-
-    TokenRenewal(RenewalRule rule, CycleReport report, Clock clock, Grants grants) {
         this.rule = rule;
         this.report = report;
         this.clock = clock;
-        this.grants = grants;
+        this.grants = new Grants(clock);
     }
 
     /** False for a retry of a token whose last look showed it due: the retry goes straight to the renewal. */
