@@ -94,4 +94,21 @@ public abstract class AgainstTheEmulator {
     protected Lease lease(Token owner, long ttlSeconds) {
         return vault.createLease(owner, "database/creds/app", Duration.ofSeconds(ttlSeconds), Duration.ZERO, true);
     }
+
+    /** The dead letter as a route file of ROUTES_DIR would replace it, logging {@code text} before the failed item. */
+    protected static String failureRoute(String text) {
+        return """
+                - route:
+                    id: renewal-failure
+                    from:
+                      uri: direct:renewal-failure
+                      steps:
+                        - bean:
+                            ref: renewalFailures
+                        - log:
+                            loggingLevel: ERROR
+                            logName: io.kubevaultauthrenewer.renewal-failure
+                            message: "%s ${variable.subject}"
+                """.formatted(text);
+    }
 }

@@ -46,7 +46,7 @@ class ConfigMapReloadIT extends AgainstTheEmulator {
     @Test
     void reloadsWhatEachKubeletUpdateOfTheConfigMapVolumeChanged() throws IOException {
         ConfigMapVolume volume =
-                ConfigMapVolume.mount(dir.resolve("routes"), Map.of(FAILURE, OperationsIT.failureRoute("Mounted:")));
+                ConfigMapVolume.mount(dir.resolve("routes"), Map.of(FAILURE, failureRoute("Mounted:")));
         Path visible = volume.dir().resolve(FAILURE);
         // every cycle (1 s) fails on the lease: the dead letter's text shows which route file runs
         Token token = tokenRefusedLeaseLookups(3600);
@@ -62,7 +62,7 @@ class ConfigMapReloadIT extends AgainstTheEmulator {
             Path link = Files.readSymbolicLink(visible);
 
             // an edit of the key: the visible file stays the same link, to the same path
-            volume.update(Map.of(FAILURE, OperationsIT.failureRoute("Edited:")));
+            volume.update(Map.of(FAILURE, failureRoute("Edited:")));
             renewer.awaitLine(RELOADED + ".*" + FAILURE, LONG);
             renewer.awaitLine("Edited: Lease " + lease.id, LONG);
             assertThat(Files.readSymbolicLink(visible)).isEqualTo(link);
@@ -86,20 +86,20 @@ class ConfigMapReloadIT extends AgainstTheEmulator {
             assertThat(renewer.linesWith("could not be loaded")).hasSize(1);
 
             // the fix: loads, and readiness is UP again
-            volume.update(Map.of(FAILURE, OperationsIT.failureRoute("Fixed:")));
+            volume.update(Map.of(FAILURE, failureRoute("Fixed:")));
             renewer.awaitLine("Fixed: Lease " + lease.id, LONG);
             renewer.awaitUntil(() -> "UP".equals(status(get(port, "/observe/health/ready"), "renewer-routes")), LONG);
 
             // a key added: its routes start; the unchanged key is not reloaded
             int reloads = renewer.linesWith("Reloaded route file").size();
-            volume.update(Map.of(FAILURE, OperationsIT.failureRoute("Fixed:"), PROBE, PROBE_ROUTE));
+            volume.update(Map.of(FAILURE, failureRoute("Fixed:"), PROBE, PROBE_ROUTE));
             renewer.awaitLine(RELOADED + ".*" + PROBE, LONG);
             renewer.awaitLine("Probe from the ConfigMap", LONG);
             assertThat(renewer.linesWith("Reloaded route file")).hasSize(reloads + 1);
             assertThat(renewer.linesWith("Reloaded route file").get(reloads)).doesNotContain(FAILURE);
 
             // a key removed: its routes stop and go, and readiness does not miss them
-            volume.update(Map.of(FAILURE, OperationsIT.failureRoute("Fixed:")));
+            volume.update(Map.of(FAILURE, failureRoute("Fixed:")));
             renewer.awaitLine("INFO RouteFiles - Removed route file .*" + PROBE + ".*configmap-probe", LONG);
             int probes = renewer.linesWith("Probe from the ConfigMap").size();
             int cycles = renewer.linesWith("Cycle done").size();

@@ -36,7 +36,7 @@ final class InProcessRenewer extends RenewerOutput {
     private final CompletableFuture<Main> main = new CompletableFuture<>();
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
 
-    private InProcessRenewer(Map<String, String> environment) {
+    private InProcessRenewer(Map<String, String> environment, String... arguments) {
         PatternLayout layout = PatternLayout.newBuilder().withPattern(PATTERN).build();
         capture = new AbstractAppender("capture-" + UUID.randomUUID(), null, layout, true, Property.EMPTY_ARRAY) {
             @Override
@@ -53,7 +53,7 @@ final class InProcessRenewer extends RenewerOutput {
         Thread thread = new Thread(
                 () -> {
                     try {
-                        exit.complete(Application.run(environment, main::complete));
+                        exit.complete(Application.run(environment, main::complete, arguments));
                     } catch (Throwable e) {
                         exit.completeExceptionally(e);
                     }
@@ -73,6 +73,11 @@ final class InProcessRenewer extends RenewerOutput {
         InProcessRenewer renewer = new InProcessRenewer(environment);
         renewer.awaitExit();
         return renewer;
+    }
+
+    /** Runs with these arguments ({@code init}) and this environment, as the image's entrypoint does. */
+    static InProcessRenewer run(Map<String, String> environment, String... arguments) {
+        return new InProcessRenewer(environment, arguments);
     }
 
     /** Waits for the run to end by itself and gives its exit status. */

@@ -1,9 +1,9 @@
-package io.kubevaultauthrenewer.e2e;
+package io.kubevaultauthrenewer.routes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kubevaultauthrenewer.config.Setting;
 import io.kubevaultauthrenewer.config.VariablesFile;
+import io.kubevaultauthrenewer.e2e.RenewerProcess;
 import io.kubevaultauthrenewer.emulator.VaultEmulator;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Lease;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.RecordedRequest;
@@ -27,14 +27,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The init mode ({@code bin/kube-vault-auth-renewer init}) end to end against the Vault emulator, set up as the
+ * The init mode ({@code bin/kube-vault-auth-renewer init}, run in this JVM) against the Vault emulator, set up as the
  * original kube-vault-auth-init's tests set up their Vault (test/setup/vault/setup.sh): a Kubernetes auth role
  * {@code my-app-role} bound to the service account {@code default/test-service} whose policy reads the AppRole's
  * role-id and secret-id, and a periodic AppRole {@code my-app-role} whose policy reads the app's secrets. The
  * original's scenarios (test/tests/*.sh) carry its names; the file is checked as the app sees it, sourced by
  * {@code /bin/sh}.
  */
-class InitModeIT extends AgainstTheEmulator {
+class InitModeRouteTest extends RouteTestSupport {
 
     private static final Duration LONG = Duration.ofSeconds(60);
     private static final String ROLE = "my-app-role";
@@ -75,7 +75,7 @@ class InitModeIT extends AgainstTheEmulator {
         return env;
     }
 
-    private static int runInit(RenewerProcess init) {
+    private static int runInit(InProcessRenewer init) {
         return init.awaitExit(LONG);
     }
 
@@ -140,7 +140,7 @@ class InitModeIT extends AgainstTheEmulator {
         Map<String, String> env = initEnv();
         env.put("SECRET_MY_SECRET", mount + "/some/secret");
 
-        try (RenewerProcess init = RenewerProcess.run(env, List.of("init"))) {
+        try (InProcessRenewer init = InProcessRenewer.run(env, "init")) {
             assertThat(runInit(init)).as(init.output()).isZero();
 
             Map<String, String> file = sourced("VAULT_TOKEN", "MY_SECRET", "LEASE_IDS");
@@ -178,7 +178,7 @@ class InitModeIT extends AgainstTheEmulator {
         env.put("SECRET_DB_USERNAME", "database/creds/my-role?username");
         env.put("SECRET_DB_PASSWORD", "database/creds/my-role?password");
 
-        try (RenewerProcess init = RenewerProcess.run(env, List.of("init"))) {
+        try (InProcessRenewer init = InProcessRenewer.run(env, "init")) {
             assertThat(runInit(init)).as(init.output()).isZero();
 
             Map<String, String> file = sourced("VAULT_TOKEN", "DB_USERNAME", "DB_PASSWORD", "LEASE_IDS");
@@ -220,7 +220,7 @@ class InitModeIT extends AgainstTheEmulator {
                 "SECRET_MY_SECRET",
                 "auth/kubernetes/config?kubernetes_ca_cert");
 
-        try (RenewerProcess init = RenewerProcess.run(env, List.of("init"))) {
+        try (InProcessRenewer init = InProcessRenewer.run(env, "init")) {
             assertThat(runInit(init)).as(init.output()).isZero();
 
             Map<String, String> file = sourced("VAULT_TOKEN", "MY_SECRET", "LEASE_IDS");
@@ -286,7 +286,7 @@ class InitModeIT extends AgainstTheEmulator {
                                 + " value)"));
         for (Case c : cases) {
             Files.writeString(variables, "export VAULT_TOKEN='an earlier run'\n");
-            try (RenewerProcess init = RenewerProcess.run(c.env(), List.of("init"))) {
+            try (InProcessRenewer init = InProcessRenewer.run(c.env(), "init")) {
                 assertThat(runInit(init)).as(c.name() + ": " + init.output()).isEqualTo(c.status());
                 assertThat(init.linesWith(" ERROR "))
                         .as(c.name())
@@ -321,7 +321,7 @@ class InitModeIT extends AgainstTheEmulator {
             env.put("SECRET_" + name, "secret-v2/some/hostile?" + name);
         }
 
-        try (RenewerProcess init = RenewerProcess.run(env, List.of("init"))) {
+        try (InProcessRenewer init = InProcessRenewer.run(env, "init")) {
             assertThat(runInit(init)).as(init.output()).isZero();
 
             List<String> names = new ArrayList<>(values.keySet());
@@ -350,7 +350,7 @@ class InitModeIT extends AgainstTheEmulator {
         vault.inject(
                 "/v1/database/creds/my-role", 2, new VaultEmulator.Status(503, List.of("Vault is sealed"), Map.of()));
 
-        try (RenewerProcess init = RenewerProcess.run(env, List.of("init"))) {
+        try (InProcessRenewer init = InProcessRenewer.run(env, "init")) {
             assertThat(runInit(init)).as(init.output()).isZero();
 
             assertThat(vault.requests("/v1/database/creds/my-role"))
@@ -368,12 +368,11 @@ class InitModeIT extends AgainstTheEmulator {
         Map<String, String> env = initEnv();
         env.put("SECRET_DB_USERNAME", "database/creds/my-role?username");
         env.put("SECRET_DB_PASSWORD", "database/creds/my-role?password");
-        // long enough to outlive the init's run and the renewer's start on a busy machine (4 s did not)
-        vault.enableDatabase("rabbitmq", "my-role", Duration.ofSeconds(8), Duration.ofHours(1));
+        vault.enableDatabase("rabbitmq", "my-role", Duration.ofSeconds(30), Duration.ofHours(1));
         vault.policy("my-app-role-policy", "rabbitmq/creds/my-role", "read");
         env.put("SECRET_MQ_PASSWORD", "rabbitmq/creds/my-role?password");
         String initOutput;
-        try (RenewerProcess init = RenewerProcess.run(env, List.of("init"))) {
+        try (InProcessRenewer init = InProcessRenewer.run(env, "init")) {
             assertThat(runInit(init)).as(init.output()).isZero();
             initOutput = init.output();
         }
@@ -388,38 +387,25 @@ class InitModeIT extends AgainstTheEmulator {
                 .findFirst()
                 .orElseThrow();
 
-        try (RenewerProcess renewer = RenewerProcess.start(renewerEnv(2, false))) {
-            renewer.awaitUntil(() -> vault.renewals(mq) >= 2, LONG);
+        try (InProcessRenewer renewer = InProcessRenewer.start(renewerEnv(2, false))) {
+            renewer.awaitLine("Cycle done", LONG);
+            // twice, Vault's clock moves on to 3 s before the lease's end: less than twice the interval left
+            for (int renewals = 1; renewals <= 2; renewals++) {
+                clock.advance(
+                        Duration.between(clock.instant(), vault.expiry(mq)).minusSeconds(3));
+                int expected = renewals;
+                renewer.awaitUntil(() -> vault.renewals(mq) >= expected, LONG);
+            }
 
             assertThat(renewer.output())
                     .contains("Watching 2 lease(s): " + file.get("LEASE_IDS").replace(",", ", "));
             assertThat(vault.isAlive(mq))
-                    .as("an 8 s lease, kept past its first TTL")
+                    .as("a 30 s lease, kept past its first TTL on Vault's clock")
                     .isTrue();
             assertThat(vault.requests("/v1/sys/leases/renew"))
                     .extracting(RecordedRequest::leaseId)
                     .allSatisfy(id -> assertThat(created).contains(id));
             assertNothingSecretIn(initOutput + renewer.output(), file.get("DB_PASSWORD"), file.get("MQ_PASSWORD"));
-        }
-    }
-
-    @Test
-    void answersHelpVersionAndAnUnknownArgumentWithoutStartingCamel() throws Exception {
-        Map<String, String> env = RenewerProcess.env();
-        try (RenewerProcess help = RenewerProcess.run(env, List.of("--help"));
-                RenewerProcess version = RenewerProcess.run(env, List.of("--version"));
-                RenewerProcess unknown = RenewerProcess.run(env, List.of("--verbose"))) {
-            assertThat(help.awaitExit(LONG)).isZero();
-            assertThat(version.awaitExit(LONG)).isZero();
-            assertThat(unknown.awaitExit(LONG)).isEqualTo(2);
-
-            assertThat(help.output()).contains("kube-vault-auth-renewer init", "Exit codes:", "SECRET_<NAME>");
-            for (Setting setting : Setting.values()) {
-                assertThat(help.output()).as("--help names %s", setting).contains("  " + setting.envName() + " ");
-            }
-            assertThat(help.output()).doesNotContain("Apache Camel", "--routes");
-            assertThat(version.output().strip()).matches("kube-vault-auth-renewer \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?");
-            assertThat(unknown.output()).contains("unknown argument '--verbose'");
         }
     }
 }

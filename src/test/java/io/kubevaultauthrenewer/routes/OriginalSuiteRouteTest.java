@@ -1,9 +1,10 @@
-package io.kubevaultauthrenewer.e2e;
+package io.kubevaultauthrenewer.routes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kubevaultauthrenewer.e2e.RenewerProcess;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Lease;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Token;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.TokenSpec;
@@ -24,9 +25,11 @@ import org.junit.jupiter.api.Test;
  * Vault emulator instead of a dev Vault: the same RENEW_INTERVAL, TTLs, max TTLs and periods, RUN_ONCE set or unset as
  * there, the variables file written line for line as there, the setup (root) token creating the leases as its
  * {@code vault read database/creds/my-role} does; then what it asserts (the exit status, and what Vault recorded,
- * read back with the setup token as its curl calls do), plus, where the case is an error, that the log names it.
+ * read back with the setup token as its curl calls do), plus, where the case is an error, that the log names it, and
+ * where it asserts that nothing happened, that the renewer did look. Run in this JVM (the exit statuses of a process
+ * of its own: {@code e2e/JsonLogsIT}, {@code e2e/CommandLineIT}).
  */
-class OriginalSuiteIT extends AgainstTheEmulator {
+class OriginalSuiteRouteTest extends RouteTestSupport {
 
     private static final Duration EXIT = Duration.ofSeconds(30);
     /** The original's {@code sleep 5} before it starts the renewer. */
@@ -58,8 +61,12 @@ class OriginalSuiteIT extends AgainstTheEmulator {
         Token token = periodicToken(ONE_HOUR);
         writeVariables("export VAULT_TOKEN=" + token.id + "\n" + "export LEASE_IDS=\n");
 
-        try (RenewerProcess renewer = RenewerProcess.start(env("RENEW_INTERVAL", "60", "RUN_ONCE", "true"))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(env("RENEW_INTERVAL", "60", "RUN_ONCE", "true"))) {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
+            assertThat(vault.requests("/v1/auth/token/lookup-self"))
+                    .as("the token was looked up")
+                    .singleElement()
+                    .satisfies(r -> assertThat(r.header("X-Vault-Token")).isEqualTo(token.id));
         }
     }
 
@@ -72,7 +79,7 @@ class OriginalSuiteIT extends AgainstTheEmulator {
         writeVariables("export VAULT_TOKEN=" + token.id + "\n" + "export LEASE_IDS=" + lease.id + "\n");
         clock.advance(SLEEP); // the original's sleep 5: what Vault sees, without the test waiting
 
-        try (RenewerProcess renewer = RenewerProcess.start(env("RENEW_INTERVAL", "180", "RUN_ONCE", "true"))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(env("RENEW_INTERVAL", "180", "RUN_ONCE", "true"))) {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isEqualTo(1);
             assertThat(renewer.lines())
                     .anySatisfy(
@@ -89,7 +96,7 @@ class OriginalSuiteIT extends AgainstTheEmulator {
         writeVariables("export VAULT_TOKEN=" + token.id + "\n" + "export LEASE_IDS=" + lease.id + "\n");
         clock.advance(SLEEP); // the original's sleep 5: what Vault sees, without the test waiting
 
-        try (RenewerProcess renewer = RenewerProcess.start(env("RENEW_INTERVAL", "180", "RUN_ONCE", "true"))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(env("RENEW_INTERVAL", "180", "RUN_ONCE", "true"))) {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isEqualTo(1);
             assertThat(renewer.lines()).anySatisfy(l -> assertThat(l).contains(lease.id, "max TTL"));
         }
@@ -104,7 +111,7 @@ class OriginalSuiteIT extends AgainstTheEmulator {
         writeVariables("export VAULT_TOKEN=" + token.id + "\n");
         clock.advance(SLEEP); // the original's sleep 5: what Vault sees, without the test waiting
 
-        try (RenewerProcess renewer = RenewerProcess.start(env("RENEW_INTERVAL", "180", "RUN_ONCE", "true"))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(env("RENEW_INTERVAL", "180", "RUN_ONCE", "true"))) {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isEqualTo(1);
             assertThat(renewer.lines()).anySatisfy(l -> assertThat(l).contains("Token", "max TTL"));
         }
@@ -116,7 +123,7 @@ class OriginalSuiteIT extends AgainstTheEmulator {
         // no variables file (a fresh empty directory) and no VAULT_TOKEN: an error status naming VAULT_TOKEN
         assertThat(Files.exists(variables)).isFalse();
 
-        try (RenewerProcess renewer = RenewerProcess.start(env())) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(env())) {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isEqualTo(2);
             assertThat(renewer.lines()).anySatisfy(l -> assertThat(l).contains("VAULT_TOKEN"));
         }
@@ -128,7 +135,7 @@ class OriginalSuiteIT extends AgainstTheEmulator {
         // not RUN_ONCE: a token Vault refuses still ends the renewer, with an error status and Vault's refusal
         writeVariables("export VAULT_TOKEN=invalid-token\n" + "export LEASE_IDS=\n");
 
-        try (RenewerProcess renewer = RenewerProcess.start(env())) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(env())) {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isEqualTo(1);
             assertThat(renewer.linesWith(" ERROR "))
                     .satisfiesExactly(
@@ -151,9 +158,14 @@ class OriginalSuiteIT extends AgainstTheEmulator {
         Lease lease = databaseCreds(ONE_HOUR, ONE_HOUR);
         writeVariables("export VAULT_TOKEN=" + token.id + "\n" + "export LEASE_IDS=" + lease.id + "\n");
 
-        try (RenewerProcess renewer = RenewerProcess.start(env("RENEW_INTERVAL", "180", "RUN_ONCE", "true"))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(env("RENEW_INTERVAL", "180", "RUN_ONCE", "true"))) {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
             assertThat(lastRenewal(leaseLookup(lease))).isNull();
+            assertThat(vault.requests("/v1/sys/leases/lookup"))
+                    .as("the renewer looked the lease up (the test's own lookup is the last)")
+                    .extracting(r -> r.leaseId() + " " + r.status())
+                    .containsExactly(lease.id + " 200", lease.id + " 200");
+            assertThat(vault.requests("/v1/sys/leases/renew")).isEmpty();
         }
     }
 
@@ -167,7 +179,7 @@ class OriginalSuiteIT extends AgainstTheEmulator {
         writeVariables(
                 "export VAULT_TOKEN=" + token.id + "\n" + "export LEASE_IDS=" + lease1.id + "," + lease2.id + "\n");
 
-        try (RenewerProcess renewer = RenewerProcess.start(env("RENEW_INTERVAL", "180", "RUN_ONCE", "true"))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(env("RENEW_INTERVAL", "180", "RUN_ONCE", "true"))) {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
             assertThat(lastRenewal(leaseLookup(lease1))).as("lease 1").isNotNull();
             assertThat(lastRenewal(leaseLookup(lease2))).as("lease 2").isNotNull();
@@ -182,7 +194,7 @@ class OriginalSuiteIT extends AgainstTheEmulator {
         Lease lease = databaseCreds(ONE_MINUTE, ONE_HOUR);
         writeVariables("export VAULT_TOKEN=" + token.id + "\n" + "export LEASE_IDS=" + lease.id + "\n");
 
-        try (RenewerProcess renewer = RenewerProcess.start(env("RENEW_INTERVAL", "180", "RUN_ONCE", "true"))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(env("RENEW_INTERVAL", "180", "RUN_ONCE", "true"))) {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
             assertThat(lastRenewal(leaseLookup(lease))).isNotNull();
             // a grant shorter than the interval is a success, with a WARN
@@ -200,7 +212,7 @@ class OriginalSuiteIT extends AgainstTheEmulator {
         Token token = periodicToken(ONE_MINUTE);
         writeVariables("export VAULT_TOKEN=" + token.id + "\n");
 
-        try (RenewerProcess renewer = RenewerProcess.start(env("RENEW_INTERVAL", "180", "RUN_ONCE", "true"))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(env("RENEW_INTERVAL", "180", "RUN_ONCE", "true"))) {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
             assertThat(lastRenewal(tokenLookup(token))).isNotNull();
             assertThat(renewer.linesWith(" WARN "))
