@@ -8,6 +8,23 @@ jar=target/kube-vault-auth-renewer.jar
 if [ ! -f "$jar" ] || [ ! -d target/test-classes ]; then
   ./mvnw -q -B -DskipTests package test-compile
 fi
+# a figure of an older build is not a figure of this tree: stop rather than measure it
+stale=$(find pom.xml bin src/main -type f -newer "$jar" | head -3)
+if [ -n "$stale" ]; then
+  echo "$jar is older than:" $stale >&2
+  echo "not measured: rebuild it first (./mvnw -B -DskipTests package test-compile)" >&2
+  exit 1
+fi
+# the emulator: each test source against its class
+stale=$(find src/test/java -name '*.java' ! -name package-info.java | while read -r src; do
+  class=target/test-classes/${src#src/test/java/}
+  [ "${class%.java}.class" -nt "$src" ] || echo "$src"
+done | head -3)
+if [ -n "$stale" ]; then
+  echo "target/test-classes (the emulator) is older than:" $stale >&2
+  echo "not measured: rebuild it first (./mvnw -B -DskipTests package test-compile)" >&2
+  exit 1
+fi
 ./mvnw -q -B dependency:build-classpath -Dmdep.outputFile="$work/cp" -Dmdep.includeScope=test >/dev/null
 
 await_line() {

@@ -24,7 +24,7 @@ runs=${RUNS:-3}
 counts=${COUNTS:-1 4}
 work=$(mktemp -d)
 pids=""
-trap 'kill $pids $vault 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
+trap 'kill ${pids:-} ${vault:-} 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
 
 . bench/emulator.sh
 # the emulator with a token and 10 leases of a 1 h TTL (not due at a 2 s interval: lookups only)

@@ -15,7 +15,7 @@ java_bin=${JAVA:-java}
 runs=${RUNS:-5}
 work=$(mktemp -d)
 vault=""
-trap 'kill $vault 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
+trap 'kill ${vault:-} 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
 
 . bench/emulator.sh
 "$java_bin" -cp "target/test-classes:$(cat "$work/cp")" io.kubevaultauthrenewer.emulator.StandaloneInit \

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 java_bin=${JAVA:-java}
 leases=${LEASES:-3000}
 work=$(mktemp -d)
-trap 'kill $renewer $vault 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
+trap 'kill ${renewer:-} ${vault:-} 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
 
 . bench/emulator.sh
 # the emulator with a token and $leases leases of a 1 h TTL (every lease due at a 1 h interval)
@@ -27,11 +27,21 @@ renewer=$!
 await_line "$work/renewer.log" 'Cycle done' "no cycle within 10 min" 30000
 pid=$renewer # the script execs java: same process
 port=$(sed -n 's|.*Health at http://localhost:\([0-9]*\)/.*|\1|p' "$work/renewer.log" | head -1)
+[ -n "$port" ] || { echo "no 'Health at' line in the renewer's log: the probe and scrape were not measured" >&2; exit 1; }
 rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
 hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
-ready=$(curl -s "http://localhost:$port/observe/health/ready" | wc -c)
-metrics=$(curl -s "http://localhost:$port/observe/metrics" | wc -c)
+# a failed or empty answer is not a size of 0 bytes: stop instead of printing one
+fetch() {
+  curl -sSf -o "$work/$1" "http://localhost:$port/observe/$2" \
+    || { echo "GET /observe/$2 failed: its size was not measured" >&2; exit 1; }
+  [ -s "$work/$1" ] || { echo "GET /observe/$2 answered an empty body: its size was not measured" >&2; exit 1; }
+  wc -c <"$work/$1"
+}
+ready=$(fetch ready health/ready)
+metrics=$(fetch metrics metrics)
 rss_after=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
+[ -n "$rss" ] && [ -n "$hwm" ] && [ -n "$rss_after" ] \
+  || { echo "the renewer (pid $pid) had no VmRSS/VmHWM: it is no longer running" >&2; exit 1; }
 
 echo "java:                     $("$java_bin" -version 2>&1 | head -1)"
 echo "leases:                   $leases (request bound ${RENEWER_MAX_REQUESTS_PER_SECOND:-0}/s, 0 = none)"

@@ -2,7 +2,6 @@ package io.kubevaultauthrenewer.init;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.kubevaultauthrenewer.config.VariablesFile;
@@ -318,23 +317,118 @@ class VariablesFileWriterTest {
     }
 
     @Test
-    void failsNamingThePathAndKeepsTheOldFileWhenTheDirectoryIsReadOnly() throws IOException {
+    void failsNamingThePathAndKeepsTheOldFileWhenTheDirectoryIsReadOnly(@TempDir Path classes) throws Exception {
         Path file = dir.resolve("variables");
         VariablesFileWriter.write(file, "export VAULT_TOKEN='s.old'\n");
+        // root may write into a read-only directory: as root (always, in CI), the write is tried by nobody, who owns
+        // the directory and the file as the renewer owns its own
+        boolean root = Integer.valueOf(0).equals(Files.getAttribute(file, "unix:uid"));
+        if (root) {
+            for (Path owned : List.of(dir, file)) {
+                Files.setAttribute(owned, "unix:uid", NOBODY);
+                Files.setAttribute(owned, "unix:gid", NOBODY);
+            }
+        }
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("r-x------"));
         try {
-            assumeFalse(Files.isWritable(dir), "running as root, who may write into a read-only directory");
+            String outcome = root ? writeAsNobody(file, classes) : TryWrite.outcome(file);
 
-            assertThatThrownBy(() -> VariablesFileWriter.write(file, "export VAULT_TOKEN='s.secret'\n"))
-                    .isInstanceOf(IOException.class)
-                    .hasMessageContaining(file.toString())
-                    .hasMessageContaining("permission denied")
-                    .hasMessageNotContaining("s.secret");
+            assertThat(outcome)
+                    .as(root ? "what the write answered nobody" : "what the write answered")
+                    .startsWith("IOException: ")
+                    .contains(file.toString())
+                    .contains("permission denied")
+                    .doesNotContain("s.secret");
             assertThat(file).hasContent("export VAULT_TOKEN='s.old'\n");
             assertThat(filesIn(dir)).containsExactly("variables");
         } finally {
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         }
+    }
+
+    private static final int NOBODY = 65534;
+
+    /** The write tried in this JVM, or (run as main) in a JVM of another user's: what it answered, on one line. */
+    static final class TryWrite {
+        public static void main(String[] args) {
+            System.out.println(outcome(Path.of(args[0])));
+        }
+
+        static String outcome(Path file) {
+            try {
+                VariablesFileWriter.write(file, "export VAULT_TOKEN='s.secret'\n");
+                return "written";
+            } catch (IOException e) {
+                return "IOException: " + e.getMessage();
+            }
+        }
+    }
+
+    /**
+     * {@link TryWrite} in a JVM that setpriv starts as nobody (uid and gid 65534, no supplementary groups), on a copy
+     * of the classes it needs that nobody may read (the build's directories may lie under one only root may enter).
+     */
+    private static String writeAsNobody(Path file, Path classes) throws Exception {
+        assertThat(isInstalled("setpriv"))
+                .as("setpriv (util-linux) runs the read-only-directory case as nobody when the tests run as root")
+                .isTrue();
+        String classPath = copyClassesOf(VariablesFileWriter.class, classes.resolve("main"))
+                + File.pathSeparator
+                + copyClassesOf(TryWrite.class, classes.resolve("test"));
+        try (Stream<Path> copied = Files.walk(classes)) {
+            for (Path p : copied.toList()) {
+                Files.setPosixFilePermissions(
+                        p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
+            }
+        }
+        Process process = new ProcessBuilder(
+                        "setpriv",
+                        "--reuid=" + NOBODY,
+                        "--regid=" + NOBODY,
+                        "--clear-groups",
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-XX:-UsePerfData",
+                        "-XX:TieredStopAtLevel=1",
+                        "-cp",
+                        classPath,
+                        TryWrite.class.getName(),
+                        file.toString())
+                .directory(classes.toFile())
+                .redirectErrorStream(true)
+                .start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS))
+                .as("the JVM run as nobody ends")
+                .isTrue();
+        assertThat(process.exitValue())
+                .as("the JVM run as nobody says: " + output)
+                .isZero();
+        return output.strip();
+    }
+
+    /**
+     * The class files of the build directory (or the jar) a class was loaded from, copied under a directory: the
+     * class path entry of the copy.
+     */
+    private static Path copyClassesOf(Class<?> type, Path to) throws Exception {
+        Path from =
+                Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Files.createDirectories(to);
+        if (!Files.isDirectory(from)) {
+            return Files.copy(from, to.resolve(from.getFileName().toString()));
+        }
+        try (Stream<Path> tree = Files.walk(from)) {
+            for (Path p : tree.filter(p -> Files.isDirectory(p) || p.toString().endsWith(".class"))
+                    .toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+        return to;
     }
 
     @Test
