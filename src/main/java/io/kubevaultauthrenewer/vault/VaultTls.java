@@ -24,7 +24,9 @@ import javax.net.ssl.HostnameVerifier;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
@@ -33,6 +35,7 @@ import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.client5.http.io.HttpClientConnectionManager;
 import org.apache.hc.client5.http.ssl.DefaultHostnameVerifier;
+import org.apache.hc.client5.http.ssl.HttpClientHostnameVerifier;
 import org.apache.hc.client5.http.ssl.SSLConnectionSocketFactory;
 import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.util.Timeout;
@@ -121,13 +124,7 @@ public record VaultTls(
      * {@code VAULT_TLS_SERVER_NAME} (none with {@code VAULT_SKIP_VERIFY}), and the timeouts.
      */
     public HttpClientConnectionManager connections(Duration connectTimeout, Duration socketTimeout) {
-        HostnameVerifier hostnames;
-        if (skipVerify) {
-            hostnames = (host, session) -> true;
-        } else {
-            DefaultHostnameVerifier standard = new DefaultHostnameVerifier();
-            hostnames = (host, session) -> standard.verify(serverName != null ? serverName : host, session);
-        }
+        HostnameVerifier hostnames = skipVerify ? (host, session) -> true : new ServerNameCheck(serverName);
         SSLConnectionSocketFactory tls = new SSLConnectionSocketFactory(sslContext(), hostnames) {
             @Override
             protected void prepareSocket(SSLSocket socket, HttpContext context) throws IOException {
@@ -283,6 +280,24 @@ public record VaultTls(
         } catch (IOException e) {
             throw new IllegalArgumentException(
                     variable + "=" + file + " cannot be read (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    /**
+     * The host-name check against VAULT_TLS_SERVER_NAME when it is set, else the URL's host. The HTTP client calls it
+     * with the certificate, so that a refusal names the name checked, not the URL's host.
+     */
+    private record ServerNameCheck(String serverName) implements HttpClientHostnameVerifier {
+        private static final DefaultHostnameVerifier STANDARD = new DefaultHostnameVerifier();
+
+        @Override
+        public void verify(String host, X509Certificate certificate) throws SSLException {
+            STANDARD.verify(serverName != null ? serverName : host, certificate);
+        }
+
+        @Override
+        public boolean verify(String host, SSLSession session) {
+            return STANDARD.verify(serverName != null ? serverName : host, session);
         }
     }
 

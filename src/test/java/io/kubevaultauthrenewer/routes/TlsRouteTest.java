@@ -157,6 +157,21 @@ class TlsRouteTest {
     }
 
     @Test
+    void refusesAVaultWhoseCertificateDoesNotCoverVaultTlsServerName() throws IOException {
+        startVault(false);
+
+        try (InProcessRenewer renewer = run(
+                env("localhost", "VAULT_CACERT", pki.caPem.toString(), "VAULT_TLS_SERVER_NAME", "other-vault.test"))) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isEqualTo(1);
+            assertThat(renewer.output())
+                    .contains("vault-token-lookup failed: TLS failed (")
+                    .contains("<other-vault.test>")
+                    .doesNotContain("retry 1 of");
+            assertThat(vault.requests()).isEmpty();
+        }
+    }
+
+    @Test
     void acceptsAnyCertificateWithVaultSkipVerifyAndWarnsAboutIt() throws IOException {
         startVault(false);
 
@@ -164,6 +179,11 @@ class TlsRouteTest {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
             assertThat(renewer.linesWith(" WARN "))
                     .anySatisfy(l -> assertThat(l).contains("VAULT_SKIP_VERIFY"));
+            assertThat(vault.requests("/v1/auth/token/lookup-self"))
+                    .singleElement()
+                    .satisfies(
+                            lookup -> assertThat(lookup.header("X-Vault-Token")).isEqualTo(token.id));
+            assertThat(vault.requests("/v1/sys/leases/renew")).hasSize(1);
         }
     }
 
