@@ -1,5 +1,6 @@
 package io.kubevaultauthrenewer.health;
 
+import io.kubevaultauthrenewer.kubernetes.EvictionState;
 import io.kubevaultauthrenewer.kubernetes.PodEviction;
 import io.kubevaultauthrenewer.renewal.RenewerStatus;
 import java.time.Duration;
@@ -33,7 +34,7 @@ public final class PodEvictionCheck extends RenewerCheck {
 
     @Override
     void check(HealthCheckResultBuilder builder, Instant now, Instant next) {
-        PodEviction.State state = eviction.state();
+        EvictionState state = eviction.state();
         builder.detail("evict_before_expiry", eviction.lead().toString());
         builder.detail("phase", state.phase().name().toLowerCase(java.util.Locale.ROOT));
         endOfLife(builder);
@@ -46,7 +47,7 @@ public final class PodEvictionCheck extends RenewerCheck {
             builder.up();
             return;
         }
-        String reason = state.phase() == PodEviction.Phase.EVICTED
+        String reason = state.phase() == EvictionState.Phase.EVICTED
                 ? "the pod is being evicted (" + state.lastAnswer() + "): its secrets die at "
                         + state.end().at()
                 : "the pod's secrets died at " + state.end().at() + " ("

@@ -2,6 +2,7 @@ package io.kubevaultauthrenewer.kubernetes;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kubevaultauthrenewer.config.SelfEviction;
 import java.io.IOException;
 import java.time.Duration;
 
@@ -42,6 +43,19 @@ public record EvictionAnswer(Verdict verdict, int httpStatus, String text, Durat
         NEEDS_OPERATOR,
         /** anything else that may pass (401 while the token rotates, 5xx, not a Status): tried again */
         REFUSED
+    }
+
+    /**
+     * The answer in words for a log line; a 404 also names the address the renewer asked at, and the settings that
+     * make it.
+     */
+    public String text(SelfEviction pod) {
+        if (verdict != Verdict.WRONG_ADDRESS) {
+            return text;
+        }
+        return text + ": no pod " + pod.namespace() + "/" + pod.podName() + " at https://" + pod.apiAuthority()
+                + "; POD_NAME and POD_NAMESPACE must name this pod (env valueFrom fieldRef metadata.name and"
+                + " metadata.namespace), and KUBERNETES_SERVICE_HOST its cluster's API server";
     }
 
     /**

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kubevaultauthrenewer.config.Durations;
 import io.kubevaultauthrenewer.config.SelfEviction;
+import io.kubevaultauthrenewer.kubernetes.EvictionState.Phase;
 import io.kubevaultauthrenewer.renewal.EarlyChecks;
 import io.kubevaultauthrenewer.renewal.RenewerStatus;
 import io.kubevaultauthrenewer.renewal.RetryPolicy;
@@ -35,98 +36,34 @@ public final class PodEviction extends ServiceSupport {
     private static final Logger LOG = LoggerFactory.getLogger(PodEviction.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** The longest wait between two tries: the eviction is one cheap call, and a budget frees up within minutes. */
-    static final Duration MAX_WAIT = Duration.ofMinutes(1);
-
-    /** Where the eviction is, for health, JMX and metrics. */
-    public enum Phase {
-        /** no end of life known: nothing to do */
-        NONE,
-        /** the end is known; the eviction will be asked for at the planned moment */
-        PLANNED,
-        /** asked for, not accepted yet (a budget, RBAC, the network): tried again */
-        TRYING,
-        /** accepted (or the pod already gone): the pod is being replaced */
-        EVICTED
-    }
-
-    /**
-     * A snapshot of the eviction.
-     *
-     * @param phase where it is
-     * @param end the end of life it is planned against, or null
-     * @param moment when it is (or was) first asked for, or null
-     * @param nextTry when the next try comes, or null
-     * @param tries requests sent
-     * @param lastAnswer the last answer in words, or null
-     * @param evictedAt when the API server accepted it, or null
-     */
-    public record State(
-            Phase phase,
-            RenewerStatus.EndOfLife end,
-            Instant moment,
-            Instant nextTry,
-            int tries,
-            String lastAnswer,
-            Instant evictedAt) {
-
-        /** True once the pod's secrets are dead and it has not been evicted: it cannot leave, and must be seen. */
-        public boolean overdue(Instant now) {
-            return phase != Phase.EVICTED && end != null && !now.isBefore(end.at());
-        }
-
-        /** The state in one line (JMX). */
-        public String describe(Instant now) {
-            return switch (phase) {
-                case NONE -> "none planned: no end of life known";
-                case PLANNED -> "planned at " + moment + ", before the end at " + end.at() + " (" + end.cause() + ")";
-                case TRYING ->
-                    (overdue(now) ? "overdue: the secrets died at " + end.at() + "; " : "")
-                            + "asked " + tries + " time(s) since " + moment + ", last answer: "
-                            + (lastAnswer == null ? "none yet" : lastAnswer) + "; next try at " + nextTry;
-                case EVICTED -> "evicted at " + evictedAt + ": " + lastAnswer;
-            };
-        }
-
-        /** True when the pod must not receive traffic: evicted, or its secrets dead. */
-        public boolean leavesService(Instant now) {
-            return phase == Phase.EVICTED || overdue(now);
-        }
-    }
-
     private final SelfEviction settings;
     private final Clock clock;
-    private final RetryPolicy retries;
+    private final EvictionPlan plan;
     private final DoubleSupplier random;
     private final Runnable send;
+    private final EvictionDryRun dryRun;
     private ScheduledExecutorService executor;
     private ScheduledFuture<?> pending;
-    private State state = new State(Phase.NONE, null, null, null, 0, null, null);
+    private EvictionState state = EvictionState.NONE;
     private int failures;
     private boolean overdueReported;
-    private boolean dryRunAsked;
-    private boolean dryRunInFlight;
 
     /**
-     * @param retries the renewer's retry settings; waits here are at most {@link #MAX_WAIT}
+     * @param retries the renewer's retry settings; waits here are at most {@link EvictionPlan#MAX_WAIT}
      * @param random numbers from 0 to 1, for the moment and the retries' jitter
      * @param send runs the {@code pod-eviction} route and waits for it
      */
     public PodEviction(SelfEviction settings, Clock clock, RetryPolicy retries, DoubleSupplier random, Runnable send) {
         this.settings = settings;
         this.clock = clock;
-        this.retries = new RetryPolicy(
-                retries.quickRetries(),
-                min(retries.quickDelay(), MAX_WAIT),
-                min(retries.quickMaxDelay(), MAX_WAIT),
-                min(retries.backoffInitial(), MAX_WAIT),
-                min(retries.backoffMax(), MAX_WAIT));
+        this.plan = new EvictionPlan(settings.lead(), retries);
         this.random = random;
         this.send = send;
+        this.dryRun = new EvictionDryRun(settings, send);
     }
 
     /** The eviction as it stands. */
-    public synchronized State state() {
+    public synchronized EvictionState state() {
         return state;
     }
 
@@ -140,13 +77,12 @@ public final class PodEviction extends ServiceSupport {
      * and drops the plan when no end is known any more. Once asked for, the eviction goes on whatever the end does.
      */
     public synchronized void endOfLife(RenewerStatus.EndOfLife end) {
-        dryRunOnce();
-        if (state.phase() == Phase.TRYING || state.phase() == Phase.EVICTED) {
+        dryRun.askOnce(executor);
+        if (state.asked()) {
             if (end != null
                     && state.phase() == Phase.TRYING
                     && end.at().isBefore(state.end().at())) {
-                state = new State(
-                        state.phase(), end, state.moment(), state.nextTry(), state.tries(), state.lastAnswer(), null);
+                state = state.endingAt(end);
             }
             return;
         }
@@ -154,7 +90,7 @@ public final class PodEviction extends ServiceSupport {
             if (state.phase() == Phase.PLANNED) {
                 LOG.info("Eviction no longer planned: no end of life is known any more");
                 cancel();
-                state = new State(Phase.NONE, null, null, null, 0, null, null);
+                state = EvictionState.NONE;
             }
             return;
         }
@@ -162,14 +98,8 @@ public final class PodEviction extends ServiceSupport {
                 && Duration.between(state.end().at(), end.at()).abs().toMillis() < 1000) {
             return;
         }
-        Instant now = clock.instant();
-        Duration spread = settings.lead().dividedBy(2);
-        Instant moment =
-                end.at().minus(settings.lead()).plusMillis(Math.round(spread.toMillis() * random.getAsDouble()));
-        if (moment.isBefore(now)) {
-            moment = now;
-        }
-        state = new State(Phase.PLANNED, end, moment, moment, 0, null, null);
+        Instant moment = plan.moment(end.at(), clock.instant(), random.getAsDouble());
+        state = EvictionState.planned(end, moment);
         LOG.info(
                 "Eviction of pod {}/{} planned at {}: its secrets die at {} ({}); EVICT_BEFORE_EXPIRY={}",
                 settings.namespace(),
@@ -194,7 +124,7 @@ public final class PodEviction extends ServiceSupport {
      * Route step: the query of the request, {@code dryRun=All} for the dry run at start-up; null for a real eviction.
      */
     public synchronized String query() {
-        return dryRunInFlight ? "dryRun=All" : null;
+        return dryRun.inFlight() ? "dryRun=All" : null;
     }
 
     /** Route step: the API server answered. */
@@ -203,33 +133,23 @@ public final class PodEviction extends ServiceSupport {
             @Header("Retry-After") String retryAfter,
             @Body String body) {
         EvictionAnswer answer = EvictionAnswer.judge(code == null ? 0 : code, retryAfter, body);
-        if (dryRunInFlight) {
-            dryRunInFlight = false;
-            dryRunAnswered(answer);
+        if (dryRun.answered(answer)) {
             return;
         }
-        Instant now = clock.instant();
-        switch (answer.verdict()) {
-            case EVICTED -> {
-                state = new State(Phase.EVICTED, state.end(), state.moment(), null, state.tries(), answer.text(), now);
-                LOG.info(
-                        "Eviction of pod {}/{} accepted ({}): it leaves its Service now, and its controller starts a"
-                                + " new pod, which logs in to Vault again",
-                        settings.namespace(),
-                        settings.podName(),
-                        answer.text());
-            }
-            case WRONG_ADDRESS -> tryAgain(wrongAddress(answer), answer.retryAfter(), false);
-            default ->
-                tryAgain(answer.text(), answer.retryAfter(), answer.verdict() != EvictionAnswer.Verdict.NEEDS_OPERATOR);
+        EvictionAnswer.Verdict verdict = answer.verdict();
+        if (verdict == EvictionAnswer.Verdict.EVICTED) {
+            state = state.evicted(answer.text(), clock.instant());
+            LOG.info(
+                    "Eviction of pod {}/{} accepted ({}): it leaves its Service now, and its controller starts a"
+                            + " new pod, which logs in to Vault again",
+                    settings.namespace(),
+                    settings.podName(),
+                    answer.text());
+            return;
         }
-    }
-
-    /** A 404 in words: the address the renewer asked at, and the settings that make it. */
-    private String wrongAddress(EvictionAnswer answer) {
-        return answer.text() + ": no pod " + settings.namespace() + "/" + settings.podName() + " at https://"
-                + settings.apiAuthority() + "; POD_NAME and POD_NAMESPACE must name this pod (env valueFrom fieldRef"
-                + " metadata.name and metadata.namespace), and KUBERNETES_SERVICE_HOST its cluster's API server";
+        boolean passing =
+                verdict != EvictionAnswer.Verdict.NEEDS_OPERATOR && verdict != EvictionAnswer.Verdict.WRONG_ADDRESS;
+        tryAgain(answer.text(settings), answer.retryAfter(), passing);
     }
 
     /** Route step: no answer (connection refused or cut, a timeout, the token file unreadable). */
@@ -237,76 +157,9 @@ public final class PodEviction extends ServiceSupport {
         String text = e == null
                 ? "no answer"
                 : "no answer: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
-        if (dryRunInFlight) {
-            dryRunInFlight = false;
-            LOG.warn(
-                    "Dry-run eviction of pod {}/{} got {}: the address, RBAC and admission are not proven; the renewal"
-                            + " goes on, and the eviction is asked for as planned",
-                    settings.namespace(),
-                    settings.podName(),
-                    text);
-            return;
+        if (!dryRun.unanswered(text)) {
+            tryAgain(text, null, true);
         }
-        tryAgain(text, null, true);
-    }
-
-    /**
-     * The dry run's answer: an INFO when the eviction would be accepted, or only the budget holds it back now; an
-     * ERROR naming the fix otherwise. Nothing else changes: the renewal goes on, and the eviction is planned as ever.
-     */
-    private void dryRunAnswered(EvictionAnswer answer) {
-        String pod = settings.namespace() + "/" + settings.podName();
-        switch (answer.verdict()) {
-            case EVICTED ->
-                LOG.info(
-                        "Dry-run eviction of pod {} accepted ({}): the address, RBAC and admission let this pod evict"
-                                + " itself when its secrets near their end",
-                        pod,
-                        answer.text());
-            case BUDGET_BLOCKS ->
-                LOG.info(
-                        "Dry-run eviction of pod {} held back by its PodDisruptionBudget now ({}): the address, RBAC and"
-                                + " admission let this pod evict itself; the budget decides when",
-                        pod,
-                        answer.text());
-            case WRONG_ADDRESS ->
-                LOG.error(
-                        "Dry-run eviction of pod {} refused ({}): the pod could not evict itself when its secrets near"
-                                + " their end; the renewal goes on",
-                        pod,
-                        wrongAddress(answer));
-            default ->
-                LOG.error(
-                        "Dry-run eviction of pod {} refused ({}): the pod could not evict itself when its secrets near"
-                                + " their end; the renewal goes on",
-                        pod,
-                        answer.text());
-        }
-    }
-
-    /**
-     * The dry run at start-up: one {@code dryRun=All} eviction of the pod's own name, which proves the address, the
-     * RBAC and the admission policies (and shows the budget) long before the eviction is needed, and evicts nothing.
-     * Asked for once, after the first cycle (the routes are up by then).
-     */
-    private void dryRunOnce() {
-        if (dryRunAsked || executor == null) {
-            return;
-        }
-        dryRunAsked = true;
-        executor.execute(() -> {
-            synchronized (this) {
-                dryRunInFlight = true;
-            }
-            try {
-                send.run();
-            } catch (RuntimeException e) {
-                synchronized (this) {
-                    dryRunInFlight = false;
-                }
-                LOG.error("The pod-eviction route failed its dry run: {}", e.getMessage());
-            }
-        });
     }
 
     /**
@@ -316,18 +169,9 @@ public final class PodEviction extends ServiceSupport {
     private void tryAgain(String answer, Duration retryAfter, boolean passing) {
         Instant now = clock.instant();
         failures++;
-        Instant end = state.end().at();
-        boolean past = !now.isBefore(end);
-        RetryPolicy.Try next = past ? null : retries.next(now, end, failures, retryAfter, random.getAsDouble());
-        if (next == null) {
-            next = retries.next(now, null, failures, retryAfter, random.getAsDouble());
-        }
-        Instant at = next.at();
-        if (!past && !overdueReported && at.isAfter(end)) {
-            // the end is said at ERROR when it comes; never two tries closer than the floor
-            at = end.isAfter(now.plus(RetryPolicy.FLOOR)) ? end : now.plus(RetryPolicy.FLOOR);
-        }
-        state = new State(Phase.TRYING, state.end(), state.moment(), at, state.tries(), answer, null);
+        boolean past = !now.isBefore(state.end().at());
+        Instant at = plan.nextTry(now, state.end().at(), failures, retryAfter, random, overdueReported);
+        state = state.refused(answer, at);
         String line = "Eviction of pod {}/{} refused ({}); next try at {}";
         Object[] args = {settings.namespace(), settings.podName(), answer, at.truncatedTo(ChronoUnit.MILLIS)};
         if (passing && !past) {
@@ -364,8 +208,7 @@ public final class PodEviction extends ServiceSupport {
                         state.end().at().truncatedTo(ChronoUnit.SECONDS),
                         state.end().cause());
             }
-            state = new State(
-                    Phase.TRYING, state.end(), state.moment(), null, state.tries() + 1, state.lastAnswer(), null);
+            state = state.sending();
         }
         try {
             send.run();
@@ -407,9 +250,5 @@ public final class PodEviction extends ServiceSupport {
             executor.shutdownNow();
             executor = null;
         }
-    }
-
-    private static Duration min(Duration a, Duration b) {
-        return a.compareTo(b) <= 0 ? a : b;
     }
 }

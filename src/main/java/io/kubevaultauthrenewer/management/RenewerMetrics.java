@@ -1,5 +1,6 @@
 package io.kubevaultauthrenewer.management;
 
+import io.kubevaultauthrenewer.kubernetes.EvictionState;
 import io.kubevaultauthrenewer.kubernetes.PodEviction;
 import io.kubevaultauthrenewer.renewal.Outcome;
 import io.kubevaultauthrenewer.renewal.RenewerStatus;
@@ -111,7 +112,7 @@ public final class RenewerMetrics {
                         e -> e.state().tries())
                 .description("Eviction requests sent to the API server")
                 .register(registry);
-        for (PodEviction.Phase phase : PodEviction.Phase.values()) {
+        for (EvictionState.Phase phase : EvictionState.Phase.values()) {
             Gauge.builder(
                             "vault.renewer.eviction.phase",
                             eviction,

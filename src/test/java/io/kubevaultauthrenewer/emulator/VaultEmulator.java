@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
@@ -33,6 +34,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 
@@ -111,6 +115,9 @@ public final class VaultEmulator implements AutoCloseable {
     private final VaultQuotas quotas = new VaultQuotas();
     private final List<Fault> faults = new ArrayList<>();
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
+    /** The TLS server names (SNI) the requests over HTTPS asked for. */
+    private final List<String> serverNames = new CopyOnWriteArrayList<>();
+
     private final AtomicInteger arrivals = new AtomicInteger();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger mostInFlight = new AtomicInteger();
@@ -941,6 +948,14 @@ public final class VaultEmulator implements AutoCloseable {
         return Collections.unmodifiableList(requests);
     }
 
+    /**
+     * The server names (SNI) the requests over HTTPS asked for, one per request that named one; the JDK names none
+     * when the URL's host is an IP address.
+     */
+    public List<String> serverNames() {
+        return Collections.unmodifiableList(serverNames);
+    }
+
     /** Requests to a path, e.g. {@code /v1/sys/leases/renew}. */
     public List<RecordedRequest> requests(String path) {
         return requests.stream().filter(r -> r.path().equals(path)).toList();
@@ -980,6 +995,13 @@ public final class VaultEmulator implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        if (exchange instanceof HttpsExchange https && https.getSSLSession() instanceof ExtendedSSLSession session) {
+            for (SNIServerName name : session.getRequestedServerNames()) {
+                if (name instanceof SNIHostName host) {
+                    serverNames.add(host.getAsciiName());
+                }
+            }
+        }
         Incoming in = Incoming.read(exchange);
         String method = in.method();
         String path = in.path();

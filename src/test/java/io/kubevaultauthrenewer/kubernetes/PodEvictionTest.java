@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kubevaultauthrenewer.config.SelfEviction;
 import io.kubevaultauthrenewer.emulator.ShiftableClock;
-import io.kubevaultauthrenewer.kubernetes.PodEviction.Phase;
+import io.kubevaultauthrenewer.kubernetes.EvictionState.Phase;
 import io.kubevaultauthrenewer.renewal.RenewerStatus.EndOfLife;
 import io.kubevaultauthrenewer.renewal.RetryPolicy;
 import java.nio.file.Path;
@@ -83,7 +83,7 @@ class PodEvictionTest {
 
         eviction.answered(429, null, BUDGET);
 
-        PodEviction.State state = eviction.state();
+        EvictionState state = eviction.state();
         assertThat(state.phase()).isEqualTo(Phase.TRYING);
         assertThat(state.lastAnswer()).startsWith("HTTP 429: Cannot evict pod");
         assertThat(Duration.between(clock.instant(), state.nextTry()))
@@ -152,7 +152,7 @@ class PodEvictionTest {
                 "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":\"pods \\\"my-app-1\\\" not"
                         + " found\",\"reason\":\"NotFound\",\"code\":404}");
 
-        PodEviction.State state = eviction.state();
+        EvictionState state = eviction.state();
         assertThat(state.phase()).isEqualTo(Phase.TRYING);
         assertThat(state.nextTry()).isAfter(clock.instant());
         assertThat(state.leavesService(clock.instant())).isFalse();
@@ -180,7 +180,7 @@ class PodEvictionTest {
         }
 
         assertThat(Duration.between(clock.instant(), eviction.state().nextTry()))
-                .isBetween(Duration.ofSeconds(48), PodEviction.MAX_WAIT);
+                .isBetween(Duration.ofSeconds(48), Duration.ofMinutes(1));
     }
 
     /** The renewer's default retry settings. */

@@ -154,6 +154,23 @@ class TlsRouteTest {
                 run(env("127.0.0.1", "VAULT_CACERT", pki.caPem.toString(), "VAULT_TLS_SERVER_NAME", "vault.test"))) {
             assertThat(byName.awaitExit(EXIT)).as(byName.output()).isZero();
         }
+        // the JDK sends no SNI toward an IP address: the name Vault saw is VAULT_TLS_SERVER_NAME's
+        assertThat(vault.serverNames()).isNotEmpty().containsOnly("vault.test");
+    }
+
+    @Test
+    void refusesAVaultWhoseCertificateDoesNotCoverVaultTlsServerName() throws IOException {
+        startVault(false);
+
+        try (InProcessRenewer renewer = run(
+                env("localhost", "VAULT_CACERT", pki.caPem.toString(), "VAULT_TLS_SERVER_NAME", "other-vault.test"))) {
+            assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isEqualTo(1);
+            assertThat(renewer.output())
+                    .contains("vault-token-lookup failed: TLS failed (")
+                    .contains("<other-vault.test>")
+                    .doesNotContain("retry 1 of");
+            assertThat(vault.requests()).isEmpty();
+        }
     }
 
     @Test
@@ -164,6 +181,11 @@ class TlsRouteTest {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
             assertThat(renewer.linesWith(" WARN "))
                     .anySatisfy(l -> assertThat(l).contains("VAULT_SKIP_VERIFY"));
+            assertThat(vault.requests("/v1/auth/token/lookup-self"))
+                    .singleElement()
+                    .satisfies(
+                            lookup -> assertThat(lookup.header("X-Vault-Token")).isEqualTo(token.id));
+            assertThat(vault.requests("/v1/sys/leases/renew")).hasSize(1);
         }
     }
 
