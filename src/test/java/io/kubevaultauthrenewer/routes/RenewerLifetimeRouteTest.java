@@ -143,15 +143,17 @@ class RenewerLifetimeRouteTest extends RouteTestSupport {
                     () -> vault.arrivals() >= 3
                             && vault.arrivals() > vault.requests().size(),
                     LONG);
+            int down = renewer.mark();
             node.goDown();
             renewer.awaitLines("vault-lease-(lookup|renew) failed: cannot connect", 2, LONG);
-            renewer.awaitLine("Cycle done", LONG);
+            renewer.awaitLineAfter(down, "Cycle done", LONG);
+            int back = renewer.mark();
             node.comeBack();
 
             renewer.awaitUntil(() -> vault.renewals(first) >= 1 && vault.renewals(second) >= 1, LONG);
             assertThat(vault.isAlive(first)).isTrue();
             assertThat(vault.isAlive(second)).isTrue();
-            renewer.awaitLine("Early check done", LONG);
+            renewer.awaitLineAfter(back, "Early check done", LONG);
             assertThat(renewer.isAlive()).isTrue();
         }
     }
@@ -304,8 +306,13 @@ class RenewerLifetimeRouteTest extends RouteTestSupport {
                     .isTrue();
 
             Token fresh = vault.createToken(TokenSpec.ttl(Duration.ofSeconds(30)));
+            // the cycles before the revocation logged "token not due" already: the recovery is a line after the fault
+            int rejected = renewer.mark();
             writeVariables(fresh);
-            renewer.awaitLine("Cycle done .*: token (renewed|not due)", LONG);
+            renewer.awaitLineAfter(rejected, "Cycle done .*: token (renewed|not due)", LONG);
+            assertThat(vault.requests("/v1/auth/token/lookup-self"))
+                    .as("the new token looked up at Vault")
+                    .anySatisfy(r -> assertThat(r.header("X-Vault-Token")).isEqualTo(fresh.id));
         }
     }
 }
