@@ -26,7 +26,7 @@ class RetryDefaultsTest {
     }
 
     @Test
-    void waitsAsTheReadmesFailureBehaviourSaysByDefault() {
+    void waitsByDefaultAsDocsFailureBehaviourSays() {
         // docs/failure-behaviour.md: 1 s, 2 s, 4 s, then 5 s, 10 s, 20 s, ... 5 min (before the jitter)
         assertThat(java.util.stream.IntStream.rangeClosed(1, 12)
                         .mapToObj(DEFAULTS::backoff)

@@ -91,21 +91,27 @@ class RenewerLifetimeRouteTest extends RouteTestSupport {
     @Test
     void spacesItsRetriesAsRenewerBackoffInitialAndMaxSay() throws IOException {
         Lease lease = leaseWithRenewalsRefused(4);
-        Map<String, String> env = backoffOnlyEnv("RENEWER_BACKOFF_INITIAL", "300ms", "RENEWER_BACKOFF_MAX", "600ms");
+        Map<String, String> env = backoffOnlyEnv("RENEWER_BACKOFF_INITIAL", "300ms", "RENEWER_BACKOFF_MAX", "900ms");
 
         try (InProcessRenewer renewer = InProcessRenewer.start(env)) {
             renewer.awaitUntil(() -> vault.renewals(lease) >= 1, LONG);
 
             List<RecordedRequest> renewals = vault.requests("/v1/sys/leases/renew");
             assertThat(renewals).extracting(RecordedRequest::status).containsExactly(503, 503, 503, 503, 200);
-            // as Vault received them: 300 ms, then doubled and capped at 600 ms, each wait 80-100 % of that (never
-            // under the 250 ms floor), plus the lookup and the call; the defaults (5 s, doubling to 5 min) would
-            // wait 4 s first, and without the cap the third wait would be 960 ms at the least
+            // as Vault received them: 300 ms, 600 ms, then capped at 900 ms; each wait 80-100 % of that (never under
+            // the 250 ms floor), plus the lookup and the call. Were RENEWER_BACKOFF_INITIAL not read, the first wait
+            // would be 720 ms at the least (5 s, capped at 900 ms); were RENEWER_BACKOFF_MAX not read, the fourth
+            // would be 1.92 s at the least (300 ms doubled three times)
+            List<Long> backoffs = List.of(300L, 600L, 900L, 900L);
             List<Duration> waits = waits(renewals);
-            assertThat(waits.get(0)).isBetween(Duration.ofMillis(250), Duration.ofMillis(300 + SLACK_MILLIS));
-            assertThat(waits.subList(1, 4))
-                    .allSatisfy(w ->
-                            assertThat(w).isBetween(Duration.ofMillis(480), Duration.ofMillis(600 + SLACK_MILLIS)));
+            for (int i = 0; i < backoffs.size(); i++) {
+                long backoff = backoffs.get(i);
+                assertThat(waits.get(i))
+                        .as("the wait before retry %d", i + 1)
+                        .isBetween(
+                                Duration.ofMillis(Math.max(250, backoff * 8 / 10)),
+                                Duration.ofMillis(backoff + SLACK_MILLIS));
+            }
         }
     }
 
@@ -126,7 +132,7 @@ class RenewerLifetimeRouteTest extends RouteTestSupport {
     }
 
     /** What a wait may take beyond its backoff: the renewer's own steps and calls, on a loaded machine. */
-    private static final long SLACK_MILLIS = 250;
+    private static final long SLACK_MILLIS = 300;
 
     /** The time between two calls as Vault received them, for each pair in a row. */
     private static List<Duration> waits(List<RecordedRequest> calls) {
@@ -162,7 +168,8 @@ class RenewerLifetimeRouteTest extends RouteTestSupport {
 
                 renewer.awaitUntil(() -> late.renewals(lease) >= 1, LONG);
 
-                // tries at most 2 s apart (RENEWER_BACKOFF_MAX): the defaults would wait 8 s or more by now
+                // tries at most 2 s apart (RENEWER_BACKOFF_MAX); with neither backoff setting read (5 s, then 10 s) the
+                // next try would come 8 s or more after the second failure
                 assertThat(Duration.between(
                                 up, late.requests("/v1/sys/leases/renew").get(0).at()))
                         .isLessThan(Duration.ofSeconds(4));
