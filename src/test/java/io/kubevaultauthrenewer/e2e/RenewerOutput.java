@@ -64,6 +64,29 @@ public abstract class RenewerOutput implements AutoCloseable {
         return linesMatching(regex).get(0);
     }
 
+    /**
+     * Where the log stands now: the number of lines printed so far, for {@link #awaitLineAfter} (a line printed after
+     * a fault, not one an earlier line already matches).
+     */
+    public int mark() {
+        return lines.size();
+    }
+
+    /** Lines printed after {@code mark} in which {@code regex} is found. */
+    public List<String> linesMatchingAfter(int mark, String regex) {
+        Pattern pattern = Pattern.compile(regex);
+        List<String> all = lines();
+        return all.subList(Math.min(mark, all.size()), all.size()).stream()
+                .filter(l -> pattern.matcher(l).find())
+                .toList();
+    }
+
+    /** Waits until a line printed after {@code mark} matches the pattern; returns the first such line. */
+    public String awaitLineAfter(int mark, String regex, Duration timeout) {
+        awaitUntil(() -> !linesMatchingAfter(mark, regex).isEmpty(), timeout);
+        return linesMatchingAfter(mark, regex).get(0);
+    }
+
     /** Waits until {@code count} lines match. */
     public void awaitLines(String regex, int count, Duration timeout) {
         awaitUntil(() -> linesMatching(regex).size() >= count, timeout);

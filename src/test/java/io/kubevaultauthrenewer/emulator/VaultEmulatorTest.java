@@ -3006,6 +3006,51 @@ class VaultEmulatorTest {
             assertThat(promoted).isEqualTo(200);
             assertThat(demoted).isEqualTo(307);
         }
+
+        /**
+         * What {@code goDown()} shows a client, as a node that is gone (its pod deleted or killed) does: not an answer
+         * of Vault's but the connection's end. A call being answered gets no status line at all and is not applied;
+         * a new connection is refused; after {@code comeBack()} the same address answers again.
+         */
+        @Test
+        void goingDownCutsTheCallItIsAnsweringAppliesNothingAndRefusesNewCallsUntilItComesBack() throws Exception {
+            Token token = vault.createToken(TokenSpec.ttl(ONE_HOUR));
+            Lease lease = vault.createLease(token, "database/creds/app", Duration.ofMinutes(30), ONE_HOUR, true);
+            VaultEmulator.Standby node = vault.startStandby(vault.address());
+            node.promote();
+            vault.inject("/v1/sys/leases/renew", 1, new Delay(Duration.ofSeconds(2)));
+            HttpRequest renew = HttpRequest.newBuilder(URI.create(node.address() + "/v1/sys/leases/renew"))
+                    .header("X-Vault-Token", token.id)
+                    .PUT(HttpRequest.BodyPublishers.ofString("{\"lease_id\":\"" + lease.id + "\",\"increment\":600}"))
+                    .build();
+            HttpRequest lookup = HttpRequest.newBuilder(URI.create(node.address() + "/v1/auth/token/lookup-self"))
+                    .header("X-Vault-Token", token.id)
+                    .build();
+
+            java.util.concurrent.CompletableFuture<HttpResponse<String>> renewing =
+                    http.sendAsync(renew, HttpResponse.BodyHandlers.ofString());
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> vault.arrivals() == 1);
+            node.goDown();
+
+            // cut at once: the client's call ends long before the 2 s the answer was held back for
+            assertThatThrownBy(() -> renewing.get(1500, java.util.concurrent.TimeUnit.MILLISECONDS))
+                    .isInstanceOf(java.util.concurrent.ExecutionException.class)
+                    .hasCauseInstanceOf(IOException.class);
+            assertThatThrownBy(() -> http.send(lookup, HttpResponse.BodyHandlers.ofString()))
+                    .isInstanceOf(java.net.ConnectException.class);
+            // once the held-back answer's time is over: recorded without a status, the lease not renewed
+            org.awaitility.Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> !vault.requests("/v1/sys/leases/renew").isEmpty());
+            assertThat(vault.requests("/v1/sys/leases/renew"))
+                    .singleElement()
+                    .satisfies(r -> assertThat(r.status()).isZero());
+            assertThat(vault.renewals(lease)).isZero();
+
+            node.comeBack();
+            assertThat(http.send(lookup, HttpResponse.BodyHandlers.ofString()).statusCode())
+                    .isEqualTo(200);
+        }
     }
 
     private static String cappedWarning(long grantedSeconds) {

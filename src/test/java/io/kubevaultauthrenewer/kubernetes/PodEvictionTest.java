@@ -179,6 +179,7 @@ class PodEvictionTest {
             eviction.answered(429, null, BUDGET);
         }
 
+        // docs/end-of-life.md: tries follow the renewer's retry settings, "at most a minute" apart (80-100 % of it)
         assertThat(Duration.between(clock.instant(), eviction.state().nextTry()))
                 .isBetween(Duration.ofSeconds(48), Duration.ofMinutes(1));
     }

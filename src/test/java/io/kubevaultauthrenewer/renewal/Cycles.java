@@ -1,15 +1,33 @@
 package io.kubevaultauthrenewer.renewal;
 
-import java.time.Duration;
+import io.kubevaultauthrenewer.config.Settings;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /** Drives a {@link CycleReport} the way the routes do, for tests of what reads the {@link RenewerStatus}. */
 public final class Cycles {
 
-    /** The default retry schedule: quick retries 1 s, 2 s, 4 s, then 5 s doubling to 5 min. */
-    public static final RetryPolicy RETRIES = new RetryPolicy(
-            3, Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofMinutes(5));
+    /**
+     * The retry schedule the renewer reads when no retry setting is given: the settings' own defaults, built into a
+     * policy as the renewer's wiring builds it (RetryDefaultsTest holds them to the README's).
+     */
+    public static final RetryPolicy RETRIES = defaultRetries();
+
+    private static RetryPolicy defaultRetries() {
+        Map<String, String> env = Map.of(
+                "VAULT_ADDR", "http://127.0.0.1:8200",
+                "VAULT_TOKEN", "hvs.unused",
+                "VARIABLES_FILE", "/nonexistent/variables");
+        Settings settings = Settings.load(env::get, key -> Optional.empty());
+        return new RetryPolicy(
+                settings.retryAttempts(),
+                settings.retryDelay(),
+                settings.retryMaxDelay(),
+                settings.backoffInitial(),
+                settings.backoffMax());
+    }
 
     private final CycleReport report;
 

@@ -14,7 +14,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** When a failed item is tried again: the backoff, bounded by the item's own expiry, Retry-After and the floor. */
 class RetryPolicyTest {
 
+    /** The defaults the renewer reads (1 s, 2 s, 4 s, then 5 s doubling to 5 min), not a copy of them. */
     private static final RetryPolicy POLICY = Cycles.RETRIES;
+
     private static final Instant NOW = Instant.parse("2026-12-01T10:00:00Z");
     private static final Instant FAR = NOW.plus(Duration.ofDays(1));
 

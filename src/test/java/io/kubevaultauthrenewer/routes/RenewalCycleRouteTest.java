@@ -320,6 +320,10 @@ class RenewalCycleRouteTest extends RouteTestSupport {
 
         try (InProcessRenewer renewer = InProcessRenewer.start(env)) {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
+            // one call, the token's lookup (8000 s is not due with a 1 h interval): never an empty list
+            assertThat(vault.requests())
+                    .extracting(RecordedRequest::path)
+                    .containsExactly("/v1/auth/token/lookup-self");
             assertThat(vault.requests())
                     .allSatisfy(r -> assertThat(r.header("X-Vault-Token")).isEqualTo(fileToken.id));
         }
@@ -341,6 +345,9 @@ class RenewalCycleRouteTest extends RouteTestSupport {
         try (InProcessRenewer renewer = InProcessRenewer.start(runOnceEnv(HOUR))) {
             assertThat(renewer.awaitExit(EXIT)).as(renewer.output()).isZero();
             assertThat(vault.renewals(lease)).isEqualTo(1);
+            assertThat(vault.requests())
+                    .extracting(RecordedRequest::path)
+                    .containsExactly("/v1/auth/token/lookup-self", "/v1/sys/leases/lookup", "/v1/sys/leases/renew");
             assertThat(vault.requests())
                     .allSatisfy(r -> assertThat(r.header("X-Vault-Token")).isEqualTo(token.id));
             assertThat(renewer.output()).doesNotContain(token.id, "line one", "line two", "p=q r");

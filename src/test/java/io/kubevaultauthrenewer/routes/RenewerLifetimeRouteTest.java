@@ -72,23 +72,75 @@ class RenewerLifetimeRouteTest extends RouteTestSupport {
 
     @Test
     void triesAFailedRenewalAgainSoonInsteadOfAnIntervalLater() throws IOException {
-        Token token = vault.createToken(TokenSpec.ttl(Duration.ofHours(3)));
-        Lease lease = lease(token, 5400);
-        writeVariables(token, lease);
-        vault.inject("/v1/sys/leases/renew", 2, VaultEmulator.status(503, "Vault is sealed"));
-        Map<String, String> env = new java.util.HashMap<>(sidecarEnv(3600));
-        env.put("RENEWER_RETRY_ATTEMPTS", "0");
-        env.put("RENEWER_BACKOFF_INITIAL", "500ms");
+        Lease lease = leaseWithRenewalsRefused(2);
 
-        try (InProcessRenewer renewer = InProcessRenewer.start(env)) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(backoffOnlyEnv("RENEWER_BACKOFF_INITIAL", "500ms"))) {
             renewer.awaitUntil(() -> vault.renewals(lease) >= 1, LONG);
 
             assertThat(renewer.linesWith(" ERROR "))
                     .hasSize(2)
                     .allSatisfy(l -> assertThat(l).contains("vault-lease-renew failed: HTTP 503: Vault is sealed"));
             renewer.awaitLines("Early check done", 2, LONG);
-            assertThat(vault.requests("/v1/sys/leases/renew")).hasSize(3);
+            List<RecordedRequest> renewals = vault.requests("/v1/sys/leases/renew");
+            assertThat(renewals).hasSize(3);
+            // 500 ms, then 1 s: the defaults (RENEWER_BACKOFF_INITIAL 5s) would wait 4 s at the least
+            assertThat(waits(renewals)).allSatisfy(w -> assertThat(w).isLessThan(Duration.ofSeconds(2)));
         }
+    }
+
+    @Test
+    void spacesItsRetriesAsRenewerBackoffInitialAndMaxSay() throws IOException {
+        Lease lease = leaseWithRenewalsRefused(4);
+        Map<String, String> env = backoffOnlyEnv("RENEWER_BACKOFF_INITIAL", "300ms", "RENEWER_BACKOFF_MAX", "900ms");
+
+        try (InProcessRenewer renewer = InProcessRenewer.start(env)) {
+            renewer.awaitUntil(() -> vault.renewals(lease) >= 1, LONG);
+
+            List<RecordedRequest> renewals = vault.requests("/v1/sys/leases/renew");
+            assertThat(renewals).extracting(RecordedRequest::status).containsExactly(503, 503, 503, 503, 200);
+            // as Vault received them: 300 ms, 600 ms, then capped at 900 ms; each wait 80-100 % of that (never under
+            // the 250 ms floor), plus the lookup and the call. Were RENEWER_BACKOFF_INITIAL not read, the first wait
+            // would be 720 ms at the least (5 s, capped at 900 ms); were RENEWER_BACKOFF_MAX not read, the fourth
+            // would be 1.92 s at the least (300 ms doubled three times)
+            List<Long> backoffs = List.of(300L, 600L, 900L, 900L);
+            List<Duration> waits = waits(renewals);
+            for (int i = 0; i < backoffs.size(); i++) {
+                long backoff = backoffs.get(i);
+                assertThat(waits.get(i))
+                        .as("the wait before retry %d", i + 1)
+                        .isBetween(
+                                Duration.ofMillis(Math.max(250, backoff * 8 / 10)),
+                                Duration.ofMillis(backoff + SLACK_MILLIS));
+            }
+        }
+    }
+
+    /** A 90 min lease of a 3 h token, in the variables file; Vault refuses its first {@code refused} renewals (503). */
+    private Lease leaseWithRenewalsRefused(int refused) throws IOException {
+        Token token = vault.createToken(TokenSpec.ttl(Duration.ofHours(3)));
+        Lease lease = lease(token, 5400);
+        writeVariables(token, lease);
+        vault.inject("/v1/sys/leases/renew", refused, VaultEmulator.status(503, "Vault is sealed"));
+        return lease;
+    }
+
+    /** The sidecar with an hour's interval and no quick retries (every retry a backoff), and these settings. */
+    private Map<String, String> backoffOnlyEnv(String... settings) {
+        Map<String, String> env = renewerEnv(3600, false, settings);
+        env.put("RENEWER_RETRY_ATTEMPTS", "0");
+        return env;
+    }
+
+    /** What a wait may take beyond its backoff: the renewer's own steps and calls, on a loaded machine. */
+    private static final long SLACK_MILLIS = 300;
+
+    /** The time between two calls as Vault received them, for each pair in a row. */
+    private static List<Duration> waits(List<RecordedRequest> calls) {
+        List<Duration> waits = new java.util.ArrayList<>();
+        for (int i = 1; i < calls.size(); i++) {
+            waits.add(Duration.between(calls.get(i - 1).at(), calls.get(i).at()));
+        }
+        return waits;
     }
 
     @Test
@@ -108,6 +160,7 @@ class RenewerLifetimeRouteTest extends RouteTestSupport {
             renewer.awaitLines("Token: vault-token-lookup failed: cannot connect", 2, LONG);
             // Vault comes up, and the init container's file with it
             try (VaultEmulator late = VaultEmulator.startOnPort(clock, port)) {
+                Instant up = clock.instant();
                 Token token = late.createToken(TokenSpec.ttl(Duration.ofHours(3)));
                 Lease lease =
                         late.createLease(token, "database/creds/app", Duration.ofMinutes(90), Duration.ZERO, true);
@@ -115,6 +168,11 @@ class RenewerLifetimeRouteTest extends RouteTestSupport {
 
                 renewer.awaitUntil(() -> late.renewals(lease) >= 1, LONG);
 
+                // tries at most 2 s apart (RENEWER_BACKOFF_MAX); with neither backoff setting read (5 s, then 10 s) the
+                // next try would come 8 s or more after the second failure
+                assertThat(Duration.between(
+                                up, late.requests("/v1/sys/leases/renew").get(0).at()))
+                        .isLessThan(Duration.ofSeconds(4));
                 assertThat(late.isAlive(lease)).isTrue();
                 assertThat(renewer.isAlive()).isTrue();
                 renewer.awaitLines("Early check done", 2, LONG);
@@ -143,15 +201,17 @@ class RenewerLifetimeRouteTest extends RouteTestSupport {
                     () -> vault.arrivals() >= 3
                             && vault.arrivals() > vault.requests().size(),
                     LONG);
+            int down = renewer.mark();
             node.goDown();
             renewer.awaitLines("vault-lease-(lookup|renew) failed: cannot connect", 2, LONG);
-            renewer.awaitLine("Cycle done", LONG);
+            renewer.awaitLineAfter(down, "Cycle done", LONG);
+            int back = renewer.mark();
             node.comeBack();
 
             renewer.awaitUntil(() -> vault.renewals(first) >= 1 && vault.renewals(second) >= 1, LONG);
             assertThat(vault.isAlive(first)).isTrue();
             assertThat(vault.isAlive(second)).isTrue();
-            renewer.awaitLine("Early check done", LONG);
+            renewer.awaitLineAfter(back, "Early check done", LONG);
             assertThat(renewer.isAlive()).isTrue();
         }
     }
@@ -304,8 +364,13 @@ class RenewerLifetimeRouteTest extends RouteTestSupport {
                     .isTrue();
 
             Token fresh = vault.createToken(TokenSpec.ttl(Duration.ofSeconds(30)));
+            // the cycles before the revocation logged "token not due" already: the recovery is a line after the fault
+            int rejected = renewer.mark();
             writeVariables(fresh);
-            renewer.awaitLine("Cycle done .*: token (renewed|not due)", LONG);
+            renewer.awaitLineAfter(rejected, "Cycle done .*: token (renewed|not due)", LONG);
+            assertThat(vault.requests("/v1/auth/token/lookup-self"))
+                    .as("the new token looked up at Vault")
+                    .anySatisfy(r -> assertThat(r.header("X-Vault-Token")).isEqualTo(fresh.id));
         }
     }
 }
