@@ -4,6 +4,7 @@ import io.kubevaultauthrenewer.config.Credentials;
 import io.kubevaultauthrenewer.config.CredentialsSource;
 import io.kubevaultauthrenewer.config.Durations;
 import io.kubevaultauthrenewer.config.VariablesFileException;
+import io.kubevaultauthrenewer.vault.RenewalRule;
 import io.kubevaultauthrenewer.vault.VaultToken;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,6 +35,7 @@ public final class RenewalCycle {
     private final CycleReport report;
     private final Clock clock;
     private final Duration interval;
+    private final RenewalRule rule;
     private final Exit exit;
     private final boolean runOnce;
     private final EarlyChecks earlyChecks;
@@ -62,6 +64,7 @@ public final class RenewalCycle {
         this.report = report;
         this.clock = clock;
         this.interval = interval;
+        this.rule = new RenewalRule(interval);
         this.exit = exit;
         this.runOnce = runOnce;
         this.earlyChecks = earlyChecks;
@@ -108,7 +111,7 @@ public final class RenewalCycle {
         RenewerStatus status = report.status();
         if (request == CycleRequest.EARLY_CHECK) {
             // what is due now, and any lease id new in the file since (it has not been looked at at all)
-            RenewerStatus.Due due = status.dueNow();
+            FollowUps.Due due = status.dueNow();
             Set<String> watched = new HashSet<>(current.leaseIds());
             Set<String> chosen = new LinkedHashSet<>(due.leaseIds());
             chosen.retainAll(watched);
@@ -171,7 +174,7 @@ public final class RenewalCycle {
             }
             // a running renewer checks a grant under 2 x the interval early; a RUN_ONCE run every interval loses one
             // that does not reach the next run
-            boolean isShort = runOnce ? ttl <= interval.toSeconds() : status.hasShortGrant(id, interval);
+            boolean isShort = runOnce ? rule.expiresBeforeNextRun(ttl) : rule.isShort(ttl);
             if (!isShort) {
                 warnedShort.remove(key);
             } else if (warnedShort.add(key)) {
@@ -191,7 +194,7 @@ public final class RenewalCycle {
             }
         });
         // with RUN_ONCE (no next cycle), only the retries planned as calls failed
-        Instant first = status.planFollowUps(regularNext, interval, ThreadLocalRandom.current()::nextDouble);
+        Instant first = status.planFollowUps(regularNext, rule, ThreadLocalRandom.current()::nextDouble);
         if (first != null) {
             if (!first.equals(plannedAt)) {
                 LOG.info("Next early check at {}", first.truncatedTo(ChronoUnit.MILLIS));

@@ -1,12 +1,11 @@
 package io.kubevaultauthrenewer.renewal;
 
+import io.kubevaultauthrenewer.vault.RenewalRule;
 import io.kubevaultauthrenewer.vault.VaultTtl;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,19 +35,6 @@ public final class RenewerStatus {
             long completed,
             boolean running) {}
 
-    /** What an early check looks at: the token when it is due, and the leases that are, the nearest expiry first. */
-    public record Due(boolean token, List<String> leaseIds) {}
-
-    /**
-     * How early an early check may take an item planned a moment later: timers are not exact, and items that failed
-     * in one run a few milliseconds apart are then tried together again, the nearest expiry first.
-     */
-    static final Duration DUE_TOLERANCE = Duration.ofMillis(50);
-
-    /** Unknown expiries first (nothing is known of them), then the nearest, then those that never expire. */
-    private static final Comparator<WatchedItem> NEAREST_EXPIRY_FIRST = Comparator.comparing(
-            (WatchedItem i) -> i.neverExpires() ? Instant.MAX : i.expires() == null ? Instant.MIN : i.expires());
-
     private final Clock clock;
     private final Instant started;
     private WatchedItem token = WatchedItem.unseen("Token");
@@ -56,7 +42,7 @@ public final class RenewerStatus {
     private boolean tokenRejected;
     private boolean tokenEverAccepted;
     private final Map<String, WatchedItem> leases = new LinkedHashMap<>();
-    private final Map<Kind, Map<Outcome, Long>> counts = new EnumMap<>(Kind.class);
+    private final OutcomeCounts counts = new OutcomeCounts();
     private Instant runStarted;
     private Instant lastStarted;
     private Instant lastCompleted;
@@ -74,13 +60,6 @@ public final class RenewerStatus {
     public RenewerStatus(Clock clock) {
         this.clock = clock;
         this.started = clock.instant();
-        for (Kind kind : Kind.values()) {
-            Map<Outcome, Long> byOutcome = new EnumMap<>(Outcome.class);
-            for (Outcome o : Outcome.values()) {
-                byOutcome.put(o, 0L);
-            }
-            counts.put(kind, byOutcome);
-        }
     }
 
     public Clock clock() {
@@ -97,6 +76,10 @@ public final class RenewerStatus {
      * those no longer watched are forgotten (their plans with them).
      */
     synchronized void earlyCheckStarted(List<String> watched, List<String> leaseIds) {
+        runStarted(watched, leaseIds);
+    }
+
+    private void runStarted(List<String> watched, List<String> leaseIds) {
         runStarted = clock.instant();
         lastProgress = runStarted;
         running = true;
@@ -133,14 +116,8 @@ public final class RenewerStatus {
 
     /** A cycle began; {@code leaseIds} are all the watched ones, whether this cycle calls Vault for them or not. */
     synchronized void cycleStarted(List<String> leaseIds) {
-        Instant now = clock.instant();
-        runStarted = now;
-        lastStarted = now;
-        lastProgress = now;
-        running = true;
-        tokenRejected = false;
-        watch(leaseIds);
-        leaseIds.forEach(id -> leases.computeIfAbsent(id, WatchedItem::unseen));
+        runStarted(leaseIds, leaseIds);
+        lastStarted = runStarted;
     }
 
     void cycleFinished(Instant nextCycle, String summary) {
@@ -180,9 +157,6 @@ public final class RenewerStatus {
         token = token.called(outcome, grantedTtl, error, endCause, clock.instant());
         tally(Kind.TOKEN, outcome);
     }
-
-    /** Why an item capped by its max TTL ends when it does. */
-    static final String MAX_TTL_REACHED = "its max TTL is reached";
 
     synchronized void tokenRejected(String error) {
         tokenRejected = true;
@@ -232,26 +206,10 @@ public final class RenewerStatus {
         if (item == null) {
             return null;
         }
-        int failures = item.failures() + 1;
-        boolean gaveUp = failures > maxRetries;
-        RetryPolicy.Try next = gaveUp
-                ? null
-                : policy.next(
-                        clock.instant(), item.neverExpires() ? null : item.expires(), failures, retryAfter, random);
-        // no try can be made before it expires: it is lost
-        boolean lost = !gaveUp && next == null;
-        put(leaseId, item.planned(failures, next == null ? null : next.at(), next == null ? null : why(next), lost));
-        return next;
-    }
-
-    private static String why(RetryPolicy.Try next) {
-        return switch (next.why()) {
-            case BACKOFF -> "retry " + next.retry() + ", after a backoff";
-            case HALF_OF_TIME_LEFT -> "retry " + next.retry() + ", at half of the time left";
-            case RETRY_AFTER -> "retry " + next.retry() + ", as Vault asked (Retry-After)";
-            case LAST_TRY_BEFORE_EXPIRY -> "retry " + next.retry() + ", the last before it expires";
-            case WHILE_VAULT_MAY_HOLD_IT -> "retry " + next.retry() + ", while Vault may still hold it";
-        };
+        FollowUps.Retry retry =
+                FollowUps.failedTransiently(item, policy, clock.instant(), retryAfter, maxRetries, random);
+        put(leaseId, retry.item());
+        return retry.next();
     }
 
     private WatchedItem item(String leaseId) {
@@ -267,13 +225,13 @@ public final class RenewerStatus {
     }
 
     private void tally(Kind kind, Outcome outcome) {
-        counts.get(kind).merge(outcome, 1L, Long::sum);
+        counts.add(kind, outcome);
     }
 
     /** True when the item's last renewal was capped by its max TTL: renewing it again ends at the same time. */
     public synchronized boolean isCapped(String leaseId) {
         WatchedItem item = item(leaseId);
-        return item != null && MAX_TTL_REACHED.equals(item.endCause());
+        return item != null && FinalEnds.MAX_TTL_REACHED.equals(item.endCause());
     }
 
     /** The expiry a lookup reads, or the one known before when the two may be the same (VaultTtl#sameEnd). */
@@ -315,7 +273,7 @@ public final class RenewerStatus {
     }
 
     public synchronized long count(Kind kind, Outcome outcome) {
-        return counts.get(kind).get(outcome);
+        return counts.get(kind, outcome);
     }
 
     public synchronized Cycles cycles() {
@@ -328,7 +286,7 @@ public final class RenewerStatus {
         return item == null || item.lastOutcome() == null;
     }
 
-    /** Early checks run so far. */
+    /** Early checks run so far (the metric vault_renewer_early_checks_total). */
     public synchronized long earlyChecks() {
         return earlyChecks;
     }
@@ -339,93 +297,34 @@ public final class RenewerStatus {
         return item == null ? null : item.nextCheck();
     }
 
-    /**
-     * What a regular cycle calls Vault for, of {@code leaseIds}: not a lease that is lost, nor one whose retry is
-     * planned for later (its backoff or Vault's Retry-After is honoured), nor one whose last try failed a moment ago;
-     * the nearest expiry first. Asked for by an operator ({@code renewNow()}), every lease not lost.
-     */
+    /** What a regular cycle calls Vault for, of {@code leaseIds} ({@link FollowUps#forCycle}). */
     synchronized List<String> forCycle(List<String> leaseIds, boolean asked) {
-        Instant now = clock.instant();
-        return leaseIds.stream()
-                .map(id -> leases.getOrDefault(id, WatchedItem.unseen(id)))
-                .filter(i -> !i.givenUp() && (asked || !i.waitsForRetry(now) && !i.retriedTooSoon(now)))
-                .sorted(NEAREST_EXPIRY_FIRST)
-                .map(WatchedItem::name)
-                .toList();
+        return FollowUps.forCycle(leases, leaseIds, asked, clock.instant());
     }
 
     /** True when a regular cycle looks at the token: not while its retry is planned for later (unless asked). */
     synchronized boolean tokenForCycle(boolean asked) {
-        Instant now = clock.instant();
-        return asked || !token.waitsForRetry(now) && !token.retriedTooSoon(now);
+        return FollowUps.takenByCycle(token, asked, clock.instant());
+    }
+
+    /** What an early check looks at now ({@link FollowUps#dueNow}). */
+    synchronized FollowUps.Due dueNow() {
+        return FollowUps.dueNow(token, leases.values(), clock.instant());
     }
 
     /**
-     * What an early check looks at now: every item whose check is due (within {@link #DUE_TOLERANCE}), that is not
-     * lost and whose last try did not fail a moment ago; the token first, then the leases, the nearest expiry first.
-     */
-    synchronized Due dueNow() {
-        Instant now = clock.instant();
-        Instant by = now.plus(DUE_TOLERANCE);
-        boolean tokenDue = isDue(token, now, by);
-        List<String> ids = leases.values().stream()
-                .filter(i -> isDue(i, now, by))
-                .sorted(NEAREST_EXPIRY_FIRST)
-                .map(WatchedItem::name)
-                .toList();
-        return new Due(tokenDue, ids);
-    }
-
-    private static boolean isDue(WatchedItem item, Instant now, Instant by) {
-        return !item.givenUp()
-                && item.nextCheck() != null
-                && !item.nextCheck().isAfter(by)
-                && !item.retriedTooSoon(now);
-    }
-
-    /**
-     * After a cycle or early check: an item it looked at whose TTL, as Vault last granted it, is shorter than twice
-     * the interval is checked again when about two thirds of it are used, if that comes before the next cycle. Retries
-     * of failed calls were planned as they failed; items the run did not look at keep their plans.
+     * After a cycle or early check: the items it looked at with a short TTL are planned an early check ({@link
+     * FollowUps#planShortTtl}). Retries of failed calls were planned as they failed.
      *
      * @param regularNext when the next cycle comes; null with RUN_ONCE, which makes no such checks
      * @return when the first planned check (or retry) is, or null when none is
      */
-    synchronized Instant planFollowUps(Instant regularNext, Duration interval, DoubleSupplier random) {
+    synchronized Instant planFollowUps(Instant regularNext, RenewalRule rule, DoubleSupplier random) {
         Instant now = clock.instant();
-        token = planShortTtl(token, now, regularNext, interval, random);
-        leases.replaceAll((id, item) -> planShortTtl(item, now, regularNext, interval, random));
-        Instant first = null;
-        for (WatchedItem item : items()) {
-            if (!item.givenUp()
-                    && item.nextCheck() != null
-                    && (first == null || item.nextCheck().isBefore(first))) {
-                first = item.nextCheck();
-            }
-        }
-        return first;
-    }
-
-    private WatchedItem planShortTtl(
-            WatchedItem item, Instant now, Instant regularNext, Duration interval, DoubleSupplier random) {
-        boolean lookedAtNow = item.lastTried() != null
-                && runStarted != null
-                && !item.lastTried().isBefore(runStarted);
-        if (!lookedAtNow || item.failures() > 0 || item.neverExpires() || item.expires() == null) {
-            return item;
-        }
-        Duration left = Duration.between(now, item.expires());
-        Long ttl = item.grantedTtl();
-        if (ttl == null || ttl >= 2 * interval.toSeconds() || left.isNegative() || left.isZero()) {
-            return item.planned(0, null, null, item.lost());
-        }
-        // about two thirds of the TTL, a little earlier at random
-        Instant at = now.plus(RetryPolicy.scaled(left, (2.0 / 3.0) * (1 - 0.1 * random.getAsDouble())));
-        if (at.isBefore(now.plusSeconds(1))) {
-            at = now.plusSeconds(1);
-        }
-        boolean beforeCycle = regularNext != null && at.isBefore(regularNext);
-        return item.planned(0, beforeCycle ? at : null, beforeCycle ? "two thirds of a short TTL" : null, false);
+        token = FollowUps.planShortTtl(token, now, runStarted, regularNext, rule, random.getAsDouble());
+        leases.replaceAll(
+                (id, item) -> FollowUps.planShortTtl(item, now, runStarted, regularNext, rule, random.getAsDouble()));
+        return FollowUps.firstCheck(items());
     }
 
     private List<WatchedItem> items() {
@@ -435,12 +334,12 @@ public final class RenewerStatus {
     }
 
     /**
-     * True when Vault's last grant to the lease (or, with null, the token), not capped, is shorter than twice the
-     * interval: the fixed cycles alone would lose it.
+     * True when Vault's last grant to the lease (or, with null, the token), not capped, is short ({@link
+     * RenewalRule#isShort(long)}): the fixed cycles alone would lose it.
      */
-    public synchronized boolean hasShortGrant(String leaseId, Duration interval) {
-        WatchedItem item = item(leaseId);
-        return item != null && item.grantedTtl() != null && item.grantedTtl() < 2 * interval.toSeconds();
+    public synchronized boolean hasShortGrant(String leaseId, RenewalRule rule) {
+        Long ttl = grantedTtl(leaseId);
+        return ttl != null && rule.isShort(ttl);
     }
 
     /** The TTL Vault last granted the lease (or, with null, the token) when that grant was not capped; else null. */
@@ -449,18 +348,9 @@ public final class RenewerStatus {
         return item == null ? null : item.grantedTtl();
     }
 
-    /**
-     * True when the lease's (or, with null, the token's) last lookup or renewal showed it renewable and due (less
-     * than twice the interval left): a retry after a failure need not look it up again before renewing it.
-     */
-    synchronized boolean knownDue(String leaseId, Duration interval) {
-        WatchedItem item = item(leaseId);
-        return item != null
-                && item.failures() > 0
-                && Boolean.TRUE.equals(item.renewable())
-                && !item.neverExpires()
-                && item.expires() != null
-                && item.expires().isBefore(clock.instant().plus(interval.multipliedBy(2)));
+    /** True when a retry of the lease (or, with null, the token) may skip the lookup ({@link FollowUps#knownDue}). */
+    synchronized boolean knownDue(String leaseId, RenewalRule rule) {
+        return FollowUps.knownDue(item(leaseId), rule, clock.instant());
     }
 
     /**
@@ -472,38 +362,9 @@ public final class RenewerStatus {
      */
     public record EndOfLife(Instant at, String cause) {}
 
-    /** The end of life as Vault's last answers set it; null while every item can still be renewed. */
+    /** The end of life as Vault's last answers set it ({@link FinalEnds}); null while every item can be renewed. */
     public synchronized EndOfLife endOfLife() {
-        Instant now = clock.instant();
-        EndOfLife end = null;
-        for (WatchedItem item : items()) {
-            String why = finalEnd(item, now);
-            if (why != null && (end == null || item.expires().isBefore(end.at()))) {
-                end = new EndOfLife(
-                        item.expires(), (item == token ? item.name() : "Lease " + item.name()) + ": " + why);
-            }
-        }
-        return end;
-    }
-
-    /** Why the item's expiry is its end for good, or null when a renewal may still push it back. */
-    public static String finalEnd(WatchedItem item, Instant now) {
-        if (item.neverExpires() || item.expires() == null) {
-            return null;
-        }
-        if (item.lost()) {
-            return "lost while Vault could not be reached";
-        }
-        if (item.gone() || !item.expires().isAfter(now)) {
-            return "gone";
-        }
-        if (item.endCause() != null) {
-            return item.endCause();
-        }
-        if (Boolean.FALSE.equals(item.renewable())) {
-            return "not renewable";
-        }
-        return null;
+        return FinalEnds.earliest(token, leases.values(), clock.instant());
     }
 
     /** True when the token and every lease were last renewed or not yet due (RUN_ONCE's exit 0). */
