@@ -6,17 +6,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.DoubleSupplier;
 
 /**
- * What the renewer knows across cycles: one {@link WatchedItem} per watched token or lease (its expiry, last grant, last
- * failure and next try), the outcome counters and the cycle times. Health checks, the JMX bean and the metrics read
- * it; the cycle's steps write it through {@link CycleReport}, and the retries are planned from it. It never holds
- * the token itself.
+ * What the renewer knows across cycles, behind one lock: the table of watched items ({@link WatchedItems}), the loop's
+ * times ({@link LoopTimes}) and outcome counts ({@link OutcomeCounts}); what to look at when ({@link FollowUps}) and
+ * the end of life ({@link FinalEnds}) are computed from it. Health checks, JMX and the metrics read it; the cycle's
+ * steps write it through {@link CycleReport}. It never holds the token itself.
  */
 public final class RenewerStatus {
 
@@ -36,30 +33,17 @@ public final class RenewerStatus {
             boolean running) {}
 
     private final Clock clock;
-    private final Instant started;
-    private WatchedItem token = WatchedItem.unseen("Token");
+    private final LoopTimes times;
+    private final WatchedItems items = new WatchedItems();
     private String tokenAccessor;
     private boolean tokenRejected;
     private boolean tokenEverAccepted;
-    private final Map<String, WatchedItem> leases = new LinkedHashMap<>();
     private final OutcomeCounts counts = new OutcomeCounts();
-    private Instant runStarted;
-    private Instant lastStarted;
-    private Instant lastCompleted;
-    private Instant next;
-    private long completed;
-    private boolean running;
-    private Instant lastProgress;
-    private String lastSummary;
-    private long earlyChecks;
-    /** The lease ids the variables file named last: another list gives up on nothing it names. */
-    private List<String> watchedList = List.of();
-
     private final List<Runnable> cycleListeners = new ArrayList<>();
 
     public RenewerStatus(Clock clock) {
         this.clock = clock;
-        this.started = clock.instant();
+        this.times = new LoopTimes(clock.instant());
     }
 
     public Clock clock() {
@@ -71,64 +55,36 @@ public final class RenewerStatus {
         cycleListeners.add(listener);
     }
 
-    /**
-     * An early check of these leases (and perhaps the token) began: the other watched leases are kept as they are,
-     * those no longer watched are forgotten (their plans with them).
-     */
+    /** An early check of these leases (and perhaps the token) began; leases no longer watched are forgotten. */
     synchronized void earlyCheckStarted(List<String> watched, List<String> leaseIds) {
-        runStarted(watched, leaseIds);
-    }
-
-    private void runStarted(List<String> watched, List<String> leaseIds) {
-        runStarted = clock.instant();
-        lastProgress = runStarted;
-        running = true;
-        tokenRejected = false;
-        watch(watched);
-        leaseIds.forEach(id -> leases.computeIfAbsent(id, WatchedItem::unseen));
-    }
-
-    /**
-     * The lease ids the variables file names now: those it no longer names are forgotten (their plans with them). When
-     * the list is another than before, the leases given up on (gone, lost) are looked at again: the one line that
-     * reported each is not repeated for a list that did not change.
-     */
-    private void watch(List<String> watched) {
-        leases.keySet().retainAll(new HashSet<>(watched));
-        if (!watched.equals(watchedList)) {
-            leases.replaceAll((id, item) -> item.givenUp() ? item.lookedAtAgain() : item);
-            watchedList = List.copyOf(watched);
-        }
-    }
-
-    /** An early check ended. */
-    void earlyCheckFinished(String summary) {
-        List<Runnable> listeners;
-        synchronized (this) {
-            lastSummary = summary;
-            lastProgress = clock.instant();
-            earlyChecks++;
-            running = false;
-            listeners = List.copyOf(cycleListeners);
-        }
-        listeners.forEach(Runnable::run);
+        runStarted(true, watched, leaseIds);
     }
 
     /** A cycle began; {@code leaseIds} are all the watched ones, whether this cycle calls Vault for them or not. */
     synchronized void cycleStarted(List<String> leaseIds) {
-        runStarted(leaseIds, leaseIds);
-        lastStarted = runStarted;
+        runStarted(false, leaseIds, leaseIds);
     }
 
+    private void runStarted(boolean early, List<String> watched, List<String> leaseIds) {
+        times.runStarted(clock.instant(), early);
+        tokenRejected = false;
+        items.watch(watched, leaseIds);
+    }
+
+    /** An early check ended. */
+    void earlyCheckFinished(String summary) {
+        runFinished(true, null, summary);
+    }
+
+    /** A cycle ended; {@code nextCycle} is null with RUN_ONCE. */
     void cycleFinished(Instant nextCycle, String summary) {
+        runFinished(false, nextCycle, summary);
+    }
+
+    private void runFinished(boolean early, Instant nextCycle, String summary) {
         List<Runnable> listeners;
         synchronized (this) {
-            lastSummary = summary;
-            lastCompleted = clock.instant();
-            lastProgress = lastCompleted;
-            next = nextCycle;
-            completed++;
-            running = false;
+            times.runFinished(clock.instant(), early, nextCycle, summary);
             listeners = List.copyOf(cycleListeners);
         }
         listeners.forEach(Runnable::run);
@@ -136,14 +92,14 @@ public final class RenewerStatus {
 
     /** A Vault call ended (well or not): the loop is moving. */
     public synchronized void progressed() {
-        lastProgress = clock.instant();
+        times.progressed(clock.instant());
     }
 
     synchronized void tokenSeen(String accessor, long ttl, boolean neverExpires, Boolean renewable) {
         tokenAccessor = accessor;
         tokenEverAccepted = true;
         String name = accessor == null ? "Token" : "Token (accessor " + accessor + ")";
-        token = token.seen(name, looked(token, ttl, neverExpires), neverExpires, renewable);
+        items.update(null, t -> t.seen(name, looked(t, ttl, neverExpires), neverExpires, renewable));
     }
 
     /**
@@ -154,8 +110,7 @@ public final class RenewerStatus {
         if (WatchedItem.isRenewal(outcome, grantedTtl)) {
             tokenEverAccepted = true;
         }
-        token = token.called(outcome, grantedTtl, error, endCause, clock.instant());
-        tally(Kind.TOKEN, outcome);
+        called(null, Kind.TOKEN, outcome, grantedTtl, error, endCause);
     }
 
     synchronized void tokenRejected(String error) {
@@ -164,8 +119,7 @@ public final class RenewerStatus {
     }
 
     synchronized void leaseSeen(String leaseId, long ttl, boolean neverExpires, Boolean renewable) {
-        leases.computeIfPresent(
-                leaseId, (id, item) -> item.seen(id, looked(item, ttl, neverExpires), neverExpires, renewable));
+        items.update(leaseId, i -> i.seen(leaseId, looked(i, ttl, neverExpires), neverExpires, renewable));
     }
 
     /**
@@ -173,9 +127,13 @@ public final class RenewerStatus {
      * @param endCause why the lease's expiry is now final, or null
      */
     synchronized void leaseOutcome(String leaseId, Outcome outcome, Long grantedTtl, String error, String endCause) {
+        called(leaseId, Kind.LEASE, outcome, grantedTtl, error, endCause);
+    }
+
+    private void called(String leaseId, Kind kind, Outcome outcome, Long grantedTtl, String error, String endCause) {
         Instant now = clock.instant();
-        leases.computeIfPresent(leaseId, (id, item) -> item.called(outcome, grantedTtl, error, endCause, now));
-        tally(Kind.LEASE, outcome);
+        items.update(leaseId, i -> i.called(outcome, grantedTtl, error, endCause, now));
+        counts.add(kind, outcome);
     }
 
     /**
@@ -186,10 +144,8 @@ public final class RenewerStatus {
     synchronized void leaseGone(String leaseId, String error) {
         Instant now = clock.instant();
         leaseOutcome(leaseId, Outcome.FAILED, null, error, null);
-        leases.computeIfPresent(
-                leaseId,
-                (id, item) ->
-                        item.goneSince(item.expires() != null && !item.expires().isAfter(now) ? item.expires() : now));
+        items.update(
+                leaseId, i -> i.goneSince(i.expires() != null && !i.expires().isAfter(now) ? i.expires() : now));
     }
 
     /**
@@ -202,50 +158,30 @@ public final class RenewerStatus {
      */
     synchronized RetryPolicy.Try failedTransiently(
             String leaseId, RetryPolicy policy, Duration retryAfter, int maxRetries, double random) {
-        WatchedItem item = item(leaseId);
+        WatchedItem item = items.get(leaseId);
         if (item == null) {
             return null;
         }
         FollowUps.Retry retry =
                 FollowUps.failedTransiently(item, policy, clock.instant(), retryAfter, maxRetries, random);
-        put(leaseId, retry.item());
+        items.update(leaseId, i -> retry.item());
         return retry.next();
-    }
-
-    private WatchedItem item(String leaseId) {
-        return leaseId == null ? token : leases.get(leaseId);
-    }
-
-    private void put(String leaseId, WatchedItem item) {
-        if (leaseId == null) {
-            token = item;
-        } else {
-            leases.put(leaseId, item);
-        }
-    }
-
-    private void tally(Kind kind, Outcome outcome) {
-        counts.add(kind, outcome);
     }
 
     /** True when the item's last renewal was capped by its max TTL: renewing it again ends at the same time. */
     public synchronized boolean isCapped(String leaseId) {
-        WatchedItem item = item(leaseId);
+        WatchedItem item = items.get(leaseId);
         return item != null && FinalEnds.MAX_TTL_REACHED.equals(item.endCause());
     }
 
     /** The expiry a lookup reads, or the one known before when the two may be the same (VaultTtl#sameEnd). */
     private Instant looked(WatchedItem item, long ttl, boolean neverExpires) {
-        Instant read = expiry(ttl, neverExpires);
+        Instant read = neverExpires ? null : clock.instant().plusSeconds(ttl);
         return VaultTtl.sameEnd(item.expires(), read) ? item.expires() : read;
     }
 
-    private Instant expiry(long ttl, boolean neverExpires) {
-        return neverExpires ? null : clock.instant().plusSeconds(ttl);
-    }
-
     public synchronized WatchedItem token() {
-        return token;
+        return items.token();
     }
 
     public synchronized String tokenAccessor() {
@@ -264,12 +200,12 @@ public final class RenewerStatus {
 
     /** The lease of the last cycle with this id, or null. */
     public synchronized WatchedItem lease(String leaseId) {
-        return leases.get(leaseId);
+        return items.leases().get(leaseId);
     }
 
     /** The leases of the last cycle, in LEASE_IDS order. */
     public synchronized List<WatchedItem> leases() {
-        return List.copyOf(leases.values());
+        return List.copyOf(items.leases().values());
     }
 
     public synchronized long count(Kind kind, Outcome outcome) {
@@ -277,39 +213,39 @@ public final class RenewerStatus {
     }
 
     public synchronized Cycles cycles() {
-        return new Cycles(started, lastStarted, lastCompleted, next, completed, running);
+        return times.cycles();
     }
 
     /** True for a lease id no check has looked at yet (new in LEASE_IDS). */
     public synchronized boolean isNew(String leaseId) {
-        WatchedItem item = leases.get(leaseId);
+        WatchedItem item = items.leases().get(leaseId);
         return item == null || item.lastOutcome() == null;
     }
 
     /** Early checks run so far (the metric vault_renewer_early_checks_total). */
     public synchronized long earlyChecks() {
-        return earlyChecks;
+        return times.earlyChecks();
     }
 
     /** When the lease (or, with null, the token) is checked early, before the next cycle; null when it is not. */
     public synchronized Instant nextCheck(String leaseId) {
-        WatchedItem item = item(leaseId);
+        WatchedItem item = items.get(leaseId);
         return item == null ? null : item.nextCheck();
     }
 
     /** What a regular cycle calls Vault for, of {@code leaseIds} ({@link FollowUps#forCycle}). */
     synchronized List<String> forCycle(List<String> leaseIds, boolean asked) {
-        return FollowUps.forCycle(leases, leaseIds, asked, clock.instant());
+        return FollowUps.forCycle(items.leases(), leaseIds, asked, clock.instant());
     }
 
     /** True when a regular cycle looks at the token: not while its retry is planned for later (unless asked). */
     synchronized boolean tokenForCycle(boolean asked) {
-        return FollowUps.takenByCycle(token, asked, clock.instant());
+        return FollowUps.takenByCycle(items.token(), asked, clock.instant());
     }
 
     /** What an early check looks at now ({@link FollowUps#dueNow}). */
     synchronized FollowUps.Due dueNow() {
-        return FollowUps.dueNow(token, leases.values(), clock.instant());
+        return FollowUps.dueNow(items.token(), items.leases().values(), clock.instant());
     }
 
     /**
@@ -321,36 +257,20 @@ public final class RenewerStatus {
      */
     synchronized Instant planFollowUps(Instant regularNext, RenewalRule rule, DoubleSupplier random) {
         Instant now = clock.instant();
-        token = FollowUps.planShortTtl(token, now, runStarted, regularNext, rule, random.getAsDouble());
-        leases.replaceAll(
-                (id, item) -> FollowUps.planShortTtl(item, now, runStarted, regularNext, rule, random.getAsDouble()));
-        return FollowUps.firstCheck(items());
-    }
-
-    private List<WatchedItem> items() {
-        List<WatchedItem> all = new ArrayList<>(leases.values());
-        all.add(0, token);
-        return all;
-    }
-
-    /**
-     * True when Vault's last grant to the lease (or, with null, the token), not capped, is short ({@link
-     * RenewalRule#isShort(long)}): the fixed cycles alone would lose it.
-     */
-    public synchronized boolean hasShortGrant(String leaseId, RenewalRule rule) {
-        Long ttl = grantedTtl(leaseId);
-        return ttl != null && rule.isShort(ttl);
+        Instant runStarted = times.runStarted();
+        items.updateAll(i -> FollowUps.planShortTtl(i, now, runStarted, regularNext, rule, random.getAsDouble()));
+        return FollowUps.firstCheck(items.all());
     }
 
     /** The TTL Vault last granted the lease (or, with null, the token) when that grant was not capped; else null. */
     public synchronized Long grantedTtl(String leaseId) {
-        WatchedItem item = item(leaseId);
+        WatchedItem item = items.get(leaseId);
         return item == null ? null : item.grantedTtl();
     }
 
     /** True when a retry of the lease (or, with null, the token) may skip the lookup ({@link FollowUps#knownDue}). */
     synchronized boolean knownDue(String leaseId, RenewalRule rule) {
-        return FollowUps.knownDue(item(leaseId), rule, clock.instant());
+        return FollowUps.knownDue(items.get(leaseId), rule, clock.instant());
     }
 
     /**
@@ -364,21 +284,22 @@ public final class RenewerStatus {
 
     /** The end of life as Vault's last answers set it ({@link FinalEnds}); null while every item can be renewed. */
     public synchronized EndOfLife endOfLife() {
-        return FinalEnds.earliest(token, leases.values(), clock.instant());
+        return FinalEnds.earliest(items.token(), items.leases().values(), clock.instant());
     }
 
     /** True when the token and every lease were last renewed or not yet due (RUN_ONCE's exit 0). */
     public synchronized boolean allFine() {
-        return items().stream().allMatch(i -> i.lastOutcome() == Outcome.RENEWED || i.lastOutcome() == Outcome.NOT_DUE);
+        return items.all().stream()
+                .allMatch(i -> i.lastOutcome() == Outcome.RENEWED || i.lastOutcome() == Outcome.NOT_DUE);
     }
 
     /** The last cycle's summary line; null before the first. */
     public synchronized String lastSummary() {
-        return lastSummary;
+        return times.lastSummary();
     }
 
     /** When the loop last did something: a cycle began or ended, or a Vault call ended. */
     public synchronized Instant lastProgress() {
-        return lastProgress == null ? started : lastProgress;
+        return times.lastProgress();
     }
 }

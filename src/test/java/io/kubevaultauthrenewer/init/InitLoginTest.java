@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kubevaultauthrenewer.vault.VaultHttpHeaders;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,14 +15,7 @@ class InitLoginTest {
     Path dir;
 
     private InitLogin login(String... pairs) {
-        Map<String, String> env = new HashMap<>();
-        env.put("VAULT_ADDR", "https://vault.vault.svc:8200");
-        env.put("VARIABLES_FILE", dir.resolve("variables").toString());
-        env.put("RENEWER_SERVICE_ACCOUNT_DIR", dir.resolve("no-service-account").toString());
-        for (int i = 0; i < pairs.length; i += 2) {
-            env.put(pairs[i], pairs[i + 1]);
-        }
-        return new InitLogin(InitSettings.load(env, key -> Optional.empty()));
+        return new InitLogin(PodEnvironment.settings(dir, pairs));
     }
 
     @Test

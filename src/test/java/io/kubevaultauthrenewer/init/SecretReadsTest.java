@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,15 +18,16 @@ class SecretReadsTest {
 
     @BeforeEach
     void settings() {
-        Map<String, String> env = new HashMap<>();
-        env.put("VAULT_ADDR", "https://vault.vault.svc:8200");
-        env.put("VARIABLES_FILE", dir.resolve("variables").toString());
-        env.put("RENEWER_SERVICE_ACCOUNT_DIR", dir.resolve("no-service-account").toString());
-        env.put("VAULT_TOKEN", "hvs.given");
-        env.put("SECRET_DB_USERNAME", "database/creds/app?username");
-        env.put("SECRET_DB_PASSWORD", "database/creds/app?password");
-        env.put("SECRET_API_KEY", "secret/app?key");
-        reads = new SecretReads(InitSettings.load(env, key -> Optional.empty()));
+        reads = new SecretReads(PodEnvironment.settings(
+                dir,
+                "VAULT_TOKEN",
+                "hvs.given",
+                "SECRET_DB_USERNAME",
+                "database/creds/app?username",
+                "SECRET_DB_PASSWORD",
+                "database/creds/app?password",
+                "SECRET_API_KEY",
+                "secret/app?key"));
     }
 
     @Test
