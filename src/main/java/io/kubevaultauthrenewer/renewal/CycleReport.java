@@ -30,7 +30,7 @@ public final class CycleReport {
      */
     synchronized void startEarly(Instant now, List<String> watched, boolean token, List<String> leaseIds) {
         tally = new CycleTally(now, true, token, false, watched.size(), leaseIds, 0, 0, 0);
-        status.earlyCheckStarted(watched, leaseIds);
+        status.runStarted(true, watched, leaseIds);
     }
 
     /**
@@ -51,7 +51,7 @@ public final class CycleReport {
      *     again too (a raised max shows)
      */
     synchronized void start(Instant now, List<String> watched, boolean token, List<String> leaseIds, boolean asked) {
-        status.cycleStarted(watched);
+        status.runStarted(false, watched, watched);
         Set<String> called = new HashSet<>(leaseIds);
         List<WatchedItem> notCalled = watched.stream()
                 .filter(id -> !called.contains(id))
@@ -159,11 +159,7 @@ public final class CycleReport {
 
     /** Ends the cycle in the status; {@code next} is null with RUN_ONCE. */
     void finished(Instant next, String summary) {
-        if (isEarly()) {
-            status.earlyCheckFinished(summary);
-        } else {
-            status.cycleFinished(next, summary);
-        }
+        status.runFinished(isEarly(), next, summary);
     }
 
     public synchronized boolean isTokenRejected() {

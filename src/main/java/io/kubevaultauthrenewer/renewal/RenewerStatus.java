@@ -55,33 +55,18 @@ public final class RenewerStatus {
         cycleListeners.add(listener);
     }
 
-    /** An early check of these leases (and perhaps the token) began; leases no longer watched are forgotten. */
-    synchronized void earlyCheckStarted(List<String> watched, List<String> leaseIds) {
-        runStarted(true, watched, leaseIds);
-    }
-
-    /** A cycle began; {@code leaseIds} are all the watched ones, whether this cycle calls Vault for them or not. */
-    synchronized void cycleStarted(List<String> leaseIds) {
-        runStarted(false, leaseIds, leaseIds);
-    }
-
-    private void runStarted(boolean early, List<String> watched, List<String> leaseIds) {
+    /**
+     * A cycle or (with {@code early}) an early check of {@code leaseIds} began; {@code watched} are all the lease ids
+     * the file names: those no longer named are forgotten (their plans with them).
+     */
+    synchronized void runStarted(boolean early, List<String> watched, List<String> leaseIds) {
         times.runStarted(clock.instant(), early);
         tokenRejected = false;
         items.watch(watched, leaseIds);
     }
 
-    /** An early check ended. */
-    void earlyCheckFinished(String summary) {
-        runFinished(true, null, summary);
-    }
-
-    /** A cycle ended; {@code nextCycle} is null with RUN_ONCE. */
-    void cycleFinished(Instant nextCycle, String summary) {
-        runFinished(false, nextCycle, summary);
-    }
-
-    private void runFinished(boolean early, Instant nextCycle, String summary) {
+    /** A cycle or (with {@code early}) an early check ended; {@code nextCycle} is null with RUN_ONCE. */
+    void runFinished(boolean early, Instant nextCycle, String summary) {
         List<Runnable> listeners;
         synchronized (this) {
             times.runFinished(clock.instant(), early, nextCycle, summary);
