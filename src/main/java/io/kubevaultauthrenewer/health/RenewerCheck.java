@@ -1,5 +1,6 @@
 package io.kubevaultauthrenewer.health;
 
+import io.kubevaultauthrenewer.renewal.FinalEnds;
 import io.kubevaultauthrenewer.renewal.RenewerStatus;
 import io.kubevaultauthrenewer.renewal.WatchedItem;
 import java.time.Duration;
@@ -56,7 +57,7 @@ abstract class RenewerCheck extends AbstractHealthCheck {
     Instant due(String leaseId, Instant next) {
         WatchedItem item = leaseId == null ? status.token() : status.lease(leaseId);
         Instant now = status.clock().instant();
-        if (evicting && item != null && RenewerStatus.finalEnd(item, now) != null) {
+        if (evicting && item != null && FinalEnds.finalEnd(item, now) != null) {
             return now;
         }
         Instant early = item == null || item.failures() > 0 ? null : item.nextCheck();

@@ -62,9 +62,8 @@ public class InitConfiguration implements CamelConfiguration {
                 settings.variablesFile());
 
         properties.addOverrideProperty("renewer.vault-addr", settings.vaultAddr());
-        properties.addOverrideProperty(Setting.KUBERNETES_AUTH_PATH.propertyKey(), init.kubernetesAuthPath());
-        properties.addOverrideProperty(
-                Setting.APPROLE_ROLE.propertyKey(), init.appRole() == null ? "none" : init.appRole());
+        LoginPaths paths = new LoginPaths(init.kubernetesAuthPath(), init.appRole());
+        paths.bind(properties);
         properties.addOverrideProperty("renewer.retry-attempts", String.valueOf(settings.retryAttempts()));
         properties.addOverrideProperty(
                 "renewer.init.retry-delay-ms",
@@ -80,7 +79,7 @@ public class InitConfiguration implements CamelConfiguration {
         headers.maxRequestsPerSecond(settings.maxRequestsPerSecond());
         LoginCredentials credentials = new LoginCredentials(
                 settings.vaultAddr(),
-                init.kubernetesAuthPath(),
+                paths,
                 LoginCredentials.jwt(
                         Settings.value(environment::get, properties::resolveProperty, Setting.KUBE_SA_TOKEN)
                                 .orElse(null),

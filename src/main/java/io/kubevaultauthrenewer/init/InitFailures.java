@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
  * The init's error policy: {@link #isPermanent} tells the error policy which failures are not worth another try
  * (the renewer's transient ones are: network, timeouts, 412, 429, 5xx); {@link #process} is the dead letter: one ERROR line naming what
  * failed (the login and its role and auth path, or the SECRET_* variables and their path), Vault's own text, and the
- * end of the run with status 1, leaving no file.
+ * end of the run with status 1, leaving no file. The route ends where the failure happened.
  */
 public final class InitFailures implements Processor {
 
@@ -59,24 +59,21 @@ public final class InitFailures implements Processor {
         exit.complete(false);
     }
 
-    /** Route step: true once a step failed for good; every later step is skipped. */
-    public boolean hasFailed() {
-        return failed;
-    }
-
     /** What the failed step was doing, in words. */
     private String what(String step, Exchange exchange) {
+        LoginPaths paths = new LoginPaths(settings.kubernetesAuthPath(), settings.appRole());
         String auth = "auth/" + settings.kubernetesAuthPath();
         return switch (step == null ? "" : step) {
             case "vault-kubernetes-login" ->
-                "login refused by " + auth + "/login (role " + settings.kubernetesRole() + ")";
+                "login refused by " + paths.kubernetesLogin() + " (role " + settings.kubernetesRole() + ")";
             case "vault-approle-role-id" ->
-                "cannot read the role-id of AppRole " + settings.appRole() + " (auth/approle/role/" + settings.appRole()
-                        + "/role-id) with the token of " + auth;
+                "cannot read the role-id of AppRole " + settings.appRole() + " (" + paths.appRoleRoleId()
+                        + ") with the token of " + auth;
             case "vault-approle-secret-id" ->
-                "cannot create a secret-id for AppRole " + settings.appRole() + " (auth/approle/role/"
-                        + settings.appRole() + "/secret-id) with the token of " + auth;
-            case "vault-approle-login" -> "login refused by auth/approle/login (AppRole " + settings.appRole() + ")";
+                "cannot create a secret-id for AppRole " + settings.appRole() + " (" + paths.appRoleSecretId()
+                        + ") with the token of " + auth;
+            case "vault-approle-login" ->
+                "login refused by " + LoginPaths.APPROLE_LOGIN + " (AppRole " + settings.appRole() + ")";
             case "vault-secret-read", "vault-secret-mount" ->
                 exchange.getVariable("variables", String.class) + " (" + exchange.getVariable("path", String.class)
                         + ")";

@@ -34,7 +34,8 @@ public final class LoginCredentials implements ExecChainHandler {
 
     private final String kubernetesLogin;
     private final String appRoleLogin;
-    private final String appRolePrefix;
+    private final String appRoleRoleId;
+    private final String appRoleSecretId;
     private final Supplier<String> jwt;
     private final VaultToken token;
     private volatile String roleId;
@@ -42,15 +43,16 @@ public final class LoginCredentials implements ExecChainHandler {
 
     /**
      * @param vaultAddr VAULT_ADDR (its path prefix, if any, comes before {@code /v1/})
-     * @param kubernetesAuthPath the Kubernetes auth method's mount
+     * @param paths the login paths, as the routes call them
      * @param jwt the service account's token: KUBE_SA_TOKEN, or its file read at the call
      * @param token where the client token of each login goes
      */
-    public LoginCredentials(String vaultAddr, String kubernetesAuthPath, Supplier<String> jwt, VaultToken token) {
+    public LoginCredentials(String vaultAddr, LoginPaths paths, Supplier<String> jwt, VaultToken token) {
         String base = URI.create(vaultAddr).getRawPath().replaceAll("/+$", "") + "/v1/";
-        this.kubernetesLogin = base + "auth/" + kubernetesAuthPath + "/login";
-        this.appRoleLogin = base + "auth/approle/login";
-        this.appRolePrefix = base + "auth/approle/role/";
+        this.kubernetesLogin = base + paths.kubernetesLogin();
+        this.appRoleLogin = base + LoginPaths.APPROLE_LOGIN;
+        this.appRoleRoleId = base + paths.appRoleRoleId();
+        this.appRoleSecretId = base + paths.appRoleSecretId();
         this.jwt = jwt;
         this.token = token;
     }
@@ -85,9 +87,9 @@ public final class LoginCredentials implements ExecChainHandler {
         }
         if (path.equals(kubernetesLogin) || path.equals(appRoleLogin)) {
             taken(response, "auth", "client_token", token::set);
-        } else if (path.startsWith(appRolePrefix) && path.endsWith("/role-id")) {
+        } else if (path.equals(appRoleRoleId)) {
             taken(response, "data", "role_id", v -> roleId = v);
-        } else if (path.startsWith(appRolePrefix) && path.endsWith("/secret-id")) {
+        } else if (path.equals(appRoleSecretId)) {
             taken(response, "data", "secret_id", v -> secretId = v);
         }
         return response;

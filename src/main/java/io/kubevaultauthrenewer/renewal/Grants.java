@@ -38,7 +38,7 @@ final class Grants {
                     "{} renewed, but it will expire at {}: {} (Vault granted {})",
                     name,
                     Durations.expiry(clock, granted),
-                    RenewerStatus.MAX_TTL_REACHED,
+                    FinalEnds.MAX_TTL_REACHED,
                     Durations.format(granted));
             outcome = Outcome.CAPPED;
         } else {

@@ -35,7 +35,7 @@ public final class LeaseRenewal {
 
     /** False for a retry of a lease whose last look showed it due: the retry goes straight to the renewal. */
     public boolean needsLookup(@Body String leaseId) {
-        return !report.status().knownDue(leaseId, rule.interval());
+        return !report.status().knownDue(leaseId, rule);
     }
 
     /**
@@ -86,7 +86,7 @@ public final class LeaseRenewal {
                 LOG.debug(
                         "Lease {} not renewed again: {}; it expires at {}",
                         leaseId,
-                        RenewerStatus.MAX_TTL_REACHED,
+                        FinalEnds.MAX_TTL_REACHED,
                         Durations.expiry(clock, ttl));
             }
             report.lease(leaseId, Outcome.CAPPED, null);

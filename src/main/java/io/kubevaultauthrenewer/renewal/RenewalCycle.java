@@ -4,6 +4,7 @@ import io.kubevaultauthrenewer.config.Credentials;
 import io.kubevaultauthrenewer.config.CredentialsSource;
 import io.kubevaultauthrenewer.config.Durations;
 import io.kubevaultauthrenewer.config.VariablesFileException;
+import io.kubevaultauthrenewer.vault.RenewalRule;
 import io.kubevaultauthrenewer.vault.VaultToken;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import org.apache.camel.Body;
+import org.apache.camel.Variable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,19 +28,15 @@ public final class RenewalCycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(RenewalCycle.class);
 
-    /** The most lease ids the "Watching" line names. */
-    static final int LEASE_IDS_LOGGED = 20;
-
-    private final CredentialsSource source;
-    private final VaultToken token;
+    private final CredentialsReads reads;
     private final CycleReport report;
     private final Clock clock;
     private final Duration interval;
+    private final RenewalRule rule;
     private final Exit exit;
     private final boolean runOnce;
     private final EarlyChecks earlyChecks;
     private final Set<String> warnedShort = new HashSet<>();
-    private Credentials last;
     private Instant plannedAt;
     private Instant endOfLife;
     private volatile Consumer<RenewerStatus.EndOfLife> endOfLifeListener = end -> {};
@@ -57,11 +55,11 @@ public final class RenewalCycle {
             Exit exit,
             boolean runOnce,
             EarlyChecks earlyChecks) {
-        this.source = source;
-        this.token = token;
+        this.reads = new CredentialsReads(source, token);
         this.report = report;
         this.clock = clock;
         this.interval = interval;
+        this.rule = new RenewalRule(interval);
         this.exit = exit;
         this.runOnce = runOnce;
         this.earlyChecks = earlyChecks;
@@ -73,73 +71,62 @@ public final class RenewalCycle {
     }
 
     /**
-     * Reads the credentials anew (the file may have been rewritten) and starts the cycle's report. When the file has
-     * become unreadable, the credentials read before are kept: what could be kept alive is not given up.
+     * What a cycle or early check calls Vault for.
      *
-     * @return the lease ids to check
+     * @param token true when it calls Vault for the token
+     * @param leaseIds the leases it calls Vault for, in that order
+     * @param early true for an early check
+     * @param asked true when an operator asked for the cycle ({@code renewNow()})
      */
-    public List<String> begin(@Body Object request) throws VariablesFileException {
-        Credentials current;
-        try {
-            current = source.load();
-        } catch (VariablesFileException e) {
-            if (last == null) {
-                throw e;
-            }
-            LOG.error("{}; this cycle goes on with the token and lease ids read before", e.getMessage());
-            current = last;
-        }
-        if (last == null || !last.token().equals(current.token())) {
-            LOG.info("{} a token ({})", last == null ? "Using" : "Switched to", current.origin());
-        }
-        if (last == null || !last.leaseIds().equals(current.leaseIds())) {
-            if (current.leaseIds().isEmpty()) {
-                LOG.info("No lease ids (LEASE_IDS is empty): only the token is kept alive");
-            } else {
-                List<String> ids = current.leaseIds();
-                LOG.info("Watching {} lease(s): {}", ids.size(), names(ids));
-                if (ids.size() > LEASE_IDS_LOGGED) {
-                    LOG.debug("Watching all of: {}", String.join(", ", ids));
-                }
-            }
-        }
-        last = current;
-        token.set(current.token());
-        RenewerStatus status = report.status();
-        if (request == CycleRequest.EARLY_CHECK) {
-            // what is due now, and any lease id new in the file since (it has not been looked at at all)
-            RenewerStatus.Due due = status.dueNow();
-            Set<String> watched = new HashSet<>(current.leaseIds());
-            Set<String> chosen = new LinkedHashSet<>(due.leaseIds());
-            chosen.retainAll(watched);
-            current.leaseIds().stream().filter(status::isNew).forEach(chosen::add);
-            List<String> ids = List.copyOf(chosen);
-            if (due.token() || !ids.isEmpty()) {
-                LOG.info(
-                        "Early check of {}",
-                        (due.token() ? "the token" : "")
-                                + (due.token() && !ids.isEmpty() ? " and " : "")
-                                + (ids.isEmpty() ? "" : names(ids)));
-            }
-            report.startEarly(clock.instant(), current.leaseIds(), due.token(), ids);
-            return ids;
-        }
-        boolean asked = request == CycleRequest.RENEW_NOW;
-        List<String> ids = status.forCycle(current.leaseIds(), asked);
-        report.start(clock.instant(), current.leaseIds(), status.tokenForCycle(asked), ids, asked);
-        return ids;
+    public record Selection(boolean token, List<String> leaseIds, boolean early, boolean asked) {}
+
+    /**
+     * Route step {@code load-credentials}: reads the credentials anew (the file may have been rewritten) and logs what
+     * changed. When the file has become unreadable, the credentials read before are kept.
+     */
+    public Credentials load() throws VariablesFileException {
+        return reads.load();
     }
 
     /**
-     * The lease ids for a log line: at most {@link #LEASE_IDS_LOGGED}, so that one line stays short enough for a
-     * container runtime not to split it (16 KiB).
+     * Route step {@code select-items}: what this run calls Vault for. An early check: what is due now, and any lease
+     * id new in the file since (it has not been looked at at all). A cycle: the token and the leases not waiting for
+     * a retry planned later, nor lost or gone ({@link FollowUps#forCycle}); all of them when an operator asked.
      */
-    private static String names(List<String> ids) {
-        if (ids.size() <= LEASE_IDS_LOGGED) {
-            return String.join(", ", ids);
+    public Selection select(@Body Object request, @Variable("credentials") Credentials credentials) {
+        RenewerStatus status = report.status();
+        if (request == CycleRequest.EARLY_CHECK) {
+            FollowUps.Due due = status.dueNow();
+            Set<String> chosen = new LinkedHashSet<>(due.leaseIds());
+            chosen.retainAll(new HashSet<>(credentials.leaseIds()));
+            credentials.leaseIds().stream().filter(status::isNew).forEach(chosen::add);
+            return new Selection(due.token(), List.copyOf(chosen), true, false);
         }
-        return String.join(", ", ids.subList(0, LEASE_IDS_LOGGED)) + ", … and " + (ids.size() - LEASE_IDS_LOGGED)
-                + " more (all of them at DEBUG)";
+        boolean asked = request == CycleRequest.RENEW_NOW;
+        return new Selection(status.tokenForCycle(asked), status.forCycle(credentials.leaseIds(), asked), false, asked);
+    }
+
+    /**
+     * Route step {@code start-report}: starts the run's report with the selection.
+     *
+     * @return the lease ids to check, for the split
+     */
+    public List<String> start(
+            @Variable("credentials") Credentials credentials, @Variable("selection") Selection chosen) {
+        List<String> ids = chosen.leaseIds();
+        if (chosen.early()) {
+            if (chosen.token() || !ids.isEmpty()) {
+                LOG.info(
+                        "Early check of {}",
+                        (chosen.token() ? "the token" : "")
+                                + (chosen.token() && !ids.isEmpty() ? " and " : "")
+                                + (ids.isEmpty() ? "" : CredentialsReads.names(ids)));
+            }
+            report.startEarly(clock.instant(), credentials.leaseIds(), chosen.token(), ids);
+        } else {
+            report.start(clock.instant(), credentials.leaseIds(), chosen.token(), ids, chosen.asked());
+        }
+        return ids;
     }
 
     /** True when this cycle or early check calls Vault for the token. */
@@ -152,9 +139,7 @@ public final class RenewalCycle {
      * client finds it.
      */
     public Credentials current() throws VariablesFileException {
-        Credentials current = last != null ? last : source.load();
-        token.set(current.token());
-        return current;
+        return reads.current();
     }
 
     /** Warns once about each short TTL, and plans the next early check when one is needed. */
@@ -171,7 +156,7 @@ public final class RenewalCycle {
             }
             // a running renewer checks a grant under 2 x the interval early; a RUN_ONCE run every interval loses one
             // that does not reach the next run
-            boolean isShort = runOnce ? ttl <= interval.toSeconds() : status.hasShortGrant(id, interval);
+            boolean isShort = runOnce ? rule.expiresBeforeNextRun(ttl) : rule.isShort(ttl);
             if (!isShort) {
                 warnedShort.remove(key);
             } else if (warnedShort.add(key)) {
@@ -191,7 +176,7 @@ public final class RenewalCycle {
             }
         });
         // with RUN_ONCE (no next cycle), only the retries planned as calls failed
-        Instant first = status.planFollowUps(regularNext, interval, ThreadLocalRandom.current()::nextDouble);
+        Instant first = status.planFollowUps(regularNext, rule, ThreadLocalRandom.current()::nextDouble);
         if (first != null) {
             if (!first.equals(plannedAt)) {
                 LOG.info("Next early check at {}", first.truncatedTo(ChronoUnit.MILLIS));

@@ -53,8 +53,8 @@ public final class RenewalFailures {
         String next = "";
         String level = "ERROR";
         if (leaseId != null && failure.pastMaxTtl()) {
-            report.leaseEnds(leaseId, error, RenewerStatus.MAX_TTL_REACHED);
-            next = "; " + finalEnd(report.status().lease(leaseId), RenewerStatus.MAX_TTL_REACHED);
+            report.leaseEnds(leaseId, error, FinalEnds.MAX_TTL_REACHED);
+            next = "; " + finalEnd(report.status().lease(leaseId), FinalEnds.MAX_TTL_REACHED);
             level = "WARN";
         } else if (leaseId != null) {
             report.leaseFailed(leaseId, error, failure.leaseGone());
@@ -64,8 +64,8 @@ public final class RenewalFailures {
         } else if (token && failure.tokenRejected()) {
             report.tokenRejected(error);
         } else if (token && failure.pastMaxTtl()) {
-            report.tokenEnds(Outcome.CAPPED, error, RenewerStatus.MAX_TTL_REACHED);
-            next = "; " + finalEnd(report.status().token(), RenewerStatus.MAX_TTL_REACHED);
+            report.tokenEnds(Outcome.CAPPED, error, FinalEnds.MAX_TTL_REACHED);
+            next = "; " + finalEnd(report.status().token(), FinalEnds.MAX_TTL_REACHED);
             level = "WARN";
         } else if (token && failure.authRoleGone()) {
             boolean toldBefore = ROLE_GONE.equals(report.status().token().endCause());

@@ -29,7 +29,7 @@ public final class TokenRenewal {
 
     /** False for a retry of a token whose last look showed it due: the retry goes straight to the renewal. */
     public boolean needsLookup() {
-        return !report.status().knownDue(null, rule.interval());
+        return !report.status().knownDue(null, rule);
     }
 
     /**
@@ -70,7 +70,7 @@ public final class TokenRenewal {
                 LOG.debug(
                         "{} not renewed again: {}; it expires at {}",
                         name,
-                        RenewerStatus.MAX_TTL_REACHED,
+                        FinalEnds.MAX_TTL_REACHED,
                         Durations.expiry(clock, ttl));
             }
             report.tokenStillCapped(ttl);

@@ -104,7 +104,7 @@ public record WatchedItem(
         boolean renewed = isRenewal(outcome, grantedTtl);
         boolean failed = outcome == Outcome.FAILED;
         String cause = outcome == Outcome.CAPPED && renewed
-                ? RenewerStatus.MAX_TTL_REACHED
+                ? FinalEnds.MAX_TTL_REACHED
                 : newEndCause != null ? newEndCause : outcome == Outcome.RENEWED ? null : endCause;
         return new WatchedItem(
                 name,

@@ -3,6 +3,7 @@ package io.kubevaultauthrenewer.renewal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubevaultauthrenewer.emulator.ShiftableClock;
+import io.kubevaultauthrenewer.vault.RenewalRule;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
 class FollowUpsTest {
 
     private static final Duration INTERVAL = Duration.ofHours(1);
+    private static final RenewalRule RULE = new RenewalRule(INTERVAL);
 
     private final ShiftableClock clock = ShiftableClock.frozen();
     private final RenewerStatus status = new RenewerStatus(clock);
@@ -25,7 +27,7 @@ class FollowUpsTest {
     }
 
     private Instant plan(double random) {
-        return status.planFollowUps(regularNext(), INTERVAL, () -> random);
+        return status.planFollowUps(regularNext(), RULE, () -> random);
     }
 
     private Duration in(Instant at) {
@@ -69,7 +71,7 @@ class FollowUpsTest {
     void plansNoShortTtlCheckWithoutANextCycle() {
         cycles.start("a").tokenLookedUp("acc", 3 * 3600).leaseRenewed("a", 60, false);
 
-        assertThat(status.planFollowUps(null, INTERVAL, () -> 0.0)).isNull();
+        assertThat(status.planFollowUps(null, RULE, () -> 0.0)).isNull();
     }
 
     @Test
@@ -207,7 +209,7 @@ class FollowUpsTest {
 
         assertThat(status.dueNow().token()).isFalse();
         clock.advance(Duration.ofSeconds(1));
-        RenewerStatus.Due due = status.dueNow();
+        FollowUps.Due due = status.dueNow();
 
         assertThat(due.token()).isTrue();
         assertThat(due.leaseIds()).containsExactly("unknown", "near", "far");
@@ -239,15 +241,15 @@ class FollowUpsTest {
                 .tokenLookedUp("acc", 3 * 3600)
                 .leaseLookedUp("a", 60)
                 .leaseLookedUp("b", 3 * 3600);
-        assertThat(status.knownDue("a", INTERVAL))
+        assertThat(status.knownDue("a", RULE))
                 .as("no failure: the cycle looks it up")
                 .isFalse();
 
         cycles.leaseFailed("a", "vault-lease-renew failed: HTTP 503", false)
                 .leaseFailed("b", "vault-lease-renew failed: HTTP 503", false);
 
-        assertThat(status.knownDue("a", INTERVAL)).isTrue();
-        assertThat(status.knownDue("b", INTERVAL)).as("3 h left: not due").isFalse();
+        assertThat(status.knownDue("a", RULE)).isTrue();
+        assertThat(status.knownDue("b", RULE)).as("3 h left: not due").isFalse();
     }
 
     @Test

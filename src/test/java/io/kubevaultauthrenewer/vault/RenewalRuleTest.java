@@ -3,6 +3,7 @@ package io.kubevaultauthrenewer.vault;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -75,5 +76,35 @@ class RenewalRuleTest {
 
         assertThat(rule.leaseDue(3600)).isTrue();
         assertThat(rule.tokenDue(3600, 7200)).isTrue();
+    }
+
+    // ---- the 2x rule on an expiry, and the two-thirds early check ----
+    @Test
+    void judgesAnExpiryByTheSameTwoIntervals() {
+        Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+        assertThat(rule.isShort(now.plusSeconds(7199), now)).isTrue();
+        assertThat(rule.isShort(now.plusSeconds(7200), now)).isFalse();
+    }
+
+    @Test
+    void plansTheEarlyCheckAtAboutTwoThirdsOfTheTimeLeft() {
+        Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+        assertThat(RenewalRule.earlyCheckAt(now, now.plusSeconds(60), 0.0)).isEqualTo(now.plusSeconds(40));
+        assertThat(RenewalRule.earlyCheckAt(now, now.plusSeconds(60), 1.0)).isEqualTo(now.plusSeconds(36));
+    }
+
+    @Test
+    void plansTheEarlyCheckNoSoonerThanASecondAhead() {
+        Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+        assertThat(RenewalRule.earlyCheckAt(now, now.plusMillis(900), 0.0)).isEqualTo(now.plusSeconds(1));
+    }
+
+    @Test
+    void tellsARunOnceRunWhatTheNextRunCannotRenew() {
+        assertThat(rule.expiresBeforeNextRun(3600)).isTrue();
+        assertThat(rule.expiresBeforeNextRun(3601)).isFalse();
     }
 }
