@@ -3,19 +3,10 @@ package io.kubevaultauthrenewer;
 import io.kubevaultauthrenewer.config.CredentialsSource;
 import io.kubevaultauthrenewer.config.SelfEviction;
 import io.kubevaultauthrenewer.config.Settings;
-import io.kubevaultauthrenewer.health.PodEvictionCheck;
-import io.kubevaultauthrenewer.health.RenewalLoopCheck;
-import io.kubevaultauthrenewer.health.RouteFiles;
-import io.kubevaultauthrenewer.health.RoutesCheck;
-import io.kubevaultauthrenewer.health.VaultLeasesCheck;
-import io.kubevaultauthrenewer.health.VaultTokenCheck;
 import io.kubevaultauthrenewer.kubernetes.KubernetesApiClient;
 import io.kubevaultauthrenewer.kubernetes.PodEviction;
-import io.kubevaultauthrenewer.management.ManagementServer;
-import io.kubevaultauthrenewer.management.RenewerJmx;
-import io.kubevaultauthrenewer.management.RenewerMetrics;
+import io.kubevaultauthrenewer.management.Operations;
 import io.kubevaultauthrenewer.renewal.CycleReport;
-import io.kubevaultauthrenewer.renewal.CycleRequest;
 import io.kubevaultauthrenewer.renewal.EarlyChecks;
 import io.kubevaultauthrenewer.renewal.Exit;
 import io.kubevaultauthrenewer.renewal.FailedStep;
@@ -27,34 +18,24 @@ import io.kubevaultauthrenewer.renewal.RenewerStatus;
 import io.kubevaultauthrenewer.renewal.RetryPolicy;
 import io.kubevaultauthrenewer.renewal.ShutdownRevocation;
 import io.kubevaultauthrenewer.renewal.TokenRenewal;
+import io.kubevaultauthrenewer.routefiles.RouteFiles;
+import io.kubevaultauthrenewer.routefiles.RouteIncludes;
 import io.kubevaultauthrenewer.vault.RenewalRule;
 import io.kubevaultauthrenewer.vault.TokenHosts;
+import io.kubevaultauthrenewer.vault.VaultHttpClient;
 import io.kubevaultauthrenewer.vault.VaultHttpHeaders;
 import io.kubevaultauthrenewer.vault.VaultToken;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
 import org.apache.camel.ProducerTemplate;
-import org.apache.camel.Route;
 import org.apache.camel.component.http.HttpComponent;
-import org.apache.camel.component.micrometer.MicrometerConstants;
-import org.apache.camel.component.micrometer.routepolicy.MicrometerRoutePolicyFactory;
-import org.apache.camel.health.HealthCheck;
-import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.main.MainConfigurationProperties;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Registry;
-import org.apache.camel.spi.Resource;
 import org.apache.camel.support.LifecycleStrategySupport;
-import org.apache.camel.support.PluginHelper;
-import org.apache.hc.client5.http.io.HttpClientConnectionManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,12 +51,13 @@ public class RenewerConfiguration implements CamelConfiguration {
     /** Registry name of the {@link Exit} hook (bound by {@link Application}). */
     public static final String EXIT = "renewer-exit";
 
-    /** Where the schedule and renewNow() put cycles: one consumer, so never two at once. */
     /** The HTTP component the pod-eviction route calls the API server through. */
     public static final String KUBERNETES_API = "kubernetes-api";
 
-    /** Where the schedule and renewNow() put cycles: one consumer, so never two at once. */
-    public static final String CYCLE_QUEUE = "seda:renewal-cycle?timeout=0&waitForTaskToComplete=Always";
+    /** Where the schedule and renewNow() put cycles: one consumer, so never two at once (the YAML's too). */
+    private static final String CYCLE_QUEUE = "{{renewer.cycle-queue}}";
+    /** As the schedule's route sends to the cycle queue: waits for the cycle to end, however long. */
+    private static final Map<String, Object> UNTIL_DONE = Map.of("waitForTaskToComplete", "Always", "timeout", "0");
 
     private static final Logger LOG = LoggerFactory.getLogger(RenewerConfiguration.class);
 
@@ -120,7 +102,8 @@ public class RenewerConfiguration implements CamelConfiguration {
             LOG.warn("VAULT_SKIP_VERIFY is set: Vault's certificate and name are not checked, so anyone on the way"
                     + " can read the token; use VAULT_CACERT instead");
         }
-        vaultHttp(context, settings, headers);
+        VaultHttpClient.configure(
+                context, settings.tls(), settings.connectTimeout(), settings.responseTimeout(), headers);
 
         // on stop, a call in flight is cut at once: the cycle is abandoned, and the process exits promptly
         context.addLifecycleStrategy(new LifecycleStrategySupport() {
@@ -153,7 +136,7 @@ public class RenewerConfiguration implements CamelConfiguration {
             exit = new Exit(() -> new Thread(context::stop, "renewer-exit").start());
         }
         // the schedule's timer, early checks, retries and renewNow() all go through the one cycle queue
-        RouteCalls requests = new RouteCalls(context, CYCLE_QUEUE);
+        RouteCalls requests = new RouteCalls(context, CYCLE_QUEUE, UNTIL_DONE);
         EarlyChecks earlyChecks = new EarlyChecks(clock, requests::accept);
         RenewalCycle cycle = new RenewalCycle(
                 new CredentialsSource(settings),
@@ -178,14 +161,24 @@ public class RenewerConfiguration implements CamelConfiguration {
         registry.bind("failedStep", new FailedStep());
         registry.bind("cycleReport", report);
 
+        RouteIncludes routes = new RouteIncludes(context, main);
         PodEviction eviction = null;
         if (settings.eviction() != null) {
-            eviction = evictionFrom(context, settings, clock, retries);
+            eviction = evictionFrom(context, settings, clock, retries, routes);
             cycle.onEndOfLife(eviction::endOfLife);
         }
-        RouteFiles routeFiles = routesFrom(context, settings);
+        RouteFiles routeFiles = routes.overrideFrom(settings.routesDir(), settings.routesReload());
         if (!settings.runOnce()) {
-            operate(context, settings, status, headers, routeFiles, requests, eviction);
+            Operations.wire(
+                    context,
+                    status,
+                    settings.renewInterval(),
+                    settings.connectTimeout().plus(settings.responseTimeout()),
+                    settings.managementPort(),
+                    headers,
+                    routeFiles,
+                    requests,
+                    eviction);
         }
     }
 
@@ -193,22 +186,22 @@ public class RenewerConfiguration implements CamelConfiguration {
      * EVICT_BEFORE_EXPIRY: the {@code kubernetes-api} HTTP component (the service account's CA and token, toward the
      * API server only), the pod-eviction route and its bean.
      */
-    private PodEviction evictionFrom(CamelContext context, Settings settings, Clock clock, RetryPolicy retries) {
+    private static PodEviction evictionFrom(
+            CamelContext context, Settings settings, Clock clock, RetryPolicy retries, RouteIncludes routes) {
         SelfEviction target = settings.eviction();
         KubernetesApiClient client = new KubernetesApiClient(target);
         HttpComponent http = new HttpComponent();
         http.setClientConnectionManager(client.connections(settings.connectTimeout(), settings.responseTimeout()));
         http.setHttpClientConfigurer(client);
-        timeouts(http, settings);
+        VaultHttpClient.timeouts(http, settings.connectTimeout(), settings.responseTimeout());
         context.addComponent(KUBERNETES_API, http);
 
         PropertiesComponent properties = context.getPropertiesComponent();
         properties.addOverrideProperty("renewer.kubernetes-api", "https://" + target.apiAuthority());
         properties.addOverrideProperty("renewer.eviction-path", target.evictionPath());
-        main.setRoutesIncludePattern(main.getRoutesIncludePattern() + ","
-                + properties.resolveProperty("renewer.eviction-routes").orElseThrow());
+        routes.add("renewer.eviction-routes");
 
-        RouteCalls calls = new RouteCalls(context, "direct:pod-eviction");
+        RouteCalls calls = new RouteCalls(context, "direct:pod-eviction", Map.of());
         PodEviction eviction = new PodEviction(target, clock, retries, Math::random, () -> calls.accept(null));
         context.getRegistry().bind("podEviction", eviction);
         try {
@@ -222,175 +215,5 @@ public class RenewerConfiguration implements CamelConfiguration {
                 target.podName(),
                 "https://" + target.apiAuthority());
         return eviction;
-    }
-
-    /**
-     * With ROUTES_DIR, its route files replace the built-in ones of the same file name, and add to them; with
-     * ROUTES_RELOAD, edits are loaded as they are saved.
-     *
-     * @return the watcher of ROUTES_DIR, or null
-     */
-    private RouteFiles routesFrom(CamelContext context, Settings settings) {
-        Path dir = settings.routesDir();
-        if (dir == null) {
-            return null;
-        }
-        List<String> patterns = new ArrayList<>();
-        for (String pattern : main.getRoutesIncludePattern().split(",")) {
-            pattern = pattern.strip();
-            if (!pattern.startsWith("classpath:")) {
-                patterns.add(pattern);
-                continue;
-            }
-            String folder = pattern.substring(0, pattern.lastIndexOf('/') + 1);
-            if (!pattern.contains("*")) {
-                // a named file: no need to search the jar for it
-                String name = pattern.substring(folder.length());
-                if (Files.exists(dir.resolve(name))) {
-                    LOG.info("Route file {} replaces the built-in {}{}", dir.resolve(name), folder, name);
-                } else {
-                    patterns.add(pattern);
-                }
-                continue;
-            }
-            try {
-                for (Resource builtIn :
-                        PluginHelper.getPackageScanResourceResolver(context).findResources(pattern)) {
-                    String location = builtIn.getLocation();
-                    String name = location.substring(location.lastIndexOf('/') + 1);
-                    if (Files.exists(dir.resolve(name))) {
-                        LOG.info("Route file {} replaces the built-in {}{}", dir.resolve(name), folder, name);
-                    } else {
-                        patterns.add(folder + name);
-                    }
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException("Cannot list the built-in routes " + pattern, e);
-            }
-        }
-        patterns.add("file:" + dir.toAbsolutePath() + "/*.camel.yaml");
-        main.setRoutesIncludePattern(String.join(",", patterns));
-        if (!settings.routesReload()) {
-            return null;
-        }
-        RouteFiles watcher = new RouteFiles(dir.toAbsolutePath().toString());
-        try {
-            context.addService(watcher);
-        } catch (Exception e) {
-            throw new IllegalStateException("Cannot watch ROUTES_DIR " + dir, e);
-        }
-        return watcher;
-    }
-
-    /** Health checks, metrics, the management port and the JMX bean: for a renewer that keeps running. */
-    private static void operate(
-            CamelContext context,
-            Settings settings,
-            RenewerStatus status,
-            VaultHttpHeaders headers,
-            RouteFiles routeFiles,
-            RouteCalls requests,
-            PodEviction eviction) {
-        Duration interval = settings.renewInterval();
-        RenewerMetrics metrics = new RenewerMetrics(status, interval);
-        headers.onAnswer(code -> {
-            metrics.answered(code);
-            status.progressed();
-        });
-        context.getRegistry().bind(MicrometerConstants.METRICS_REGISTRY_NAME, metrics.registry());
-        MicrometerRoutePolicyFactory routeMetrics = new MicrometerRoutePolicyFactory();
-        routeMetrics.setMeterRegistry(metrics.registry());
-        context.addRoutePolicyFactory(routeMetrics);
-
-        RoutesCheck routesCheck = new RoutesCheck(routeFiles);
-        VaultTokenCheck tokenCheck = new VaultTokenCheck(status, interval);
-        VaultLeasesCheck leasesCheck = new VaultLeasesCheck(status, interval);
-        List<HealthCheck> checks = new ArrayList<>(List.of(
-                new RenewalLoopCheck(status, interval, callAllowance(settings)), tokenCheck, leasesCheck, routesCheck));
-        if (eviction != null) {
-            tokenCheck.evictionCoversEndOfLife();
-            leasesCheck.evictionCoversEndOfLife();
-            checks.add(new PodEvictionCheck(status, interval, eviction));
-            metrics.watch(eviction);
-        }
-        HealthCheckRegistry health = HealthCheckRegistry.get(context);
-        for (HealthCheck check : checks) {
-            ((org.apache.camel.CamelContextAware) check).setCamelContext(context);
-            health.register(check);
-        }
-        ManagementServer server = new ManagementServer(settings.managementPort(), metrics.registry());
-        // renewNow(): a cycle through the same queue as the schedule's; answers its summary line
-        RenewerJmx jmx = new RenewerJmx(status, () -> {
-            requests.accept(CycleRequest.RENEW_NOW);
-            return status.lastSummary();
-        });
-        if (eviction != null) {
-            jmx.watch(eviction);
-        }
-        try {
-            context.addStartupListener((started, alreadyStarted) -> routesCheck.expect(
-                    started.getRoutes().stream().map(Route::getRouteId).toList()));
-            context.addService(server, true, true);
-            context.addService(jmx, true, true);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /**
-     * The http and https components, toward Vault: one pool for both schemes, with the TLS of VAULT_CACERT,
-     * VAULT_CLIENT_CERT, … and the timeouts, and the client configured by {@code configurer} (Vault's headers).
-     */
-    public static void vaultHttp(
-            CamelContext context, Settings settings, org.apache.camel.component.http.HttpClientConfigurer configurer) {
-        HttpClientConnectionManager connections =
-                settings.tls().connections(settings.connectTimeout(), settings.responseTimeout());
-        for (String scheme : new String[] {"http", "https"}) {
-            HttpComponent http = context.getComponent(scheme, HttpComponent.class);
-            http.setClientConnectionManager(connections);
-            http.setHttpClientConfigurer(configurer);
-            // a standby answers 307 to the active node; VaultRedirects decides which redirects are followed
-            http.setFollowRedirects(true);
-            timeouts(http, settings);
-        }
-    }
-
-    private static void timeouts(HttpComponent http, Settings settings) {
-        http.setConnectTimeout(settings.connectTimeout().toMillis());
-        http.setConnectionRequestTimeout(settings.connectTimeout().toMillis());
-        http.setResponseTimeout(settings.responseTimeout().toMillis());
-        http.setSoTimeout(settings.responseTimeout().toMillis());
-    }
-
-    /** The longest one Vault call may take: connect and answer (a retry is a call of its own, planned apart). */
-    static Duration callAllowance(Settings settings) {
-        return settings.connectTimeout().plus(settings.responseTimeout());
-    }
-
-    /**
-     * Sends a body to one endpoint and waits for its route to end: a cycle (or an early check) to the cycle queue, an
-     * eviction to its route; one for all who ask.
-     */
-    private static final class RouteCalls implements java.util.function.Consumer<Object> {
-        private final CamelContext context;
-        private final String uri;
-        private ProducerTemplate template;
-
-        RouteCalls(CamelContext context, String uri) {
-            this.context = context;
-            this.uri = uri;
-        }
-
-        @Override
-        public void accept(Object body) {
-            template().sendBody(uri, body); // a template is thread-safe; the cycle queue runs one at a time
-        }
-
-        private synchronized ProducerTemplate template() {
-            if (template == null) {
-                template = context.createProducerTemplate();
-            }
-            return template;
-        }
     }
 }

@@ -5,7 +5,9 @@ import io.kubevaultauthrenewer.config.Setting;
 import io.kubevaultauthrenewer.config.Settings;
 import io.kubevaultauthrenewer.renewal.Exit;
 import io.kubevaultauthrenewer.renewal.FailedStep;
+import io.kubevaultauthrenewer.routefiles.RouteIncludes;
 import io.kubevaultauthrenewer.vault.TokenHosts;
+import io.kubevaultauthrenewer.vault.VaultHttpClient;
 import io.kubevaultauthrenewer.vault.VaultHttpHeaders;
 import io.kubevaultauthrenewer.vault.VaultToken;
 import java.util.Map;
@@ -86,11 +88,16 @@ public class InitConfiguration implements CamelConfiguration {
                                 .orElse(null),
                         init.jwtFile()),
                 token);
-        RenewerConfiguration.vaultHttp(context, settings, (HttpClientBuilder builder) -> {
-            headers.configureHttpClient(builder);
-            // outside Vault's headers: the JWT goes into the request before them, the tokens come out after
-            builder.addExecInterceptorBefore("vault-headers", "init-login-credentials", credentials);
-        });
+        VaultHttpClient.configure(
+                context,
+                settings.tls(),
+                settings.connectTimeout(),
+                settings.responseTimeout(),
+                (HttpClientBuilder builder) -> {
+                    headers.configureHttpClient(builder);
+                    // outside Vault's headers: the JWT goes into the request before them, the tokens come out after
+                    builder.addExecInterceptorBefore("vault-headers", "init-login-credentials", credentials);
+                });
 
         Exit exit = registry.lookupByNameAndType(RenewerConfiguration.EXIT, Exit.class);
         if (exit == null) {
@@ -103,7 +110,6 @@ public class InitConfiguration implements CamelConfiguration {
         registry.bind("initFile", file);
         registry.bind("initFailures", new InitFailures(init, file, exit));
         registry.bind("failedStep", new FailedStep());
-        main.setRoutesIncludePattern(
-                properties.resolveProperty("renewer.init-routes").orElseThrow());
+        new RouteIncludes(context, main).only("renewer.init-routes");
     }
 }
