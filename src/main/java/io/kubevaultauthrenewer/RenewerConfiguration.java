@@ -1,8 +1,11 @@
 package io.kubevaultauthrenewer;
 
 import io.kubevaultauthrenewer.config.CredentialsSource;
+import io.kubevaultauthrenewer.config.RetrySettings;
+import io.kubevaultauthrenewer.config.ScheduleSettings;
 import io.kubevaultauthrenewer.config.SelfEviction;
 import io.kubevaultauthrenewer.config.Settings;
+import io.kubevaultauthrenewer.config.VaultSettings;
 import io.kubevaultauthrenewer.kubernetes.KubernetesApiClient;
 import io.kubevaultauthrenewer.kubernetes.PodEviction;
 import io.kubevaultauthrenewer.management.Operations;
@@ -21,7 +24,6 @@ import io.kubevaultauthrenewer.renewal.TokenRenewal;
 import io.kubevaultauthrenewer.routefiles.RouteFiles;
 import io.kubevaultauthrenewer.routefiles.RouteIncludes;
 import io.kubevaultauthrenewer.vault.RenewalRule;
-import io.kubevaultauthrenewer.vault.TokenHosts;
 import io.kubevaultauthrenewer.vault.VaultHttpClient;
 import io.kubevaultauthrenewer.vault.VaultHttpHeaders;
 import io.kubevaultauthrenewer.vault.VaultToken;
@@ -80,37 +82,37 @@ public class RenewerConfiguration implements CamelConfiguration {
         }
         PropertiesComponent properties = context.getPropertiesComponent();
         Settings settings = Settings.load(environment::get, properties::resolveProperty);
+        ScheduleSettings schedule = settings.schedule();
         LOG.info(
                 "Vault at {}, checking every {}s{}{}",
-                settings.vaultAddr(),
-                settings.renewInterval().toSeconds(),
-                settings.runOnce() ? ", once (RUN_ONCE)" : "",
-                settings.namespace() == null ? "" : ", namespace " + settings.namespace());
+                settings.vault().address(),
+                schedule.renewInterval().toSeconds(),
+                schedule.runOnce() ? ", once (RUN_ONCE)" : "",
+                settings.vault().namespace() == null
+                        ? ""
+                        : ", namespace " + settings.vault().namespace());
 
         // the routes read these; they hold the validated values, whatever set them
-        properties.addOverrideProperty("renewer.vault-addr", settings.vaultAddr());
-        properties.addOverrideProperty("renewer.cycles", settings.runOnce() ? "1" : "0");
+        properties.addOverrideProperty("renewer.vault-addr", settings.vault().address());
+        properties.addOverrideProperty("renewer.cycles", schedule.runOnce() ? "1" : "0");
         properties.addOverrideProperty(
                 "renewer.schedule-period",
-                String.valueOf(RenewalSchedule.periodMillis(settings.renewInterval(), settings.jitterPercent())));
+                String.valueOf(RenewalSchedule.periodMillis(schedule.renewInterval(), schedule.jitterPercent())));
 
         VaultToken token = new VaultToken();
-        VaultHttpHeaders headers = new VaultHttpHeaders(
-                new TokenHosts(settings.vaultAddr(), settings.redirectHosts()), settings.namespace(), token);
-        headers.maxRequestsPerSecond(settings.maxRequestsPerSecond());
-        if (settings.tls().skipVerify()) {
+        VaultHttpHeaders headers = VaultHttpClient.headers(settings.vault(), token);
+        if (settings.vault().tls().skipVerify()) {
             LOG.warn("VAULT_SKIP_VERIFY is set: Vault's certificate and name are not checked, so anyone on the way"
                     + " can read the token; use VAULT_CACERT instead");
         }
-        VaultHttpClient.configure(
-                context, settings.tls(), settings.connectTimeout(), settings.responseTimeout(), headers);
+        VaultHttpClient.configure(context, settings.vault(), headers);
 
         // on stop, a call in flight is cut at once: the cycle is abandoned, and the process exits promptly
         context.addLifecycleStrategy(new LifecycleStrategySupport() {
             @Override
             public void onContextStopping(CamelContext stopping) {
                 headers.abortAll();
-                if (settings.revokeOnShutdown() && !settings.runOnce()) {
+                if (settings.revokeOnShutdown() && !schedule.runOnce()) {
                     try (ProducerTemplate template = stopping.createProducerTemplate()) {
                         template.sendBody("direct:shutdown-revocation", null);
                     } catch (Exception e) {
@@ -121,16 +123,13 @@ public class RenewerConfiguration implements CamelConfiguration {
         });
 
         Clock clock = Clock.systemUTC();
-        RenewalRule rule = new RenewalRule(settings.renewInterval());
+        RenewalRule rule = new RenewalRule(schedule.renewInterval());
         RenewerStatus status = new RenewerStatus(clock);
         CycleReport report = new CycleReport(status);
+        RetrySettings retry = settings.retries();
         RetryPolicy retries = new RetryPolicy(
-                settings.retryAttempts(),
-                settings.retryDelay(),
-                settings.retryMaxDelay(),
-                settings.backoffInitial(),
-                settings.backoffMax());
-        RenewalFailures failures = new RenewalFailures(report, clock, retries, settings.runOnce());
+                retry.attempts(), retry.delay(), retry.maxDelay(), retry.backoffInitial(), retry.backoffMax());
+        RenewalFailures failures = new RenewalFailures(report, clock, retries, schedule.runOnce());
         Exit exit = registry.lookupByNameAndType(EXIT, Exit.class);
         if (exit == null) {
             exit = new Exit(() -> new Thread(context::stop, "renewer-exit").start());
@@ -139,13 +138,13 @@ public class RenewerConfiguration implements CamelConfiguration {
         RouteCalls requests = new RouteCalls(context, CYCLE_QUEUE, UNTIL_DONE);
         EarlyChecks earlyChecks = new EarlyChecks(clock, requests::accept);
         RenewalCycle cycle = new RenewalCycle(
-                new CredentialsSource(settings),
+                new CredentialsSource(settings.credentials()),
                 token,
                 report,
                 clock,
-                settings.renewInterval(),
+                schedule.renewInterval(),
                 exit,
-                settings.runOnce(),
+                schedule.runOnce(),
                 earlyChecks);
         try {
             context.addService(earlyChecks, true, true);
@@ -153,7 +152,7 @@ public class RenewerConfiguration implements CamelConfiguration {
             throw new IllegalStateException(e);
         }
         registry.bind("renewalCycle", cycle);
-        registry.bind("renewalSchedule", new RenewalSchedule(settings.renewInterval(), settings.jitterPercent()));
+        registry.bind("renewalSchedule", new RenewalSchedule(schedule.renewInterval(), schedule.jitterPercent()));
         registry.bind("shutdownRevocation", new ShutdownRevocation(cycle, report));
         registry.bind("tokenRenewal", new TokenRenewal(rule, report, clock));
         registry.bind("leaseRenewal", new LeaseRenewal(rule, report, clock));
@@ -167,14 +166,15 @@ public class RenewerConfiguration implements CamelConfiguration {
             eviction = evictionFrom(context, settings, clock, retries, routes);
             cycle.onEndOfLife(eviction::endOfLife);
         }
-        RouteFiles routeFiles = routes.overrideFrom(settings.routesDir(), settings.routesReload());
-        if (!settings.runOnce()) {
+        RouteFiles routeFiles =
+                routes.overrideFrom(settings.routes().dir(), settings.routes().reload());
+        if (!schedule.runOnce()) {
             Operations.wire(
                     context,
                     status,
-                    settings.renewInterval(),
-                    settings.connectTimeout().plus(settings.responseTimeout()),
-                    settings.managementPort(),
+                    schedule.renewInterval(),
+                    settings.vault().callAllowance(),
+                    settings.management().port(),
                     headers,
                     routeFiles,
                     requests,
@@ -189,11 +189,12 @@ public class RenewerConfiguration implements CamelConfiguration {
     private static PodEviction evictionFrom(
             CamelContext context, Settings settings, Clock clock, RetryPolicy retries, RouteIncludes routes) {
         SelfEviction target = settings.eviction();
+        VaultSettings vault = settings.vault(); // the same timeouts toward the API server
         KubernetesApiClient client = new KubernetesApiClient(target);
         HttpComponent http = new HttpComponent();
-        http.setClientConnectionManager(client.connections(settings.connectTimeout(), settings.responseTimeout()));
+        http.setClientConnectionManager(client.connections(vault.connectTimeout(), vault.responseTimeout()));
         http.setHttpClientConfigurer(client);
-        VaultHttpClient.timeouts(http, settings.connectTimeout(), settings.responseTimeout());
+        VaultHttpClient.timeouts(http, vault.connectTimeout(), vault.responseTimeout());
         context.addComponent(KUBERNETES_API, http);
 
         PropertiesComponent properties = context.getPropertiesComponent();

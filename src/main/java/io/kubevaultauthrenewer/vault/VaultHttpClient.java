@@ -1,5 +1,6 @@
 package io.kubevaultauthrenewer.vault;
 
+import io.kubevaultauthrenewer.config.VaultSettings;
 import java.time.Duration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.http.HttpClientConfigurer;
@@ -14,28 +15,30 @@ public final class VaultHttpClient {
 
     private VaultHttpClient() {}
 
+    /** Vault's headers (token, namespace, request rate) for the client, with the token sent to Vault's hosts only. */
+    public static VaultHttpHeaders headers(VaultSettings vault, VaultToken token) {
+        VaultHttpHeaders headers =
+                new VaultHttpHeaders(new TokenHosts(vault.address(), vault.redirectHosts()), vault.namespace(), token);
+        headers.maxRequestsPerSecond(vault.maxRequestsPerSecond());
+        return headers;
+    }
+
     /**
      * Configures Camel's http and https components.
      *
-     * @param tls the TLS settings toward Vault
-     * @param connectTimeout time allowed to connect (also to wait for a pooled connection)
-     * @param responseTimeout time allowed for the answer
+     * @param vault the TLS settings and timeouts toward Vault
      * @param configurer the client's interceptors (Vault's headers, the init's login credentials)
      */
-    public static void configure(
-            CamelContext context,
-            VaultTls tls,
-            Duration connectTimeout,
-            Duration responseTimeout,
-            HttpClientConfigurer configurer) {
-        HttpClientConnectionManager connections = tls.connections(connectTimeout, responseTimeout);
+    public static void configure(CamelContext context, VaultSettings vault, HttpClientConfigurer configurer) {
+        HttpClientConnectionManager connections =
+                vault.tls().connections(vault.connectTimeout(), vault.responseTimeout());
         for (String scheme : new String[] {"http", "https"}) {
             HttpComponent http = context.getComponent(scheme, HttpComponent.class);
             http.setClientConnectionManager(connections);
             http.setHttpClientConfigurer(configurer);
             // a standby answers 307 to the active node; VaultRedirects decides which redirects are followed
             http.setFollowRedirects(true);
-            timeouts(http, connectTimeout, responseTimeout);
+            timeouts(http, vault.connectTimeout(), vault.responseTimeout());
         }
     }
 
