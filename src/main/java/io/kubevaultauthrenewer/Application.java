@@ -117,7 +117,7 @@ public final class Application {
         // before the context is built, so that every Camel check lands in MicroProfile Health's registries
         main.bind("camel-microprofile-health", new CamelMicroProfileHealthCheckRegistry());
         Exit exit = new Exit(main::completed);
-        main.bind(RenewerConfiguration.ENVIRONMENT, environment);
+        main.bind(SettingsReader.ENVIRONMENT, environment);
         main.bind(RenewerConfiguration.EXIT, exit);
         started.accept(main);
         try {

@@ -5,6 +5,7 @@ import io.kubevaultauthrenewer.config.RetrySettings;
 import io.kubevaultauthrenewer.config.ScheduleSettings;
 import io.kubevaultauthrenewer.config.SelfEviction;
 import io.kubevaultauthrenewer.config.Settings;
+import io.kubevaultauthrenewer.config.SettingsReader;
 import io.kubevaultauthrenewer.config.VaultSettings;
 import io.kubevaultauthrenewer.kubernetes.KubernetesApiClient;
 import io.kubevaultauthrenewer.kubernetes.PodEviction;
@@ -48,8 +49,6 @@ import org.slf4j.LoggerFactory;
 @Configuration
 public class RenewerConfiguration implements CamelConfiguration {
 
-    /** Registry name of the environment map (bound by {@link Application}; the process environment otherwise). */
-    public static final String ENVIRONMENT = "renewer-environment";
     /** Registry name of the {@link Exit} hook (bound by {@link Application}). */
     public static final String EXIT = "renewer-exit";
 
@@ -73,15 +72,10 @@ public class RenewerConfiguration implements CamelConfiguration {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public void configure(CamelContext context) {
         Registry registry = context.getRegistry();
-        Map<String, String> environment = registry.lookupByNameAndType(ENVIRONMENT, Map.class);
-        if (environment == null) {
-            environment = System.getenv();
-        }
         PropertiesComponent properties = context.getPropertiesComponent();
-        Settings settings = Settings.load(environment::get, properties::resolveProperty);
+        Settings settings = Settings.load(SettingsReader.of(context));
         ScheduleSettings schedule = settings.schedule();
         LOG.info(
                 "Vault at {}, checking every {}s{}{}",

@@ -36,7 +36,15 @@ public record Settings(
      * @throws InvalidSettingsException naming every setting that is wrong
      */
     public static Settings load(Function<String, String> environment, Function<String, Optional<String>> properties) {
-        SettingsReader r = new SettingsReader(environment, properties);
+        return load(new SettingsReader(environment, properties));
+    }
+
+    /**
+     * Reads and validates every setting of the renewer with {@code r}.
+     *
+     * @throws InvalidSettingsException naming every setting that is wrong
+     */
+    public static Settings load(SettingsReader r) {
         Settings settings = read(r, false);
         r.check();
         return settings;

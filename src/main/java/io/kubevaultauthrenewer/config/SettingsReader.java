@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.function.Function;
+import org.apache.camel.CamelContext;
 
 /**
  * The one reader of the settings, for both modes and for LOG_FORMAT before logging starts: a setting's value is the
@@ -20,6 +21,9 @@ import java.util.function.Function;
  * the variable, and reported at once by {@link #check()}.
  */
 public final class SettingsReader {
+
+    /** Registry name of the environment map (bound by {@code Application}; the process environment otherwise). */
+    public static final String ENVIRONMENT = "renewer-environment";
 
     /** LOG_FORMAT's values, the default first. */
     public static final List<String> LOG_FORMATS = List.of("text", "json");
@@ -40,6 +44,18 @@ public final class SettingsReader {
     public SettingsReader(Function<String, String> environment, Function<String, Optional<String>> properties) {
         this.environment = environment;
         this.properties = properties;
+    }
+
+    /** The reader of a mode's wiring: the environment ({@link #environment}), then Camel's properties. */
+    public static SettingsReader of(CamelContext context) {
+        return new SettingsReader(environment(context)::get, context.getPropertiesComponent()::resolveProperty);
+    }
+
+    /** The environment the settings are read from: the map bound as {@link #ENVIRONMENT}, else the process's. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, String> environment(CamelContext context) {
+        Map<String, String> environment = context.getRegistry().lookupByNameAndType(ENVIRONMENT, Map.class);
+        return environment != null ? environment : System.getenv();
     }
 
     /**

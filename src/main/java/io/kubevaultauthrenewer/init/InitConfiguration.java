@@ -10,7 +10,6 @@ import io.kubevaultauthrenewer.routefiles.RouteIncludes;
 import io.kubevaultauthrenewer.vault.VaultHttpClient;
 import io.kubevaultauthrenewer.vault.VaultHttpHeaders;
 import io.kubevaultauthrenewer.vault.VaultToken;
-import java.util.Map;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
@@ -38,16 +37,11 @@ public class InitConfiguration implements CamelConfiguration {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public void configure(CamelContext context) {
         Registry registry = context.getRegistry();
-        Map<String, String> environment = registry.lookupByNameAndType(RenewerConfiguration.ENVIRONMENT, Map.class);
-        if (environment == null) {
-            environment = System.getenv();
-        }
         PropertiesComponent properties = context.getPropertiesComponent();
-        SettingsReader reader = new SettingsReader(environment::get, properties::resolveProperty);
-        InitSettings init = InitSettings.load(reader, environment);
+        SettingsReader reader = SettingsReader.of(context);
+        InitSettings init = InitSettings.load(reader, SettingsReader.environment(context));
         Settings settings = init.shared();
         LOG.info(
                 "Init: Vault at {}, {}, {} secret variable(s) from {} path(s), writing {}",
