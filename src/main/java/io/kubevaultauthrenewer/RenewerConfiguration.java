@@ -29,7 +29,6 @@ import io.kubevaultauthrenewer.vault.VaultHttpClient;
 import io.kubevaultauthrenewer.vault.VaultHttpHeaders;
 import io.kubevaultauthrenewer.vault.VaultToken;
 import java.time.Clock;
-import java.util.Map;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
@@ -56,9 +55,9 @@ public class RenewerConfiguration implements CamelConfiguration {
     public static final String KUBERNETES_API = "kubernetes-api";
 
     /** Where the schedule and renewNow() put cycles: one consumer, so never two at once (the YAML's too). */
-    private static final String CYCLE_QUEUE = "{{renewer.cycle-queue}}";
+    private static final String CYCLE_QUEUE = "renewer.cycle-queue";
     /** As the schedule's route sends to the cycle queue: waits for the cycle to end, however long. */
-    private static final Map<String, Object> UNTIL_DONE = Map.of("waitForTaskToComplete", "Always", "timeout", "0");
+    private static final String UNTIL_DONE = "?waitForTaskToComplete=Always&timeout=0";
 
     private static final Logger LOG = LoggerFactory.getLogger(RenewerConfiguration.class);
 
@@ -129,7 +128,8 @@ public class RenewerConfiguration implements CamelConfiguration {
             exit = new Exit(() -> new Thread(context::stop, "renewer-exit").start());
         }
         // the schedule's timer, early checks, retries and renewNow() all go through the one cycle queue
-        RouteCalls requests = new RouteCalls(context, CYCLE_QUEUE, UNTIL_DONE);
+        RouteCalls requests =
+                new RouteCalls(context, properties.resolveProperty(CYCLE_QUEUE).orElseThrow() + UNTIL_DONE);
         EarlyChecks earlyChecks = new EarlyChecks(clock, requests::accept);
         RenewalCycle cycle = new RenewalCycle(
                 new CredentialsSource(settings.credentials()),
@@ -196,7 +196,7 @@ public class RenewerConfiguration implements CamelConfiguration {
         properties.addOverrideProperty("renewer.eviction-path", target.evictionPath());
         routes.add("renewer.eviction-routes");
 
-        RouteCalls calls = new RouteCalls(context, "direct:pod-eviction", Map.of());
+        RouteCalls calls = new RouteCalls(context, "direct:pod-eviction");
         PodEviction eviction = new PodEviction(target, clock, retries, Math::random, () -> calls.accept(null));
         context.getRegistry().bind("podEviction", eviction);
         try {
