@@ -1,8 +1,9 @@
 package io.kubevaultauthrenewer;
 
+import io.kubevaultauthrenewer.config.CredentialsSettings;
 import io.kubevaultauthrenewer.config.InvalidSettingsException;
 import io.kubevaultauthrenewer.config.Setting;
-import io.kubevaultauthrenewer.config.Settings;
+import io.kubevaultauthrenewer.config.SettingsReader;
 import io.kubevaultauthrenewer.init.InitConfiguration;
 import io.kubevaultauthrenewer.init.InitFile;
 import io.kubevaultauthrenewer.renewal.Exit;
@@ -10,6 +11,7 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.camel.main.Main;
@@ -34,42 +36,24 @@ public final class Application {
     private static final Logger LOG = LoggerFactory.getLogger(Application.class);
 
     /**
-     * Sets the system property {@value #LOG_FORMAT_PROPERTY} to {@code text} or {@code json} from LOG_FORMAT, found
-     * where the settings find it: the environment, else as Camel resolves {@code renewer.log-format} (a system
-     * property, RENEWER_LOG_FORMAT, application.properties). Any other value leaves the text layout, and the settings
-     * report it (exit 2), with the other problems.
+     * Sets the system property {@value #LOG_FORMAT_PROPERTY} to {@code text} or {@code json} from LOG_FORMAT, read by
+     * the settings' reader before Camel starts (the environment, else a system property, RENEWER_LOG_FORMAT,
+     * application.properties). Any other value leaves the text layout, and the settings report it (exit 2), with the
+     * other problems.
      */
     static void chooseLogFormat(Map<String, String> environment) {
-        String value = environment.get(Setting.LOG_FORMAT.envName());
-        if (value == null || value.isBlank()) {
-            value = System.getProperty(LOG_FORMAT_PROPERTY);
-        }
-        if (value == null || value.isBlank()) {
-            value = environment.get("RENEWER_LOG_FORMAT");
-        }
-        if (value == null || value.isBlank()) {
-            try (java.io.InputStream in = Application.class.getResourceAsStream("/application.properties")) {
-                java.util.Properties properties = new java.util.Properties();
-                if (in != null) {
-                    properties.load(in);
-                }
-                value = properties.getProperty(LOG_FORMAT_PROPERTY);
-            } catch (java.io.IOException e) {
-                value = null; // Camel reports an unreadable file
-            }
-        }
-        Settings.logFormat(value == null || value.isBlank() ? Settings.LOG_FORMATS.get(0) : value)
+        SettingsReader.beforeCamel(environment)
+                .logFormat()
                 .ifPresent(format -> System.setProperty(LOG_FORMAT_PROPERTY, format));
     }
 
     /** A failed init leaves no file: not even an earlier run's, which the app could take for this one's. */
     private static void removeEarlierFile(Map<String, String> environment) {
-        String file = environment.get("VARIABLES_FILE");
-        try {
-            InitFile.removeAfterFailure(java.nio.file.Path.of(
-                    file == null || file.isBlank() ? Settings.DEFAULT_VARIABLES_FILE : file.strip()));
-        } catch (java.nio.file.InvalidPathException e) {
+        Path file = CredentialsSettings.variablesFile(SettingsReader.beforeCamel(environment));
+        if (file == null) {
             LOG.warn("Cannot remove the variables file after the failure: VARIABLES_FILE is not a valid path");
+        } else {
+            InitFile.removeAfterFailure(file);
         }
     }
 
@@ -133,7 +117,7 @@ public final class Application {
         // before the context is built, so that every Camel check lands in MicroProfile Health's registries
         main.bind("camel-microprofile-health", new CamelMicroProfileHealthCheckRegistry());
         Exit exit = new Exit(main::completed);
-        main.bind(RenewerConfiguration.ENVIRONMENT, environment);
+        main.bind(SettingsReader.ENVIRONMENT, environment);
         main.bind(RenewerConfiguration.EXIT, exit);
         started.accept(main);
         try {

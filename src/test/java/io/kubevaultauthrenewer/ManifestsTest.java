@@ -18,9 +18,9 @@ import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.kubevaultauthrenewer.config.Durations;
+import io.kubevaultauthrenewer.config.ManagementSettings;
 import io.kubevaultauthrenewer.config.SelfEviction;
 import io.kubevaultauthrenewer.config.Setting;
-import io.kubevaultauthrenewer.config.Settings;
 import io.kubevaultauthrenewer.management.ManagementServer;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -375,7 +375,7 @@ class ManifestsTest {
         int port = renewer.getPorts().get(0).getContainerPort();
         String portName = renewer.getPorts().get(0).getName();
 
-        assertThat(port).isEqualTo(Settings.DEFAULT_MANAGEMENT_PORT);
+        assertThat(port).isEqualTo(ManagementSettings.DEFAULT_PORT);
         assertThat(env(renewer, "CAMEL_MANAGEMENT_PORT")).isEqualTo(String.valueOf(port));
         assertThat(probePath(renewer.getLivenessProbe())).isEqualTo(ManagementServer.LIVENESS_PATH);
         assertThat(probePath(renewer.getReadinessProbe())).isEqualTo(ManagementServer.READINESS_PATH);
@@ -993,7 +993,7 @@ class ManifestsTest {
 
         assertThat(renewer.getPorts())
                 .extracting(p -> p.getName() + ":" + p.getContainerPort())
-                .containsExactlyInAnyOrder("management:" + Settings.DEFAULT_MANAGEMENT_PORT, "jolokia:8778");
+                .containsExactlyInAnyOrder("management:" + ManagementSettings.DEFAULT_PORT, "jolokia:8778");
         assertThat(pod.getContainers())
                 .filteredOn(c -> !c.getName().equals(RENEWER))
                 .allSatisfy(c -> assertThat(c.getPorts()).isNullOrEmpty());

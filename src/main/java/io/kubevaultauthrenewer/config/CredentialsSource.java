@@ -12,10 +12,10 @@ public final class CredentialsSource {
 
     private static final Set<String> NAMES = Set.of(Setting.VAULT_TOKEN.envName(), Setting.LEASE_IDS.envName());
 
-    private final Settings settings;
+    private final CredentialsSettings settings;
     private boolean fileRead;
 
-    public CredentialsSource(Settings settings) {
+    public CredentialsSource(CredentialsSettings settings) {
         this.settings = settings;
     }
 

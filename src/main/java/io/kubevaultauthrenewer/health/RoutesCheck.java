@@ -1,5 +1,6 @@
 package io.kubevaultauthrenewer.health;
 
+import io.kubevaultauthrenewer.routefiles.RouteFiles;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;

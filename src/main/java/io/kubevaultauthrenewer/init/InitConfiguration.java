@@ -3,12 +3,13 @@ package io.kubevaultauthrenewer.init;
 import io.kubevaultauthrenewer.RenewerConfiguration;
 import io.kubevaultauthrenewer.config.Setting;
 import io.kubevaultauthrenewer.config.Settings;
+import io.kubevaultauthrenewer.config.SettingsReader;
 import io.kubevaultauthrenewer.renewal.Exit;
 import io.kubevaultauthrenewer.renewal.FailedStep;
-import io.kubevaultauthrenewer.vault.TokenHosts;
+import io.kubevaultauthrenewer.routefiles.RouteIncludes;
+import io.kubevaultauthrenewer.vault.VaultHttpClient;
 import io.kubevaultauthrenewer.vault.VaultHttpHeaders;
 import io.kubevaultauthrenewer.vault.VaultToken;
-import java.util.Map;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
@@ -36,19 +37,15 @@ public class InitConfiguration implements CamelConfiguration {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public void configure(CamelContext context) {
         Registry registry = context.getRegistry();
-        Map<String, String> environment = registry.lookupByNameAndType(RenewerConfiguration.ENVIRONMENT, Map.class);
-        if (environment == null) {
-            environment = System.getenv();
-        }
         PropertiesComponent properties = context.getPropertiesComponent();
-        InitSettings init = InitSettings.load(environment, properties::resolveProperty);
+        SettingsReader reader = SettingsReader.of(context);
+        InitSettings init = InitSettings.load(reader, SettingsReader.environment(context));
         Settings settings = init.shared();
         LOG.info(
                 "Init: Vault at {}, {}, {} secret variable(s) from {} path(s), writing {}",
-                settings.vaultAddr(),
+                settings.vault().address(),
                 switch (init.login()) {
                     case TOKEN -> "VAULT_TOKEN given (no login)";
                     case APPROLE ->
@@ -59,33 +56,29 @@ public class InitConfiguration implements CamelConfiguration {
                 },
                 init.secrets().size(),
                 init.paths().size(),
-                settings.variablesFile());
+                settings.credentials().variablesFile());
 
-        properties.addOverrideProperty("renewer.vault-addr", settings.vaultAddr());
+        properties.addOverrideProperty("renewer.vault-addr", settings.vault().address());
         LoginPaths paths = new LoginPaths(init.kubernetesAuthPath(), init.appRole());
         paths.bind(properties);
-        properties.addOverrideProperty("renewer.retry-attempts", String.valueOf(settings.retryAttempts()));
+        properties.addOverrideProperty(
+                "renewer.retry-attempts", String.valueOf(settings.retries().attempts()));
         properties.addOverrideProperty(
                 "renewer.init.retry-delay-ms",
-                String.valueOf(settings.retryDelay().toMillis()));
+                String.valueOf(settings.retries().delay().toMillis()));
         properties.addOverrideProperty(
                 "renewer.init.retry-max-delay-ms",
-                String.valueOf(settings.retryMaxDelay().toMillis()));
+                String.valueOf(settings.retries().maxDelay().toMillis()));
 
         VaultToken token = new VaultToken();
         token.set(init.givenToken());
-        VaultHttpHeaders headers = new VaultHttpHeaders(
-                new TokenHosts(settings.vaultAddr(), settings.redirectHosts()), settings.namespace(), token);
-        headers.maxRequestsPerSecond(settings.maxRequestsPerSecond());
+        VaultHttpHeaders headers = VaultHttpClient.headers(settings.vault(), token);
         LoginCredentials credentials = new LoginCredentials(
-                settings.vaultAddr(),
+                settings.vault().address(),
                 paths,
-                LoginCredentials.jwt(
-                        Settings.value(environment::get, properties::resolveProperty, Setting.KUBE_SA_TOKEN)
-                                .orElse(null),
-                        init.jwtFile()),
+                LoginCredentials.jwt(reader.raw(Setting.KUBE_SA_TOKEN).orElse(null), init.jwtFile()),
                 token);
-        RenewerConfiguration.vaultHttp(context, settings, (HttpClientBuilder builder) -> {
+        VaultHttpClient.configure(context, settings.vault(), (HttpClientBuilder builder) -> {
             headers.configureHttpClient(builder);
             // outside Vault's headers: the JWT goes into the request before them, the tokens come out after
             builder.addExecInterceptorBefore("vault-headers", "init-login-credentials", credentials);
@@ -96,13 +89,12 @@ public class InitConfiguration implements CamelConfiguration {
             exit = new Exit(() -> new Thread(context::stop, "init-exit").start());
         }
         SecretReads reads = new SecretReads(init);
-        InitFile file = new InitFile(settings.variablesFile(), token, reads, exit);
+        InitFile file = new InitFile(settings.credentials().variablesFile(), token, reads, exit);
         registry.bind("initLogin", new InitLogin(init));
         registry.bind("initSecrets", reads);
         registry.bind("initFile", file);
         registry.bind("initFailures", new InitFailures(init, file, exit));
         registry.bind("failedStep", new FailedStep());
-        main.setRoutesIncludePattern(
-                properties.resolveProperty("renewer.init-routes").orElseThrow());
+        new RouteIncludes(context, main).only("renewer.init-routes");
     }
 }

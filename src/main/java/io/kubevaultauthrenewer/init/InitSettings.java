@@ -4,6 +4,7 @@ import io.kubevaultauthrenewer.config.InvalidSettingsException;
 import io.kubevaultauthrenewer.config.SelfEviction;
 import io.kubevaultauthrenewer.config.Setting;
 import io.kubevaultauthrenewer.config.Settings;
+import io.kubevaultauthrenewer.config.SettingsReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -73,69 +74,62 @@ public record InitSettings(
      * @throws InvalidSettingsException naming every problem
      */
     public static InitSettings load(Map<String, String> environment, Function<String, Optional<String>> properties) {
-        List<String> problems = new ArrayList<>();
-        Settings shared = null;
-        try {
-            shared = Settings.loadForInit(environment::get, properties);
-        } catch (InvalidSettingsException e) {
-            problems.addAll(e.problems());
-        }
-        Function<Setting, Optional<String>> value =
-                s -> Settings.value(environment::get, properties, s).map(String::strip);
-        String token = Settings.value(environment::get, properties, Setting.VAULT_TOKEN)
-                .orElse(null);
-        String method =
-                value.apply(Setting.VAULT_LOGIN_METHOD).orElse("approle").toLowerCase(Locale.ROOT);
+        return load(new SettingsReader(environment::get, properties), environment);
+    }
+
+    /**
+     * Reads with the reader the init's wiring reads the rest with, and validates: the renewer's shared settings and the
+     * init's own, every problem reported at once.
+     *
+     * @param environment every environment variable (the SECRET_* ones are found there)
+     * @throws InvalidSettingsException naming every problem
+     */
+    public static InitSettings load(SettingsReader r, Map<String, String> environment) {
+        Settings shared = Settings.read(r, true);
+        String token = r.raw(Setting.VAULT_TOKEN).orElse(null);
+        String method = r.value(Setting.VAULT_LOGIN_METHOD).orElse("approle").toLowerCase(Locale.ROOT);
         Login login = Login.TOKEN;
         if (token == null) {
             login = switch (method) {
                 case "approle" -> Login.APPROLE;
                 case "kubernetes" -> Login.KUBERNETES;
                 default -> {
-                    problems.add("VAULT_LOGIN_METHOD=" + method + " must be approle (Kubernetes auth, then AppRole:"
+                    r.problem("VAULT_LOGIN_METHOD=" + method + " must be approle (Kubernetes auth, then AppRole:"
                             + " the original's) or kubernetes (Kubernetes auth's token itself)");
                     yield Login.APPROLE;
                 }
             };
         }
-        String authPath = value.apply(Setting.KUBERNETES_AUTH_PATH)
+        String authPath = r.value(Setting.KUBERNETES_AUTH_PATH)
                 .map(p -> p.replaceAll("^/+|/+$", ""))
                 .orElse(DEFAULT_KUBERNETES_AUTH_PATH);
-        String loginRole = value.apply(Setting.VAULT_LOGIN_ROLE).orElse(null);
-        String kubernetesRole = value.apply(Setting.KUBERNETES_ROLE).orElse(loginRole);
-        String appRole = value.apply(Setting.APPROLE_ROLE).orElse(loginRole);
-        Path dir = value.apply(Setting.RENEWER_SERVICE_ACCOUNT_DIR)
-                .map(Path::of)
-                .orElse(Path.of(SelfEviction.DEFAULT_SERVICE_ACCOUNT_DIR));
-        Path jwtFile = dir.resolve("token");
+        String loginRole = r.value(Setting.VAULT_LOGIN_ROLE).orElse(null);
+        String kubernetesRole = r.value(Setting.KUBERNETES_ROLE).orElse(loginRole);
+        String appRole = r.value(Setting.APPROLE_ROLE).orElse(loginRole);
+        Path jwtFile = SelfEviction.serviceAccountDir(r).resolve("token");
         if (login != Login.TOKEN) {
-            boolean jwtGiven = Settings.value(environment::get, properties, Setting.KUBE_SA_TOKEN)
-                    .isPresent();
-            if (!jwtGiven && !Files.isReadable(jwtFile)) {
-                problems.add("No way to log in: set VAULT_TOKEN or KUBE_SA_TOKEN, or mount the service account's"
+            if (r.raw(Setting.KUBE_SA_TOKEN).isEmpty() && !Files.isReadable(jwtFile)) {
+                r.problem("No way to log in: set VAULT_TOKEN or KUBE_SA_TOKEN, or mount the service account's"
                         + " token at " + jwtFile + " (automountServiceAccountToken)");
             }
             if (kubernetesRole == null) {
-                problems.add("KUBERNETES_ROLE or VAULT_LOGIN_ROLE is required: the Kubernetes auth role to log in"
-                        + " with");
+                r.problem("KUBERNETES_ROLE or VAULT_LOGIN_ROLE is required: the Kubernetes auth role to log in with");
             }
             if (login == Login.APPROLE && appRole == null) {
-                problems.add("APPROLE_ROLE or VAULT_LOGIN_ROLE is required: the AppRole whose token is written"
+                r.problem("APPROLE_ROLE or VAULT_LOGIN_ROLE is required: the AppRole whose token is written"
                         + " (or VAULT_LOGIN_METHOD=kubernetes to keep Kubernetes auth's token)");
             }
             if (!authPath.matches("[A-Za-z0-9._/-]+")) {
-                problems.add("KUBERNETES_AUTH_PATH=" + authPath + " is not a mount path");
+                r.problem("KUBERNETES_AUTH_PATH=" + authPath + " is not a mount path");
             }
         }
-        List<SecretRef> secrets = secrets(environment, problems);
-        if (!problems.isEmpty()) {
-            throw new InvalidSettingsException(problems);
-        }
+        List<SecretRef> secrets = secrets(environment, r);
+        r.check();
         return new InitSettings(shared, login, token, authPath, kubernetesRole, appRole, jwtFile, secrets);
     }
 
     /** The SECRET_* variables, in name order (the environment has none). */
-    private static List<SecretRef> secrets(Map<String, String> environment, List<String> problems) {
+    private static List<SecretRef> secrets(Map<String, String> environment, SettingsReader r) {
         Map<String, String> sorted = new TreeMap<>();
         environment.forEach((k, v) -> {
             if (k.startsWith(PREFIX)) {
@@ -153,18 +147,18 @@ public record InitSettings(
                     .replaceFirst("^v1/", "");
             String field = q < 0 || q == spec.length() - 1 ? DEFAULT_FIELD : spec.substring(q + 1);
             if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
-                problems.add(variable + " does not give a shell variable name after SECRET_");
+                r.problem(variable + " does not give a shell variable name after SECRET_");
             } else if (name.equals("VAULT_TOKEN") || name.equals("LEASE_IDS")) {
-                problems.add(variable + " would overwrite " + name + ", which the file holds for the renewer");
+                r.problem(variable + " would overwrite " + name + ", which the file holds for the renewer");
             } else if (SHELL_VARIABLES.contains(name)) {
-                problems.add(variable + " would set " + name + ", which changes how the app's shell runs once it"
+                r.problem(variable + " would set " + name + ", which changes how the app's shell runs once it"
                         + " sources the file: export the secret under another name");
             } else if (path.isEmpty()) {
-                problems.add(variable + " names no Vault path (e.g. secret/my-app/db?password)");
+                r.problem(variable + " names no Vault path (e.g. secret/my-app/db?password)");
             } else if (!path.matches("[A-Za-z0-9._~:@/+-]+") || path.contains("//") || path.contains("..")) {
-                problems.add(variable + "=" + path + " is not a Vault path");
+                r.problem(variable + "=" + path + " is not a Vault path");
             } else if (!field.matches("[A-Za-z0-9._-]+")) {
-                problems.add(variable + ": field '" + field + "' is not a field name");
+                r.problem(variable + ": field '" + field + "' is not a field name");
             } else {
                 secrets.add(new SecretRef(variable, name, path, field));
             }

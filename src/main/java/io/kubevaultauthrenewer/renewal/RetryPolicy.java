@@ -1,5 +1,6 @@
 package io.kubevaultauthrenewer.renewal;
 
+import io.kubevaultauthrenewer.config.RetrySettings;
 import io.kubevaultauthrenewer.vault.VaultTtl;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,6 +20,16 @@ import java.time.Instant;
  */
 public record RetryPolicy(
         int quickRetries, Duration quickDelay, Duration quickMaxDelay, Duration backoffInitial, Duration backoffMax) {
+
+    /** The policy the retry settings describe. */
+    public static RetryPolicy of(RetrySettings settings) {
+        return new RetryPolicy(
+                settings.attempts(),
+                settings.delay(),
+                settings.maxDelay(),
+                settings.backoffInitial(),
+                settings.backoffMax());
+    }
 
     /** The shortest wait between two tries of one item: a failing Vault is never hammered. */
     public static final Duration FLOOR = Duration.ofMillis(250);

@@ -3,11 +3,9 @@ package io.kubevaultauthrenewer.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.kubevaultauthrenewer.vault.VaultTls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -79,31 +77,7 @@ class CredentialsTest {
 
     private CredentialsSource source(String environmentToken, String environmentLeaseIds) {
         Path variables = file != null ? file : dir.resolve("absent");
-        Settings settings = new Settings(
-                "https://vault:8200",
-                Duration.ofSeconds(60),
-                environmentToken,
-                environmentLeaseIds,
-                variables,
-                false,
-                null,
-                Duration.ofSeconds(5),
-                Duration.ofSeconds(30),
-                3,
-                Duration.ofSeconds(1),
-                Duration.ofSeconds(10),
-                Settings.DEFAULT_MANAGEMENT_PORT,
-                null,
-                false,
-                false,
-                new VaultTls(null, null, null, null, false, null),
-                Settings.DEFAULT_BACKOFF_INITIAL,
-                Settings.DEFAULT_BACKOFF_MAX,
-                Settings.DEFAULT_MAX_REQUESTS_PER_SECOND,
-                Settings.DEFAULT_JITTER_PERCENT,
-                List.of(),
-                null);
-        return new CredentialsSource(settings);
+        return new CredentialsSource(new CredentialsSettings(environmentToken, environmentLeaseIds, variables));
     }
 
     private void writeFile(String content) throws IOException {

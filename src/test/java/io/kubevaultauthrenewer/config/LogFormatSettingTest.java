@@ -39,7 +39,7 @@ class LogFormatSettingTest {
         env.put("LOG_FORMAT", value);
 
         assertThat(load()).isNotNull();
-        assertThat(Settings.logFormat(value)).contains(format);
+        assertThat(SettingsReader.logFormat(value)).contains(format);
     }
 
     @Test
@@ -55,8 +55,8 @@ class LogFormatSettingTest {
                 .anySatisfy(p -> assertThat(p).startsWith("RENEW_INTERVAL=6h"))
                 .contains("LOG_FORMAT=xml is not a log format: text (the default: one line per event) or json (one ECS"
                         + " JSON object per line)");
-        assertThat(Settings.logFormat("xml")).isEmpty();
-        assertThat(Settings.logFormat(null)).isEmpty();
+        assertThat(SettingsReader.logFormat("xml")).isEmpty();
+        assertThat(SettingsReader.logFormat(null)).isEmpty();
     }
 
     @Test
@@ -74,9 +74,11 @@ class LogFormatSettingTest {
     void refusesItInTheInitModeToo() {
         env.put("LOG_FORMAT", "logfmt");
 
-        assertThat(catchThrowableOfType(
-                                InvalidSettingsException.class,
-                                () -> Settings.loadForInit(env::get, key -> Optional.ofNullable(props.get(key))))
+        assertThat(catchThrowableOfType(InvalidSettingsException.class, () -> {
+                            SettingsReader r = new SettingsReader(env::get, key -> Optional.ofNullable(props.get(key)));
+                            Settings.read(r, true);
+                            r.check();
+                        })
                         .problems())
                 .anySatisfy(p -> assertThat(p).startsWith("LOG_FORMAT=logfmt is not a log format"));
     }

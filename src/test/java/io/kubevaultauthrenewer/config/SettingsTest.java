@@ -55,17 +55,17 @@ class SettingsTest {
     void usesTheDefaultsWhenOnlyTheAddressAndTokenAreGiven() {
         Settings settings = load();
 
-        assertThat(settings.vaultAddr()).isEqualTo("https://vault.example.com:8200");
-        assertThat(settings.renewInterval()).isEqualTo(Duration.ofSeconds(21_600));
-        assertThat(settings.environmentToken()).isEqualTo(TOKEN);
-        assertThat(settings.environmentLeaseIds()).isEmpty();
-        assertThat(settings.runOnce()).isFalse();
-        assertThat(settings.namespace()).isNull();
-        assertThat(settings.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
-        assertThat(settings.responseTimeout()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(settings.retryAttempts()).isEqualTo(3);
-        assertThat(settings.retryDelay()).isEqualTo(Duration.ofSeconds(1));
-        assertThat(settings.retryMaxDelay()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(settings.vault().address()).isEqualTo("https://vault.example.com:8200");
+        assertThat(settings.schedule().renewInterval()).isEqualTo(Duration.ofSeconds(21_600));
+        assertThat(settings.credentials().environmentToken()).isEqualTo(TOKEN);
+        assertThat(settings.credentials().environmentLeaseIds()).isEmpty();
+        assertThat(settings.schedule().runOnce()).isFalse();
+        assertThat(settings.vault().namespace()).isNull();
+        assertThat(settings.vault().connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(settings.vault().responseTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(settings.retries().attempts()).isEqualTo(3);
+        assertThat(settings.retries().delay()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(settings.retries().maxDelay()).isEqualTo(Duration.ofSeconds(10));
     }
 
     @Test
@@ -73,7 +73,7 @@ class SettingsTest {
         env.remove("VARIABLES_FILE");
         Assumptions.assumeFalse(Files.exists(Path.of("/env/variables")));
 
-        assertThat(load().variablesFile()).isEqualTo(Path.of("/env/variables"));
+        assertThat(load().credentials().variablesFile()).isEqualTo(Path.of("/env/variables"));
     }
 
     // ---- sources ----
@@ -98,18 +98,18 @@ class SettingsTest {
 
         assertThat(settings)
                 .extracting(
-                        Settings::vaultAddr,
-                        Settings::renewInterval,
-                        Settings::environmentToken,
-                        Settings::environmentLeaseIds,
-                        Settings::variablesFile,
-                        Settings::runOnce,
-                        Settings::namespace,
-                        Settings::connectTimeout,
-                        Settings::responseTimeout,
-                        Settings::retryAttempts,
-                        Settings::retryDelay,
-                        Settings::retryMaxDelay)
+                        (Settings s) -> s.vault().address(),
+                        (Settings s) -> s.schedule().renewInterval(),
+                        (Settings s) -> s.credentials().environmentToken(),
+                        (Settings s) -> s.credentials().environmentLeaseIds(),
+                        (Settings s) -> s.credentials().variablesFile(),
+                        (Settings s) -> s.schedule().runOnce(),
+                        (Settings s) -> s.vault().namespace(),
+                        (Settings s) -> s.vault().connectTimeout(),
+                        (Settings s) -> s.vault().responseTimeout(),
+                        (Settings s) -> s.retries().attempts(),
+                        (Settings s) -> s.retries().delay(),
+                        (Settings s) -> s.retries().maxDelay())
                 .containsExactly(
                         "http://vault:8200",
                         Duration.ofSeconds(60),
@@ -134,8 +134,8 @@ class SettingsTest {
 
         Settings settings = load();
 
-        assertThat(settings.renewInterval()).isEqualTo(Duration.ofSeconds(60));
-        assertThat(settings.vaultAddr()).isEqualTo("https://from-env:8200");
+        assertThat(settings.schedule().renewInterval()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(settings.vault().address()).isEqualTo("https://from-env:8200");
     }
 
     @Test
@@ -143,7 +143,7 @@ class SettingsTest {
         env.put("RENEW_INTERVAL", "   ");
         props.put("renewer.renew-interval", "120");
 
-        assertThat(load().renewInterval()).isEqualTo(Duration.ofSeconds(120));
+        assertThat(load().schedule().renewInterval()).isEqualTo(Duration.ofSeconds(120));
     }
 
     @Test
@@ -153,8 +153,8 @@ class SettingsTest {
 
         Settings settings = load();
 
-        assertThat(settings.renewInterval()).isEqualTo(Duration.ofSeconds(21_600));
-        assertThat(settings.retryAttempts()).isEqualTo(3);
+        assertThat(settings.schedule().renewInterval()).isEqualTo(Duration.ofSeconds(21_600));
+        assertThat(settings.retries().attempts()).isEqualTo(3);
     }
 
     @Test
@@ -168,14 +168,14 @@ class SettingsTest {
     void keepsLeaseIdsFromTheEnvironmentAsGiven() {
         env.put("LEASE_IDS", " a/1, b/2 ");
 
-        assertThat(load().environmentLeaseIds()).isEqualTo(" a/1, b/2 ");
+        assertThat(load().credentials().environmentLeaseIds()).isEqualTo(" a/1, b/2 ");
     }
 
     @Test
     void stripsTheNamespace() {
         env.put("VAULT_NAMESPACE", " team-a/sub ");
 
-        assertThat(load().namespace()).isEqualTo("team-a/sub");
+        assertThat(load().vault().namespace()).isEqualTo("team-a/sub");
     }
 
     @Test
@@ -186,9 +186,9 @@ class SettingsTest {
 
         Settings settings = load();
 
-        assertThat(settings.renewInterval()).isEqualTo(Duration.ofSeconds(60));
-        assertThat(settings.retryAttempts()).isEqualTo(2);
-        assertThat(settings.connectTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(settings.schedule().renewInterval()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(settings.retries().attempts()).isEqualTo(2);
+        assertThat(settings.vault().connectTimeout()).isEqualTo(Duration.ofSeconds(3));
     }
 
     // ---- vault addr ----
@@ -204,7 +204,7 @@ class SettingsTest {
     void acceptsAnHttpOrHttpsUrlWithoutTrailingSlashes(String given, String expected) {
         env.put("VAULT_ADDR", given);
 
-        assertThat(load().vaultAddr()).isEqualTo(expected);
+        assertThat(load().vault().address()).isEqualTo(expected);
     }
 
     @Test
@@ -248,7 +248,7 @@ class SettingsTest {
     void readsRunOnceYes(String value) {
         env.put("RUN_ONCE", value);
 
-        assertThat(load().runOnce()).isTrue();
+        assertThat(load().schedule().runOnce()).isTrue();
     }
 
     @ParameterizedTest
@@ -256,7 +256,7 @@ class SettingsTest {
     void readsRunOnceNo(String value) {
         env.put("RUN_ONCE", value);
 
-        assertThat(load().runOnce()).isFalse();
+        assertThat(load().schedule().runOnce()).isFalse();
     }
 
     // ---- numbers ----
@@ -265,7 +265,7 @@ class SettingsTest {
     void acceptsARenewIntervalOfWholeSeconds(String value, long seconds) {
         env.put("RENEW_INTERVAL", value);
 
-        assertThat(load().renewInterval()).isEqualTo(Duration.ofSeconds(seconds));
+        assertThat(load().schedule().renewInterval()).isEqualTo(Duration.ofSeconds(seconds));
     }
 
     @ParameterizedTest
@@ -273,7 +273,7 @@ class SettingsTest {
     void acceptsRetryAttemptsFromZeroToTen(int attempts) {
         env.put("RENEWER_RETRY_ATTEMPTS", String.valueOf(attempts));
 
-        assertThat(load().retryAttempts()).isEqualTo(attempts);
+        assertThat(load().retries().attempts()).isEqualTo(attempts);
     }
 
     @ParameterizedTest
@@ -286,10 +286,10 @@ class SettingsTest {
 
         Settings settings = load();
 
-        assertThat(settings.connectTimeout()).isEqualTo(expected);
-        assertThat(settings.responseTimeout()).isEqualTo(expected);
-        assertThat(settings.retryDelay()).isEqualTo(expected);
-        assertThat(settings.retryMaxDelay()).isEqualTo(expected);
+        assertThat(settings.vault().connectTimeout()).isEqualTo(expected);
+        assertThat(settings.vault().responseTimeout()).isEqualTo(expected);
+        assertThat(settings.retries().delay()).isEqualTo(expected);
+        assertThat(settings.retries().maxDelay()).isEqualTo(expected);
     }
 
     // ---- bad settings ----
@@ -427,19 +427,19 @@ class SettingsTest {
     void servesOnPort9876AndLoadsOnlyTheBuiltInRoutesByDefault() {
         Settings settings = load();
 
-        assertThat(settings.managementPort()).isEqualTo(9876);
-        assertThat(settings.routesDir()).isNull();
-        assertThat(settings.routesReload()).isFalse();
+        assertThat(settings.management().port()).isEqualTo(9876);
+        assertThat(settings.routes().dir()).isNull();
+        assertThat(settings.routes().reload()).isFalse();
         assertThat(settings.revokeOnShutdown()).isFalse();
     }
 
     @Test
     void readsTheManagementPortFromCamelsOwnKeyOrItsVariable() {
         props.put("camel.management.port", "9000");
-        assertThat(load().managementPort()).isEqualTo(9000);
+        assertThat(load().management().port()).isEqualTo(9000);
 
         env.put("CAMEL_MANAGEMENT_PORT", "0");
-        assertThat(load().managementPort()).isZero();
+        assertThat(load().management().port()).isZero();
     }
 
     @Test
@@ -450,8 +450,8 @@ class SettingsTest {
 
         Settings settings = load();
 
-        assertThat(settings.routesDir()).isEqualTo(dir);
-        assertThat(settings.routesReload()).isTrue();
+        assertThat(settings.routes().dir()).isEqualTo(dir);
+        assertThat(settings.routes().reload()).isTrue();
         assertThat(settings.revokeOnShutdown()).isTrue();
     }
 
@@ -475,20 +475,20 @@ class SettingsTest {
 
         Settings settings = load();
 
-        assertThat(settings.retryAttempts()).isEqualTo(attempts);
-        assertThat(settings.responseTimeout()).isEqualTo(Duration.ofSeconds(seconds));
+        assertThat(settings.retries().attempts()).isEqualTo(attempts);
+        assertThat(settings.vault().responseTimeout()).isEqualTo(Duration.ofSeconds(seconds));
     }
 
     @Test
     void readsTheRequestBoundAndTheJitter() {
-        assertThat(load().maxRequestsPerSecond()).isEqualTo(20);
-        assertThat(load().jitterPercent()).isEqualTo(10);
+        assertThat(load().vault().maxRequestsPerSecond()).isEqualTo(20);
+        assertThat(load().schedule().jitterPercent()).isEqualTo(10);
 
         env.put("RENEWER_MAX_REQUESTS_PER_SECOND", "0");
         env.put("RENEWER_JITTER", "25%");
 
-        assertThat(load().maxRequestsPerSecond()).isZero();
-        assertThat(load().jitterPercent()).isEqualTo(25);
+        assertThat(load().vault().maxRequestsPerSecond()).isZero();
+        assertThat(load().schedule().jitterPercent()).isEqualTo(25);
     }
 
     @ParameterizedTest
@@ -505,11 +505,11 @@ class SettingsTest {
 
     @Test
     void readsTheRedirectHostsAsHostNamesAndDomains() {
-        assertThat(load().redirectHosts()).isEmpty();
+        assertThat(load().vault().redirectHosts()).isEmpty();
 
         env.put("RENEWER_REDIRECT_HOSTS", " vault-0.vault-internal, *.Vault-Pods.local ,,");
 
-        assertThat(load().redirectHosts()).containsExactly("vault-0.vault-internal", "*.vault-pods.local");
+        assertThat(load().vault().redirectHosts()).containsExactly("vault-0.vault-internal", "*.vault-pods.local");
     }
 
     @Test
@@ -566,8 +566,8 @@ class SettingsTest {
 
         Settings settings = load();
 
-        assertThat(settings.environmentToken()).isNull();
-        assertThat(settings.variablesFile()).isEqualTo(file);
+        assertThat(settings.credentials().environmentToken()).isNull();
+        assertThat(settings.credentials().variablesFile()).isEqualTo(file);
     }
 
     @Test
@@ -606,7 +606,7 @@ class SettingsTest {
         String printed = load().toString();
 
         assertThat(printed).doesNotContain(TOKEN).contains("environmentToken=****");
-        assertThat(printed).contains("vaultAddr=https://vault.example.com:8200", "renewInterval=21600s");
+        assertThat(printed).contains("address=https://vault.example.com:8200", "renewInterval=PT6H");
     }
 
     @Test

@@ -21,12 +21,7 @@ public final class Cycles {
                 "VAULT_TOKEN", "hvs.unused",
                 "VARIABLES_FILE", "/nonexistent/variables");
         Settings settings = Settings.load(env::get, key -> Optional.empty());
-        return new RetryPolicy(
-                settings.retryAttempts(),
-                settings.retryDelay(),
-                settings.retryMaxDelay(),
-                settings.backoffInitial(),
-                settings.backoffMax());
+        return RetryPolicy.of(settings.retries());
     }
 
     private final CycleReport report;

@@ -1,4 +1,4 @@
-package io.kubevaultauthrenewer;
+package io.kubevaultauthrenewer.routefiles;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.kubevaultauthrenewer.health;
+package io.kubevaultauthrenewer.routefiles;
 
 import java.io.File;
 import java.io.IOException;
@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Camel's route-file watcher for ROUTES_DIR, made loud and made to see a ConfigMap volume.
  *
- * <p>A file that fails to load is an ERROR line naming it, and stays a failure (for {@link RoutesCheck}) until a later
+ * <p>A file that fails to load is an ERROR line naming it, and stays a failure (for {@link io.kubevaultauthrenewer.health.RoutesCheck}) until a later
  * edit loads. The kubelet updates a ConfigMap volume by writing a new {@code ..<timestamp>} directory and renaming a
  * {@code ..data} link onto it: the visible files are links that never change, and Camel's watcher skips the
  * {@code ..data} event (a directory). Any event on a {@code ..} entry (the {@code ..data_tmp} link, the old
