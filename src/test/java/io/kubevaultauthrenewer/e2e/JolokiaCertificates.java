@@ -1,5 +1,6 @@
 package io.kubevaultauthrenewer.e2e;
 
+import io.kubevaultauthrenewer.emulator.Certificates;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -9,10 +10,6 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -20,47 +17,31 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
 
 /**
- * A CA and certificates made with the JDK's keytool inside a test, as for Hawtio Online: the CA as PEM (what the
+ * A CA and certificates made inside a test (with {@link Certificates}), as for Hawtio Online: the CA as PEM (what the
  * Jolokia agent is told to trust, like OpenShift's service CA), each client's key and certificate chain as a PKCS#12
  * store and the TLS context a client presents it with, and a server certificate and key as PEM files for the agent.
  */
 final class JolokiaCertificates {
 
-    private static final String PASSWORD = "changeit";
-
     /** The CA's certificate, PEM. */
     final Path caPem;
 
     private final Path dir;
+    private final Certificates.Issued ca;
 
-    private JolokiaCertificates(Path dir) {
+    private JolokiaCertificates(Path dir, Certificates.Issued ca) {
         this.dir = dir;
-        this.caPem = dir.resolve("ca.pem");
+        this.ca = ca;
+        this.caPem = Certificates.writePem(dir.resolve("ca.pem"), ca.certificate());
     }
 
     /** Makes the CA in {@code dir}. */
     static JolokiaCertificates create(Path dir) {
-        JolokiaCertificates pki = new JolokiaCertificates(dir);
-        pki.keytool(
-                "-genkeypair",
-                "-alias",
-                "ca",
-                "-keyalg",
-                "EC",
-                "-groupname",
-                "secp256r1",
-                "-dname",
-                "CN=Test Service CA",
-                "-ext",
-                "bc:c",
-                "-validity",
-                "2",
-                "-keystore",
-                "ca.p12");
-        pki.keytool("-exportcert", "-alias", "ca", "-rfc", "-file", "ca.pem", "-keystore", "ca.p12");
-        return pki;
+        return new JolokiaCertificates(dir, Certificates.authority("CN=Test Service CA"));
     }
 
     /**
@@ -68,54 +49,33 @@ final class JolokiaCertificates {
      * {@code serverAuth}); returns the PKCS#12 store holding them.
      */
     Path signed(String alias, String dname, String extendedKeyUsage) {
-        return signed(alias, dname, new String[] {"-ext", "EKU=" + extendedKeyUsage});
+        return issue(alias, dname, extendedKeyUsage).store;
     }
 
     /** The agent's certificate for 127.0.0.1 (PEM) and its key (PKCS#8 PEM), signed by the CA. */
     record Server(Path certificatePem, Path keyPem) {}
 
     Server server(String alias) {
-        Path store = signed(alias, "CN=" + alias, new String[] {"-ext", "EKU=serverAuth", "-ext", "SAN=ip:127.0.0.1"});
-        Path key = dir.resolve(alias + "-key.pem");
-        try {
-            KeyStore keyStore = load(store);
-            byte[] pkcs8 = keyStore.getKey(alias, PASSWORD.toCharArray()).getEncoded();
-            Files.writeString(
-                    key,
-                    "-----BEGIN PRIVATE KEY-----\n"
-                            + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(pkcs8)
-                            + "\n-----END PRIVATE KEY-----\n");
-        } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalStateException("cannot export the key of " + alias, e);
-        }
-        return new Server(dir.resolve(alias + ".pem"), key);
+        Signed server = issue(alias, "CN=" + alias, "serverAuth", Certificates.ip("127.0.0.1"));
+        Path key = Certificates.writeKeyPem(
+                dir.resolve(alias + "-key.pem"), server.issued.keys().getPrivate());
+        return new Server(server.certificatePem, key);
     }
 
-    private Path signed(String alias, String dname, String[] extensions) {
-        String store = alias + ".p12";
-        keytool(
-                "-genkeypair",
-                "-alias",
-                alias,
-                "-keyalg",
-                "EC",
-                "-groupname",
-                "secp256r1",
-                "-dname",
-                dname,
-                "-validity",
-                "2",
-                "-keystore",
-                store);
-        keytool("-certreq", "-alias", alias, "-file", alias + ".csr", "-keystore", store);
-        List<String> gencert = new ArrayList<>(
-                List.of("-gencert", "-alias", "ca", "-infile", alias + ".csr", "-outfile", alias + ".pem", "-rfc"));
-        gencert.addAll(List.of(extensions));
-        gencert.addAll(List.of("-validity", "2", "-keystore", "ca.p12"));
-        keytool(gencert.toArray(String[]::new));
-        keytool("-importcert", "-alias", "ca", "-file", "ca.pem", "-noprompt", "-keystore", store);
-        keytool("-importcert", "-alias", alias, "-file", alias + ".pem", "-keystore", store);
-        return dir.resolve(store);
+    private record Signed(Certificates.Issued issued, Path certificatePem, Path store) {}
+
+    /** Writes the certificate ({@code alias.pem}) and the store ({@code alias.p12}: key, chain and the CA). */
+    private Signed issue(String alias, String dname, String extendedKeyUsage, GeneralName... names) {
+        KeyPurposeId usage = switch (extendedKeyUsage) {
+            case "clientAuth" -> KeyPurposeId.id_kp_clientAuth;
+            case "serverAuth" -> KeyPurposeId.id_kp_serverAuth;
+            default -> throw new IllegalArgumentException("no such extended key usage: " + extendedKeyUsage);
+        };
+        Certificates.Issued issued = Certificates.signed(ca, dname, usage, names);
+        return new Signed(
+                issued,
+                Certificates.writePem(dir.resolve(alias + ".pem"), issued.certificate()),
+                Certificates.writeStore(dir.resolve(alias + ".p12"), alias, issued, ca.certificate()));
     }
 
     /**
@@ -149,7 +109,7 @@ final class JolokiaCertificates {
             KeyManager[] keys = null;
             if (store != null) {
                 KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-                factory.init(load(store), PASSWORD.toCharArray());
+                factory.init(Certificates.load(store), Certificates.PASSWORD.toCharArray());
                 keys = factory.getKeyManagers();
             }
             SSLContext context = SSLContext.getInstance("TLS");
@@ -157,36 +117,6 @@ final class JolokiaCertificates {
             return context;
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalStateException("cannot build a client TLS context from " + store, e);
-        }
-    }
-
-    private static KeyStore load(Path store) throws IOException, GeneralSecurityException {
-        KeyStore keyStore = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(store)) {
-            keyStore.load(in, PASSWORD.toCharArray());
-        }
-        return keyStore;
-    }
-
-    private void keytool(String... args) {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-        command.addAll(List.of(args));
-        command.addAll(List.of("-storetype", "PKCS12", "-storepass", PASSWORD, "-keypass", PASSWORD));
-        try {
-            Process p = new ProcessBuilder(command)
-                    .directory(dir.toFile())
-                    .redirectErrorStream(true)
-                    .start();
-            String out = new String(p.getInputStream().readAllBytes());
-            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IllegalStateException("keytool " + String.join(" ", args) + " failed: " + out);
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot run keytool", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 
