@@ -25,10 +25,6 @@ class RetriesRouteTest extends RouteTestSupport {
 
     private static final Duration LONG = Duration.ofSeconds(60);
 
-    private Map<String, String> sidecarEnv(int intervalSeconds) {
-        return renewerEnv(intervalSeconds, false);
-    }
-
     @Test
     void triesAFailedRenewalAgainSoonInsteadOfAnIntervalLater() throws IOException {
         Lease lease = leaseWithRenewalsRefused(2);
@@ -109,7 +105,7 @@ class RetriesRouteTest extends RouteTestSupport {
             port = probe.getLocalPort();
         }
         java.nio.file.Files.writeString(variables, "export VAULT_TOKEN=hvs.not-yet-issued\n");
-        Map<String, String> env = new java.util.HashMap<>(sidecarEnv(3600));
+        Map<String, String> env = new java.util.HashMap<>(renewerEnv(3600, false));
         env.put("VAULT_ADDR", "http://127.0.0.1:" + port);
         env.put("RENEWER_RETRY_ATTEMPTS", "0");
         env.put("RENEWER_BACKOFF_INITIAL", "500ms");
@@ -149,7 +145,7 @@ class RetriesRouteTest extends RouteTestSupport {
         node.promote();
         // the first lease's renewal is answered slowly: the node goes away while it is being answered
         vault.inject("/v1/sys/leases/renew", 1, new VaultEmulator.Delay(Duration.ofSeconds(5)));
-        Map<String, String> env = new java.util.HashMap<>(sidecarEnv(3600));
+        Map<String, String> env = new java.util.HashMap<>(renewerEnv(3600, false));
         env.put("VAULT_ADDR", node.address());
         env.put("RENEWER_RETRY_ATTEMPTS", "1");
         env.put("RENEWER_BACKOFF_INITIAL", "500ms");
@@ -184,7 +180,7 @@ class RetriesRouteTest extends RouteTestSupport {
                 "/v1/sys/leases/renew",
                 4,
                 new VaultEmulator.Status(429, List.of("rate limit quota exceeded"), Map.of("Retry-After", "2")));
-        Map<String, String> env = new java.util.HashMap<>(sidecarEnv(3600));
+        Map<String, String> env = new java.util.HashMap<>(renewerEnv(3600, false));
         env.put("RENEWER_RETRY_ATTEMPTS", "1");
         env.put("RENEWER_BACKOFF_INITIAL", "200ms");
 
@@ -209,7 +205,7 @@ class RetriesRouteTest extends RouteTestSupport {
         List<Lease> leases = List.of(lease(token, 12), lease(token, 12));
         writeVariables(token, leases.toArray(Lease[]::new));
 
-        try (InProcessRenewer renewer = InProcessRenewer.start(sidecarEnv(5))) {
+        try (InProcessRenewer renewer = InProcessRenewer.start(renewerEnv(5, false))) {
             renewer.awaitLine("Cycle done", LONG);
             vault.seal();
             // sealed until the renewer has been turned away three times in a row
@@ -237,7 +233,7 @@ class RetriesRouteTest extends RouteTestSupport {
         Token token = vault.createToken(TokenSpec.ttl(Duration.ofHours(1)));
         List<Lease> leases = List.of(lease(token, 12), lease(token, 12));
         writeVariables(token, leases.toArray(Lease[]::new));
-        Map<String, String> env = new java.util.HashMap<>(sidecarEnv(2));
+        Map<String, String> env = new java.util.HashMap<>(renewerEnv(2, false));
         env.put("RENEWER_RETRY_ATTEMPTS", "1");
         env.put("RENEWER_BACKOFF_INITIAL", "500ms");
 
