@@ -63,6 +63,12 @@ public record InitSettings(
     public static final String DEFAULT_KUBERNETES_AUTH_PATH = "kubernetes";
     public static final String DEFAULT_FIELD = "value";
     private static final String PREFIX = "SECRET_";
+    /**
+     * An AppRole's name, as Vault's approle backend routes it (builtin/credential/approle/path_role.go matches
+     * {@code "role/" + framework.GenericNameRegex("role_name")}, sdk/framework/path.go): a word character, then word
+     * characters, dots and dashes, ending with a word character. The name goes into the role-id and secret-id URLs.
+     */
+    static final String ROLE_NAME = "\\w([\\w.-]*\\w)?";
     /** Names the app's shell reads for itself: a secret exported under one would change what the app runs. */
     private static final java.util.Set<String> SHELL_VARIABLES = java.util.Set.of(
             "PATH", "IFS", "ENV", "BASH_ENV", "SHELLOPTS", "PS4", "LD_PRELOAD", "LD_LIBRARY_PATH", "HOME", "UID");
@@ -119,8 +125,13 @@ public record InitSettings(
                 r.problem("APPROLE_ROLE or VAULT_LOGIN_ROLE is required: the AppRole whose token is written"
                         + " (or VAULT_LOGIN_METHOD=kubernetes to keep Kubernetes auth's token)");
             }
-            if (!authPath.matches("[A-Za-z0-9._/-]+")) {
-                r.problem("KUBERNETES_AUTH_PATH=" + authPath + " is not a mount path");
+            if (!isVaultPath(authPath)) {
+                r.problem("KUBERNETES_AUTH_PATH=" + authPath + " is not a mount path (letters, digits and . _ ~ : @"
+                        + " + - between single slashes, no '..')");
+            }
+            if (login == Login.APPROLE && appRole != null && !appRole.matches(ROLE_NAME)) {
+                r.problem("APPROLE_ROLE=" + appRole + " is not an AppRole name (letters, digits, '_', and '.' or '-'"
+                        + " inside, as Vault's role names)");
             }
         }
         List<SecretRef> secrets = secrets(environment, r);
@@ -155,7 +166,7 @@ public record InitSettings(
                         + " sources the file: export the secret under another name");
             } else if (path.isEmpty()) {
                 r.problem(variable + " names no Vault path (e.g. secret/my-app/db?password)");
-            } else if (!path.matches("[A-Za-z0-9._~:@/+-]+") || path.contains("//") || path.contains("..")) {
+            } else if (!isVaultPath(path)) {
                 r.problem(variable + "=" + path + " is not a Vault path");
             } else if (!field.matches("[A-Za-z0-9._-]+")) {
                 r.problem(variable + ": field '" + field + "' is not a field name");
@@ -164,6 +175,14 @@ public record InitSettings(
             }
         }
         return List.copyOf(secrets);
+    }
+
+    /**
+     * A path the init puts after {@code /v1/} (a SECRET_* path, KUBERNETES_AUTH_PATH): characters that need no escaping
+     * in a URL path, no empty segment, and no {@code ..}, so that it cannot climb to another endpoint.
+     */
+    static boolean isVaultPath(String path) {
+        return path.matches("[A-Za-z0-9._~:@/+-]+") && !path.contains("//") && !path.contains("..");
     }
 
     /** The distinct paths, in the order of their first variable: each is read once. */

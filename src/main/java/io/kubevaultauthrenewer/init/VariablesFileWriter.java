@@ -9,19 +9,25 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -45,6 +51,12 @@ public final class VariablesFileWriter {
     public static final String LEASE_IDS_NAME = "LEASE_IDS";
 
     private static final Pattern SHELL_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+    /** O_CREAT | O_EXCL (which never follows a link), O_NOFOLLOW, for writing. */
+    private static final Set<OpenOption> CREATE_EXCLUSIVELY =
+            Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     /** Bytes written per call: a heap buffer is copied into a direct one as large as the write (8 MB at most). */
     private static final int CHUNK = 64 * 1024;
@@ -88,16 +100,25 @@ public final class VariablesFileWriter {
     }
 
     /**
-     * Replaces {@code file} atomically with {@code content} (UTF-8): a temporary file in the same directory, created
-     * with {@code permissions} where the file system has POSIX permissions (set again after creation, so that the
-     * umask cannot narrow them), written, forced to disk, then renamed over {@code file}. On any failure the temporary
-     * file is deleted and {@code file} is left as it was.
+     * Replaces {@code file} atomically with {@code content} (UTF-8): a temporary file with a random name in the same
+     * directory, created exclusively (never an existing file, never through a symbolic link) with {@code permissions}
+     * where the file system has POSIX permissions, written and forced to disk through the channel that created it,
+     * then renamed over {@code file}. The permissions are set again through a descriptor that refuses a link (the
+     * umask may have narrowed them), and the temporary file must still be the regular file written, with its size, at
+     * the rename: a temporary file swapped for a link in between fails the write and nothing is renamed. On any
+     * failure the temporary file is deleted and {@code file} is left as it was.
      *
      * @throws IllegalArgumentException naming the file when the content is not valid Unicode or is larger than the
      *     renewer reads ({@link VariablesFile#MAX_BYTES}); nothing is written then
      * @throws IOException naming the file when it could not be written
      */
     public static void write(Path file, String content, Set<PosixFilePermission> permissions) throws IOException {
+        write(file, content, permissions, created -> {});
+    }
+
+    /** As {@link #write(Path, String, Set)}; {@code created} is called with the temporary file once it exists. */
+    static void write(Path file, String content, Set<PosixFilePermission> permissions, Consumer<Path> created)
+            throws IOException {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(content, "content");
         Objects.requireNonNull(permissions, "permissions");
@@ -110,11 +131,15 @@ public final class VariablesFileWriter {
             FileAttribute<?>[] attributes = posix
                     ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(permissions)}
                     : new FileAttribute<?>[0];
-            tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp", attributes);
-            if (posix) {
-                Files.setPosixFilePermissions(tmp, permissions);
-            }
-            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            Path name =
+                    dir.resolve("." + target.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong()) + ".tmp");
+            try (FileChannel channel = FileChannel.open(name, CREATE_EXCLUSIVELY, attributes)) {
+                tmp = name;
+                created.accept(tmp);
+                if (posix) {
+                    Files.getFileAttributeView(tmp, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                            .setPermissions(permissions);
+                }
                 for (int offset = 0; offset < bytes.length; offset += CHUNK) {
                     ByteBuffer chunk = ByteBuffer.wrap(bytes, offset, Math.min(CHUNK, bytes.length - offset));
                     while (chunk.hasRemaining()) {
@@ -122,6 +147,11 @@ public final class VariablesFileWriter {
                     }
                 }
                 channel.force(true);
+            }
+            BasicFileAttributes written =
+                    Files.readAttributes(tmp, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!written.isRegularFile() || written.size() != bytes.length) {
+                throw new IOException("its temporary file " + tmp.getFileName() + " was replaced while being written");
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (Throwable failure) {

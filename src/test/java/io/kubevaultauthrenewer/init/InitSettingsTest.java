@@ -116,6 +116,34 @@ class InitSettingsTest {
     }
 
     @Test
+    void refusesAnAppRoleOrAnAuthPathThatWouldLeadToAnotherEndpoint() {
+        env.put("KUBE_SA_TOKEN", JWT);
+        env.put("KUBERNETES_ROLE", "kube");
+        env.put("APPROLE_ROLE", "app/../../../sys/seal");
+        env.put("KUBERNETES_AUTH_PATH", "kubernetes/../../sys/raw");
+
+        assertThat(loadFails().problems())
+                .containsExactlyInAnyOrder(
+                        "KUBERNETES_AUTH_PATH=kubernetes/../../sys/raw is not a mount path (letters, digits and . _ ~"
+                                + " : @ + - between single slashes, no '..')",
+                        "APPROLE_ROLE=app/../../../sys/seal is not an AppRole name (letters, digits, '_', and '.' or"
+                                + " '-' inside, as Vault's role names)");
+        env.put("APPROLE_ROLE", "my-app.v2_role");
+        env.put("KUBERNETES_AUTH_PATH", "clusters/prod-eu");
+        assertThat(load())
+                .extracting(InitSettings::appRole, InitSettings::kubernetesAuthPath)
+                .containsExactly("my-app.v2_role", "clusters/prod-eu");
+        for (String bad : new String[] {"-app", "app.", "app role", "app?x=1", "app%2F.."}) {
+            env.put("APPROLE_ROLE", bad);
+            assertThat(loadFails().problems())
+                    .as(bad)
+                    .singleElement()
+                    .asString()
+                    .startsWith("APPROLE_ROLE=" + bad);
+        }
+    }
+
+    @Test
     void reportsEveryBadSecretVariableByNameAndNeverItsNeighboursValues() {
         env.put("VAULT_TOKEN", "hvs.given-token");
         env.put("SECRET_", "secret/x");

@@ -8,6 +8,7 @@ import io.kubevaultauthrenewer.config.VariablesFile;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -443,6 +444,32 @@ class VariablesFileWriterTest {
                 .hasMessageNotContaining("s.secret");
         assertThat(filesIn(dir)).containsExactly("variables");
         assertThat(file.resolve("kept")).hasContent("kept");
+    }
+
+    @Test
+    void neitherWritesNorChangesAFileATemporaryFileWasSwappedForALinkTo() throws IOException {
+        Path file = dir.resolve("variables");
+        Files.writeString(file, "export VAULT_TOKEN='s.old'\n");
+        Path victim = Files.writeString(dir.resolve("victim"), "the victim's own content");
+        Files.setPosixFilePermissions(victim, PosixFilePermissions.fromString("rw-------"));
+
+        assertThatThrownBy(() -> VariablesFileWriter.write(
+                        file, "export VAULT_TOKEN='s.secret'\n", VariablesFileWriter.DEFAULT_PERMISSIONS, tmp -> {
+                            try { // another writer of the directory, right after the creation
+                                Files.delete(tmp);
+                                Files.createSymbolicLink(tmp, victim);
+                            } catch (IOException e) {
+                                throw new UncheckedIOException(e);
+                            }
+                        }))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining(file + " could not be written")
+                .hasMessageNotContaining("s.secret");
+        assertThat(victim).hasContent("the victim's own content");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(victim)))
+                .isEqualTo("rw-------");
+        assertThat(file).hasContent("export VAULT_TOKEN='s.old'\n");
+        assertThat(filesIn(dir)).containsExactlyInAnyOrder("variables", "victim");
     }
 
     // ---- helpers ----
