@@ -93,10 +93,6 @@ public class RenewerConfiguration implements CamelConfiguration {
 
         VaultToken token = new VaultToken();
         VaultHttpHeaders headers = VaultHttpClient.headers(settings.vault(), token);
-        if (settings.vault().tls().skipVerify()) {
-            LOG.warn("VAULT_SKIP_VERIFY is set: Vault's certificate and name are not checked, so anyone on the way"
-                    + " can read the token; use VAULT_CACERT instead");
-        }
         VaultHttpClient.configure(context, settings.vault(), headers);
 
         // on stop, a call in flight is cut at once: the cycle is abandoned, and the process exits promptly

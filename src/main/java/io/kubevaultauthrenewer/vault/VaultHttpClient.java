@@ -6,12 +6,16 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.component.http.HttpClientConfigurer;
 import org.apache.camel.component.http.HttpComponent;
 import org.apache.hc.client5.http.io.HttpClientConnectionManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The http and https components, toward Vault, for both modes: one pool for both schemes, with the TLS of
  * VAULT_CACERT, VAULT_CLIENT_CERT, … and the timeouts, and the client configured by a configurer (Vault's headers).
  */
 public final class VaultHttpClient {
+
+    private static final Logger LOG = LoggerFactory.getLogger(VaultHttpClient.class);
 
     private VaultHttpClient() {}
 
@@ -30,6 +34,10 @@ public final class VaultHttpClient {
      * @param configurer the client's interceptors (Vault's headers, the init's login credentials)
      */
     public static void configure(CamelContext context, VaultSettings vault, HttpClientConfigurer configurer) {
+        if (vault.tls().skipVerify()) {
+            LOG.warn("VAULT_SKIP_VERIFY is set: Vault's certificate and name are not checked, so anyone on the way"
+                    + " can read the token and the secrets; use VAULT_CACERT instead");
+        }
         HttpClientConnectionManager connections =
                 vault.tls().connections(vault.connectTimeout(), vault.responseTimeout());
         for (String scheme : new String[] {"http", "https"}) {

@@ -190,6 +190,24 @@ class TlsRouteTest {
     }
 
     @Test
+    void warnsAboutVaultSkipVerifyInTheInitModeToo() throws IOException {
+        startVault(false);
+        vault.enableKv("secret-v1", 1);
+        vault.putSecret("secret-v1/app", Map.of("value", "s3cr3t-value"));
+        Map<String, String> env = env("127.0.0.1", "VAULT_SKIP_VERIFY", "true", "VAULT_TOKEN", token.id);
+        env.put("SECRET_APP", "secret-v1/app");
+
+        try (InProcessRenewer init = InProcessRenewer.run(env, "init")) {
+            assertThat(init.awaitExit(EXIT)).as(init.output()).isZero();
+            assertThat(init.linesWith(" WARN "))
+                    .singleElement()
+                    .asString()
+                    .contains("VAULT_SKIP_VERIFY is set: Vault's certificate and name are not checked");
+            assertThat(Files.readString(variables)).contains("export APP='s3cr3t-value'");
+        }
+    }
+
+    @Test
     void stopsAtStartUpNamingABadTlsFileWithoutShowingIt() throws IOException {
         startVault(false);
         Path key = Files.writeString(dir.resolve("key.pem"), "secret-key-material-not-pem\n");
