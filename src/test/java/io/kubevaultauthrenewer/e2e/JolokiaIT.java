@@ -176,9 +176,19 @@ class JolokiaIT extends AgainstTheEmulator {
         int port = freePort();
         HttpClient http = HttpClient.newHttpClient();
 
-        try (RenewerProcess renewer = RenewerProcess.start(withJolokia(port))) {
+        // a careless operator's JAVA_OPTS: the token and a secret on the command line, as system properties
+        try (RenewerProcess renewer = RenewerProcess.start(
+                withJolokia(port), "-Drenewer.vault-token=" + token.id, "-Dapp.password=" + APP_SECRET)) {
             String url = agentUrl(renewer);
             renewer.awaitLine("Cycle done", LONG);
+            for (String attribute : List.of("InputArguments", "SystemProperties")) {
+                Answer refused = get(http, url, "/read/java.lang:type=Runtime/" + attribute);
+                assertThat(refused.status()).as(refused.body).isEqualTo(403);
+                assertThat(refused.body).doesNotContain(token.id);
+            }
+            assertThat(get(http, url, "/read/java.lang:type=Runtime/Uptime").status())
+                    .as("the rest of Runtime stays readable")
+                    .isEqualTo(200);
             List<String> answers = new ArrayList<>();
             answers.add(get(http, url, "/version").body);
             answers.add(get(http, url, "/list").body);
