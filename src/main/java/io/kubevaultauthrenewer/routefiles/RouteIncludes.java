@@ -54,6 +54,13 @@ public final class RouteIncludes {
         if (dir == null) {
             return null;
         }
+        // route files are code: say so where the operator looks first, the start-up log
+        LOG.info(
+                "Route files of ROUTES_DIR {} run inside the renewer with its rights: they can read the variables"
+                        + " file and call Vault with its token. Whoever can change them{} can read every secret of"
+                        + " this pod (docs/operating.md, Trust boundaries)",
+                dir.toAbsolutePath(),
+                reload ? " (ROUTES_RELOAD=true: loaded as they change, without a restart)" : "");
         List<String> patterns = new ArrayList<>();
         for (String pattern : main.getRoutesIncludePattern().split(",")) {
             pattern = pattern.strip();

@@ -299,6 +299,9 @@ class OperationsRouteTest extends RouteTestSupport {
         try (InProcessRenewer renewer = InProcessRenewer.start(env)) {
             assertThat(renewer.awaitExit(LONG)).isEqualTo(1);
             assertThat(renewer.output())
+                    .contains("INFO RouteIncludes - Route files of ROUTES_DIR " + routes.toAbsolutePath()
+                            + " run inside the renewer with its rights: they can read the variables file and call"
+                            + " Vault with its token. Whoever can change them can read every secret of this pod")
                     .contains("replaces the built-in")
                     .contains("ERROR renewal-failure - Lost from the outside: Lease " + lease.id)
                     .doesNotContain("vault-lease-lookup failed");
@@ -331,6 +334,9 @@ class OperationsRouteTest extends RouteTestSupport {
                 renewerEnv(1, false, "ROUTES_DIR", routes.toString(), "ROUTES_RELOAD", "true"))) {
             int port = managementPort(renewer);
             renewer.awaitLine("First edit: Lease " + lease.id, LONG);
+            assertThat(renewer.output())
+                    .contains("Whoever can change them (ROUTES_RELOAD=true: loaded as they change, without a"
+                            + " restart) can read every secret of this pod");
 
             Files.writeString(file, failureRoute("Second edit:"));
             renewer.awaitLine("Second edit: Lease " + lease.id, LONG);
