@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The init mode's wiring: its settings validated (the renewer's shared ones, and the original init's own), the HTTP
- * client with Vault's headers and the login's secrets ({@link LoginCredentials}), the beans its routes call, and only
+ * client with Vault's headers, the login's secrets ({@link LoginCredentials}) and the secrets' values ({@link
+ * SecretAnswers}), the beans its routes call, and only
  * its routes ({@code renewer.init-routes}).
  */
 @Configuration
@@ -78,17 +79,20 @@ public class InitConfiguration implements CamelConfiguration {
                 paths,
                 LoginCredentials.jwt(reader.raw(Setting.KUBE_SA_TOKEN).orElse(null), init.jwtFile()),
                 token);
+        SecretReads reads = new SecretReads(init);
+        SecretAnswers answers = new SecretAnswers(settings.vault().address(), reads);
         VaultHttpClient.configure(context, settings.vault(), (HttpClientBuilder builder) -> {
             headers.configureHttpClient(builder);
             // outside Vault's headers: the JWT goes into the request before them, the tokens come out after
             builder.addExecInterceptorBefore("vault-headers", "init-login-credentials", credentials);
+            // the secrets' values, likewise, come out of their answers before Camel reads them
+            builder.addExecInterceptorBefore("vault-headers", "init-secret-answers", answers);
         });
 
         Exit exit = registry.lookupByNameAndType(RenewerConfiguration.EXIT, Exit.class);
         if (exit == null) {
             exit = new Exit(() -> new Thread(context::stop, "init-exit").start());
         }
-        SecretReads reads = new SecretReads(init);
         InitFile file = new InitFile(settings.credentials().variablesFile(), token, reads, exit);
         registry.bind("initLogin", new InitLogin(init));
         registry.bind("initSecrets", reads);

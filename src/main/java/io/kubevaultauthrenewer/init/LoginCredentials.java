@@ -48,7 +48,7 @@ public final class LoginCredentials implements ExecChainHandler {
      * @param token where the client token of each login goes
      */
     public LoginCredentials(String vaultAddr, LoginPaths paths, Supplier<String> jwt, VaultToken token) {
-        String base = URI.create(vaultAddr).getRawPath().replaceAll("/+$", "") + "/v1/";
+        String base = AnswerRewrite.apiPath(vaultAddr, true);
         this.kubernetesLogin = base + paths.kubernetesLogin();
         this.appRoleLogin = base + LoginPaths.APPROLE_LOGIN;
         this.appRoleRoleId = base + paths.appRoleRoleId();
@@ -86,11 +86,14 @@ public final class LoginCredentials implements ExecChainHandler {
             return response;
         }
         if (path.equals(kubernetesLogin) || path.equals(appRoleLogin)) {
-            taken(response, "auth", "client_token", token::set);
+            AnswerRewrite.rewrite(
+                    response, answer -> AnswerRewrite.take(answer.path("auth"), "client_token", token::set));
         } else if (path.equals(appRoleRoleId)) {
-            taken(response, "data", "role_id", v -> roleId = v);
+            AnswerRewrite.rewrite(
+                    response, answer -> AnswerRewrite.take(answer.path("data"), "role_id", v -> roleId = v));
         } else if (path.equals(appRoleSecretId)) {
-            taken(response, "data", "secret_id", v -> secretId = v);
+            AnswerRewrite.rewrite(
+                    response, answer -> AnswerRewrite.take(answer.path("data"), "secret_id", v -> secretId = v));
         }
         return response;
     }
@@ -107,22 +110,5 @@ public final class LoginCredentials implements ExecChainHandler {
             body.put(namesAndValues[i], namesAndValues[i + 1]);
         }
         request.setEntity(new ByteArrayEntity(JSON.writeValueAsBytes(body), ContentType.APPLICATION_JSON));
-    }
-
-    /** Takes {@code section.field} out of the answer, hands it over, and leaves the placeholder in its place. */
-    private static void taken(
-            ClassicHttpResponse response, String section, String field, java.util.function.Consumer<String> to)
-            throws IOException {
-        JsonNode answer;
-        try (InputStream in = response.getEntity().getContent()) {
-            answer = JSON.readTree(in);
-        }
-        JsonNode holder = answer == null ? null : answer.path(section);
-        if (holder instanceof ObjectNode object && object.path(field).isTextual()) {
-            to.accept(object.get(field).asText());
-            object.put(field, VaultHttpHeaders.REDACTED);
-        }
-        response.setEntity(new ByteArrayEntity(
-                answer == null ? new byte[0] : JSON.writeValueAsBytes(answer), ContentType.APPLICATION_JSON));
     }
 }

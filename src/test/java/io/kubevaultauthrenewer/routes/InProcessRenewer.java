@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.camel.main.Main;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LogEvent;
@@ -37,6 +38,10 @@ final class InProcessRenewer extends RenewerOutput {
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
 
     private InProcessRenewer(Map<String, String> environment, String... arguments) {
+        this(main -> {}, environment, arguments);
+    }
+
+    private InProcessRenewer(Consumer<Main> setUp, Map<String, String> environment, String... arguments) {
         PatternLayout layout = PatternLayout.newBuilder().withPattern(PATTERN).build();
         capture = new AbstractAppender("capture-" + UUID.randomUUID(), null, layout, true, Property.EMPTY_ARRAY) {
             @Override
@@ -53,7 +58,13 @@ final class InProcessRenewer extends RenewerOutput {
         Thread thread = new Thread(
                 () -> {
                     try {
-                        exit.complete(Application.run(environment, main::complete, arguments));
+                        exit.complete(Application.run(
+                                environment,
+                                started -> {
+                                    setUp.accept(started);
+                                    main.complete(started);
+                                },
+                                arguments));
                     } catch (Throwable e) {
                         exit.completeExceptionally(e);
                     }
@@ -78,6 +89,11 @@ final class InProcessRenewer extends RenewerOutput {
     /** Runs with these arguments ({@code init}) and this environment, as the image's entrypoint does. */
     static InProcessRenewer run(Map<String, String> environment, String... arguments) {
         return new InProcessRenewer(environment, arguments);
+    }
+
+    /** Runs as {@link #run(Map, String...)} does, with {@code setUp} given the Camel Main before it runs. */
+    static InProcessRenewer run(Consumer<Main> setUp, Map<String, String> environment, String... arguments) {
+        return new InProcessRenewer(setUp, environment, arguments);
     }
 
     /** Waits for the run to end by itself and gives its exit status. */

@@ -43,6 +43,11 @@ class InitModeRouteTest extends RouteTestSupport {
 
     @BeforeEach
     void originalSetup() {
+        jwt = originalVault(vault);
+    }
+
+    /** The original's Vault, as described above; gives the service account's JWT. */
+    static String originalVault(VaultEmulator vault) {
         vault.policy("my-app-role-login-policy", "auth/approle/role/my-app-role/role-id", "read");
         vault.policy("my-app-role-login-policy", "auth/approle/role/my-app-role/secret-id", "update");
         vault.policy("my-app-role-policy", "secret-v1/*", "read");
@@ -56,7 +61,7 @@ class InitModeRouteTest extends RouteTestSupport {
         vault.enableKv("secret-v1", 1);
         vault.enableKv("secret-v2", 2);
         vault.enableDatabase("database", "my-role", Duration.ofHours(1), Duration.ofHours(24));
-        jwt = vault.serviceAccountJwt("default", "test-service");
+        return vault.serviceAccountJwt("default", "test-service");
     }
 
     /** The original tests' standard inputs: the service account's JWT, the login role, a fresh file. */
