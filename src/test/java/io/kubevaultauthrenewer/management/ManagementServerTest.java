@@ -1,0 +1,144 @@
+package io.kubevaultauthrenewer.management;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The management port over real sockets: clients that are slow, idle or never read must not silence the probes. */
+class ManagementServerTest {
+
+    /** More than the workers and then some: on one thread, or on a pool without a read budget, they hold them all. */
+    private static final int STALLED_CLIENTS = BoundedExchanges.WORKERS * 2;
+
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
+
+    private final List<Socket> clients = new ArrayList<>();
+    private ManagementServer server;
+
+    @AfterEach
+    void stop() throws IOException {
+        for (Socket client : clients) {
+            client.close();
+        }
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    @Test
+    void answersTheLivenessProbeWhileClientsHoldHalfARequest() throws Exception {
+        start("127.0.0.1");
+        for (int i = 0; i < STALLED_CLIENTS; i++) {
+            connect()
+                    .getOutputStream()
+                    .write("GET /observe/health/live HTTP/1.1\r\nHost: renewer\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+        }
+
+        assertThat(liveness("127.0.0.1").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void answersTheLivenessProbeWhileClientsConnectAndSendNothing() throws Exception {
+        start("127.0.0.1");
+        for (int i = 0; i < STALLED_CLIENTS; i++) {
+            connect();
+        }
+
+        assertThat(liveness("127.0.0.1").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void closesAClientThatDoesNotFinishItsRequestWithinTheReadBudget() throws Exception {
+        start("127.0.0.1");
+        Socket client = connect();
+        client.getOutputStream().write("GET /observe/metrics HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
+        client.setSoTimeout((int) (BoundedExchanges.READ_BUDGET.toMillis() * 3));
+
+        long started = System.nanoTime();
+        assertThat(client.getInputStream().read())
+                .as("end of stream: the server closed it")
+                .isEqualTo(-1);
+        assertThat(Duration.ofNanos(System.nanoTime() - started))
+                .isLessThan(BoundedExchanges.READ_BUDGET.multipliedBy(3));
+    }
+
+    @Test
+    void answersOthersWhileClientsNeverReadTheirAnswers() throws Exception {
+        start("127.0.0.1");
+        for (int i = 0; i < STALLED_CLIENTS; i++) {
+            Socket client = new Socket();
+            client.setReceiveBufferSize(1024);
+            client.connect(new InetSocketAddress("127.0.0.1", server.port()));
+            clients.add(client);
+            client.getOutputStream()
+                    .write("GET /observe/metrics HTTP/1.1\r\nHost: renewer\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+        }
+
+        assertThat(liveness("127.0.0.1").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void listensOnlyOnTheAddressItIsGiven() throws Exception {
+        Optional<InetAddress> other = Collections.list(NetworkInterface.getNetworkInterfaces()).stream()
+                .flatMap(NetworkInterface::inetAddresses)
+                .filter(a -> a instanceof Inet4Address && !a.isLoopbackAddress())
+                .findFirst();
+        assumeTrue(other.isPresent(), "this host has an address besides loopback");
+        start("127.0.0.1");
+
+        assertThat(liveness("127.0.0.1").statusCode()).isEqualTo(200);
+        assertThatThrownBy(() -> new Socket(other.get(), server.port()).close()).isInstanceOf(ConnectException.class);
+    }
+
+    @Test
+    void listensOnEveryInterfaceByDefault() throws Exception {
+        start("0.0.0.0");
+
+        assertThat(liveness("127.0.0.1").statusCode()).isEqualTo(200);
+    }
+
+    private void start(String host) {
+        server = new ManagementServer(host, 0, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        server.start();
+    }
+
+    private Socket connect() throws IOException {
+        Socket client = new Socket("127.0.0.1", server.port());
+        clients.add(client);
+        return client;
+    }
+
+    private HttpResponse<String> liveness(String host) throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(PROBE_TIMEOUT).build();
+        return http.send(
+                HttpRequest.newBuilder(
+                                URI.create("http://" + host + ":" + server.port() + ManagementServer.LIVENESS_PATH))
+                        .timeout(PROBE_TIMEOUT)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
