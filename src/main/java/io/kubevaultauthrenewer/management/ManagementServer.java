@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
@@ -35,6 +36,8 @@ public final class ManagementServer extends ServiceSupport {
     private final PrometheusMeterRegistry metrics;
     private final HealthEndpoint health = new HealthEndpoint();
     private HttpServer server;
+    private final Duration readBudget;
+    private final Duration writeBudget;
     private BoundedExchanges executor;
 
     /**
@@ -42,6 +45,14 @@ public final class ManagementServer extends ServiceSupport {
      * @param port the port to listen on, 0 for any free one
      */
     public ManagementServer(String host, int port, PrometheusMeterRegistry metrics) {
+        this(host, port, metrics, BoundedExchanges.READ_BUDGET, BoundedExchanges.WRITE_BUDGET);
+    }
+
+    /** With budgets of its own: the time to read a request, the time to write an answer. */
+    ManagementServer(
+            String host, int port, PrometheusMeterRegistry metrics, Duration readBudget, Duration writeBudget) {
+        this.readBudget = readBudget;
+        this.writeBudget = writeBudget;
         this.host = host;
         this.port = port;
         this.metrics = metrics;
@@ -65,7 +76,7 @@ public final class ManagementServer extends ServiceSupport {
             throw new InvalidSettingsException(List.of("CAMEL_MANAGEMENT_HOST=" + host + " CAMEL_MANAGEMENT_PORT="
                     + port + " cannot be listened on (" + e.getMessage() + "): choose another address or port"));
         }
-        executor = new BoundedExchanges(BoundedExchanges.READ_BUDGET, BoundedExchanges.WRITE_BUDGET);
+        executor = new BoundedExchanges(readBudget, writeBudget);
         server.setExecutor(executor);
         server.createContext("/", this::handle);
         server.start();

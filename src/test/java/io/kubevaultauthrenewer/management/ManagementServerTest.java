@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.HttpURLConnection;
 import java.net.Inet4Address;
@@ -14,6 +15,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -85,18 +87,32 @@ class ManagementServerTest {
 
     @Test
     void answersOthersWhileClientsNeverReadTheirAnswers() throws Exception {
-        start("127.0.0.1");
-        for (int i = 0; i < STALLED_CLIENTS; i++) {
-            Socket client = new Socket();
-            client.setReceiveBufferSize(1024);
-            client.connect(new InetSocketAddress("127.0.0.1", server.port()));
-            clients.add(client);
-            client.getOutputStream()
-                    .write("GET /observe/metrics HTTP/1.1\r\nHost: renewer\r\n\r\n"
-                            .getBytes(StandardCharsets.US_ASCII));
+        start("127.0.0.1", BoundedExchanges.WRITE_BUDGET, scrapeOfMegabytes());
+        for (int i = 0; i < BoundedExchanges.WORKERS - 1; i++) {
+            neverReads();
         }
 
         assertThat(liveness("127.0.0.1")).isEqualTo(200);
+    }
+
+    @Test
+    void cutsClientsThatDoNotReadTheirAnswersWithinTheWriteBudget() throws Exception {
+        Duration writeBudget = Duration.ofMillis(500);
+        PrometheusMeterRegistry metrics = scrapeOfMegabytes();
+        int scrape = metrics.scrape().getBytes(StandardCharsets.UTF_8).length;
+        start("127.0.0.1", writeBudget, metrics);
+        List<Socket> slow = new ArrayList<>();
+        for (int i = 0; i < BoundedExchanges.WORKERS; i++) {
+            slow.add(neverReads());
+        }
+
+        assertThat(liveness("127.0.0.1"))
+                .as("answered once the slow readers are cut")
+                .isEqualTo(200);
+        for (Socket client : slow) {
+            client.setSoTimeout((int) PROBE_TIMEOUT.toMillis());
+            assertThat(bytesUntilClosed(client)).as("a cut answer").isLessThan(scrape);
+        }
     }
 
     @Test
@@ -120,8 +136,47 @@ class ManagementServerTest {
     }
 
     private void start(String host) {
-        server = new ManagementServer(host, 0, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        start(host, BoundedExchanges.WRITE_BUDGET, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+
+    private void start(String host, Duration writeBudget, PrometheusMeterRegistry metrics) {
+        server = new ManagementServer(host, 0, metrics, BoundedExchanges.READ_BUDGET, writeBudget);
         server.start();
+    }
+
+    /** Metrics far larger than the sockets' buffers, so that the server's write waits for the client to read. */
+    private static PrometheusMeterRegistry scrapeOfMegabytes() {
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        for (int i = 0; i < 15_000; i++) {
+            metrics.counter("renewer_padding", "lease", "database/creds/app/" + "x".repeat(60) + i);
+        }
+        return metrics;
+    }
+
+    /** A client that asks for the metrics with the smallest receive buffer it can, and never reads them. */
+    private Socket neverReads() throws IOException {
+        Socket client = new Socket();
+        client.setReceiveBufferSize(1024);
+        client.connect(new InetSocketAddress("127.0.0.1", server.port()));
+        clients.add(client);
+        client.getOutputStream()
+                .write("GET /observe/metrics HTTP/1.1\r\nHost: renewer\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        return client;
+    }
+
+    /** What the client still receives until the server closes the connection (a reset counts as closed). */
+    private static long bytesUntilClosed(Socket client) throws IOException {
+        InputStream in = client.getInputStream();
+        byte[] buffer = new byte[64 * 1024];
+        long total = 0;
+        try {
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                total += n;
+            }
+        } catch (SocketException e) {
+            // reset by the server's close
+        }
+        return total;
     }
 
     private Socket connect() throws IOException {
