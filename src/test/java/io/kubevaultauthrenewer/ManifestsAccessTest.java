@@ -12,10 +12,12 @@ import io.fabric8.kubernetes.api.model.VolumeProjection;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.kubevaultauthrenewer.config.ManagementSettings;
 import io.kubevaultauthrenewer.config.SelfEviction;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -31,10 +33,18 @@ class ManifestsAccessTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int JOLOKIA_PORT = 8778;
 
+    /** Each directory built once for the class's tests: a kubectl kustomize costs about 0.3 s. */
+    private static final Map<Path, List<JsonNode>> BUILT = new ConcurrentHashMap<>();
+
     private static List<JsonNode> built(ManifestsTest.Build build) throws Exception {
         Assumptions.assumeTrue(
                 ManifestsTest.onPath("kubectl"), "kubectl is not on the PATH: kubectl kustomize not run");
-        return ManifestsTest.kustomize(build.dir());
+        List<JsonNode> built = BUILT.get(build.dir());
+        if (built == null) {
+            built = ManifestsTest.kustomize(build.dir());
+            BUILT.put(build.dir(), built);
+        }
+        return built;
     }
 
     private static PodSpec pod(List<JsonNode> built) {
