@@ -1,6 +1,9 @@
 package io.kubevaultauthrenewer.config;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -41,7 +44,7 @@ public record ManagementSettings(String host, int port) {
     }
 
     private static boolean isHost(String value) {
-        var ipv4 = IPV4.matcher(value);
+        Matcher ipv4 = IPV4.matcher(value);
         if (ipv4.matches()) {
             for (int i = 1; i <= 4; i++) {
                 if (Integer.parseInt(ipv4.group(i)) > 255) {
@@ -62,9 +65,10 @@ public record ManagementSettings(String host, int port) {
     private static boolean isIpv6(String value) {
         String bare = value.startsWith("[") ? value.substring(1, value.length() - 1) : value;
         try {
-            // a literal with colons is parsed, never looked up
-            return java.net.InetAddress.getByName(bare) instanceof java.net.Inet6Address;
-        } catch (java.net.UnknownHostException e) {
+            // a literal with colons is parsed, never looked up (an IPv4-mapped one parses to an IPv4 address)
+            InetAddress.getByName(bare);
+            return true;
+        } catch (UnknownHostException e) {
             return false;
         }
     }
