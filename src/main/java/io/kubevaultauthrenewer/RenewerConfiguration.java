@@ -161,7 +161,7 @@ public class RenewerConfiguration implements CamelConfiguration {
                     status,
                     schedule.renewInterval(),
                     settings.vault().callAllowance(),
-                    settings.management().port(),
+                    settings.management(),
                     headers,
                     routeFiles,
                     requests,

@@ -82,6 +82,9 @@ final class Usage {
                         + ")";
             case RENEWER_RETRY_MAX_DELAY ->
                 "both: the longest wait between quick retries (default " + shown(RetrySettings.DEFAULT_MAX_DELAY) + ")";
+            case CAMEL_MANAGEMENT_HOST ->
+                "renewer: address the management port listens on, an IP or a host name (default "
+                        + ManagementSettings.DEFAULT_HOST + ": every interface)";
             case CAMEL_MANAGEMENT_PORT ->
                 "renewer: port of /observe/health and /observe/metrics (default " + ManagementSettings.DEFAULT_PORT
                         + ")";

@@ -64,17 +64,21 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
  */
 class ManifestsTest {
 
-    private static final Path MANIFESTS = Path.of("manifests");
-    private static final Path BASE = MANIFESTS.resolve("base");
-    private static final Path NATIVE_SIDECAR = MANIFESTS.resolve("native-sidecar");
-    private static final Path EVICT_OWN_POD_ONLY = MANIFESTS.resolve("evict-own-pod-only");
-    private static final Path NATIVE_SIDECAR_EVICT_OWN_POD_ONLY =
-            MANIFESTS.resolve("native-sidecar-evict-own-pod-only");
-    /** The kustomize component holding the admission policy, which both evict-own-pod-only overlays list. */
-    private static final Path OWN_POD_ONLY_POLICY =
-            MANIFESTS.resolve("components").resolve("evict-own-pod-only");
+    static final Path MANIFESTS = Path.of("manifests");
+    static final Path BASE = MANIFESTS.resolve("base");
+    static final Path NATIVE_SIDECAR = MANIFESTS.resolve("native-sidecar");
+    static final Path EVICT_OWN_POD_ONLY = MANIFESTS.resolve("evict-own-pod-only");
+    static final Path NATIVE_SIDECAR_EVICT_OWN_POD_ONLY = MANIFESTS.resolve("native-sidecar-evict-own-pod-only");
+    /** The kustomize component holding the admission policy, which the base lists. */
+    static final Path OWN_POD_ONLY_POLICY = MANIFESTS.resolve("components").resolve("evict-own-pod-only");
+    /** The kustomize component that takes the policy out again, for clusters before 1.30. */
+    static final Path WITHOUT_OWN_POD_ONLY_POLICY =
+            MANIFESTS.resolve("components").resolve("without-evict-own-pod-only");
+
+    static final Path BEFORE_1_30 = MANIFESTS.resolve("before-1.30");
+    static final Path NATIVE_SIDECAR_BEFORE_1_30 = MANIFESTS.resolve("native-sidecar-before-1.30");
     /** The overlay that opens the renewer's Jolokia agent to Hawtio Online. */
-    private static final Path HAWTIO = MANIFESTS.resolve("hawtio");
+    static final Path HAWTIO = MANIFESTS.resolve("hawtio");
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String RENEWER = "vault-renewer";
@@ -165,16 +169,18 @@ class ManifestsTest {
      * What each documented directory builds: whether the renewer is a native sidecar (an init container) and whether
      * the admission policy that lets a pod evict only itself comes with it.
      */
-    private record Build(Path dir, boolean nativeSidecar, boolean ownPodOnly) {}
+    record Build(Path dir, boolean nativeSidecar, boolean ownPodOnly) {}
 
-    private static final List<Build> BUILDS = List.of(
-            new Build(MANIFESTS, false, false),
-            new Build(NATIVE_SIDECAR, true, false),
+    static final List<Build> BUILDS = List.of(
+            new Build(MANIFESTS, false, true),
+            new Build(NATIVE_SIDECAR, true, true),
+            new Build(BEFORE_1_30, false, false),
+            new Build(NATIVE_SIDECAR_BEFORE_1_30, true, false),
             new Build(EVICT_OWN_POD_ONLY, false, true),
             new Build(NATIVE_SIDECAR_EVICT_OWN_POD_ONLY, true, true),
-            new Build(HAWTIO, false, false));
+            new Build(HAWTIO, false, true));
 
-    private static Stream<Build> builds() {
+    static Stream<Build> builds() {
         return BUILDS.stream();
     }
 
@@ -201,7 +207,8 @@ class ManifestsTest {
                         "role.yaml",
                         "rolebinding.yaml",
                         "deployment.yaml",
-                        "poddisruptionbudget.yaml");
+                        "poddisruptionbudget.yaml",
+                        "networkpolicy.yaml");
         resources.forEach(r -> assertThat(BASE.resolve(r)).isRegularFile());
         ServiceAccount account = JSON.treeToValue(tree(BASE.resolve("serviceaccount.yaml")), ServiceAccount.class);
         assertThat(pod().getServiceAccountName())
@@ -219,7 +226,10 @@ class ManifestsTest {
                         NATIVE_SIDECAR,
                         EVICT_OWN_POD_ONLY,
                         NATIVE_SIDECAR_EVICT_OWN_POD_ONLY,
+                        BEFORE_1_30,
+                        NATIVE_SIDECAR_BEFORE_1_30,
                         OWN_POD_ONLY_POLICY,
+                        WITHOUT_OWN_POD_ONLY_POLICY,
                         HAWTIO);
         for (Path root : roots) {
             List<String> listed = listed(tree(root.resolve("kustomization.yaml")));
@@ -634,14 +644,6 @@ class ManifestsTest {
     }
 
     @Test
-    void mountsTheServiceAccountTokenTheRenewerEvictsWith() throws IOException {
-        ServiceAccount account = JSON.treeToValue(tree(BASE.resolve("serviceaccount.yaml")), ServiceAccount.class);
-
-        assertThat(account.getAutomountServiceAccountToken()).isNotEqualTo(Boolean.FALSE);
-        assertThat(pod().getAutomountServiceAccountToken()).isNotEqualTo(Boolean.FALSE);
-    }
-
-    @Test
     void budgetsTheDeploymentsPodsOneDisruptionAtATimeAndEvictsUnhealthyOnesAlways() throws IOException {
         JsonNode budget = tree(BASE.resolve("poddisruptionbudget.yaml"));
         Deployment deployment = deployment();
@@ -678,10 +680,14 @@ class ManifestsTest {
     }
 
     @Test
-    void evictOwnPodOnlyComponentAddsThePolicyAndItsBindingToEitherSidecar() throws IOException {
+    void evictOwnPodOnlyComponentIsInTheBaseAndTheBefore130OverlaysTakeItOut() throws IOException {
         JsonNode component = tree(OWN_POD_ONLY_POLICY.resolve("kustomization.yaml"));
+        JsonNode without = tree(WITHOUT_OWN_POD_ONLY_POLICY.resolve("kustomization.yaml"));
+        JsonNode base = tree(BASE.resolve("kustomization.yaml"));
         JsonNode regular = tree(EVICT_OWN_POD_ONLY.resolve("kustomization.yaml"));
         JsonNode nativeSidecar = tree(NATIVE_SIDECAR_EVICT_OWN_POD_ONLY.resolve("kustomization.yaml"));
+        JsonNode before = tree(BEFORE_1_30.resolve("kustomization.yaml"));
+        JsonNode nativeBefore = tree(NATIVE_SIDECAR_BEFORE_1_30.resolve("kustomization.yaml"));
 
         assertThat(component.get("apiVersion").asText()).isEqualTo("kustomize.config.k8s.io/v1alpha1");
         assertThat(component.get("kind").asText()).isEqualTo("Component");
@@ -689,10 +695,18 @@ class ManifestsTest {
                 .containsExactlyInAnyOrder(
                         "validatingadmissionpolicy.yaml", "validatingadmissionpolicybinding.yaml", "configmap.yaml");
         assertThat(texts(component.get("configurations"))).containsExactly("name-references.yaml");
+        assertThat(texts(base.get("components"))).containsExactly("../components/evict-own-pod-only");
+        assertThat(without.get("kind").asText()).isEqualTo("Component");
         assertThat(texts(regular.get("resources"))).containsExactly("../base");
-        assertThat(texts(regular.get("components"))).containsExactly("../components/evict-own-pod-only");
+        assertThat(regular.has("components"))
+                .as("the base has the policy already")
+                .isFalse();
         assertThat(texts(nativeSidecar.get("resources"))).containsExactly("../native-sidecar");
-        assertThat(texts(nativeSidecar.get("components"))).containsExactly("../components/evict-own-pod-only");
+        assertThat(nativeSidecar.has("components")).isFalse();
+        assertThat(texts(before.get("resources"))).containsExactly("../base");
+        assertThat(texts(before.get("components"))).containsExactly("../components/without-evict-own-pod-only");
+        assertThat(texts(nativeBefore.get("resources"))).containsExactly("../native-sidecar");
+        assertThat(texts(nativeBefore.get("components"))).containsExactly("../components/without-evict-own-pod-only");
     }
 
     /**
@@ -764,7 +778,7 @@ class ManifestsTest {
                 .isEqualTo("Allow");
     }
 
-    private static boolean onPath(String command) {
+    static boolean onPath(String command) {
         return Stream.of(System.getenv("PATH").split(":"))
                 .anyMatch(dir -> !dir.isEmpty() && Files.isExecutable(Path.of(dir, command)));
     }
@@ -800,7 +814,7 @@ class ManifestsTest {
                 .contains("team-a-kube-vault-auth-renewer-evict-own-pod-only-prod");
     }
 
-    private static JsonNode only(List<JsonNode> built, String kind) {
+    static JsonNode only(List<JsonNode> built, String kind) {
         return built.stream()
                 .filter(d -> d.get("kind").asText().equals(kind))
                 .reduce((a, b) -> {
@@ -810,7 +824,7 @@ class ManifestsTest {
     }
 
     /** What kubectl kustomize builds from a directory, one node a document. */
-    private static List<JsonNode> kustomize(Path dir) throws Exception {
+    static List<JsonNode> kustomize(Path dir) throws Exception {
         Path out = Files.createTempFile("kustomize", ".yaml");
         Path err = Files.createTempFile("kustomize", ".err");
         Process kustomize = new ProcessBuilder("kubectl", "kustomize", dir.toString())
@@ -842,8 +856,17 @@ class ManifestsTest {
     void buildsWithKubectlKustomize(Build build) throws Exception {
         Assumptions.assumeTrue(onPath("kubectl"), "kubectl is not on the PATH: kubectl kustomize not run");
         List<JsonNode> built = kustomize(build.dir());
-        List<String> kinds = new ArrayList<>(
-                List.of("Deployment", "ServiceAccount", "Role", "RoleBinding", "PodDisruptionBudget", "ConfigMap"));
+        List<String> kinds = new ArrayList<>(List.of(
+                "Deployment",
+                "ServiceAccount",
+                "Role",
+                "RoleBinding",
+                "PodDisruptionBudget",
+                "ConfigMap",
+                "NetworkPolicy"));
+        if (build.dir().equals(HAWTIO)) {
+            kinds.add("NetworkPolicy");
+        }
         if (build.ownPodOnly()) {
             kinds.addAll(List.of("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "ConfigMap"));
         }
@@ -919,7 +942,7 @@ class ManifestsTest {
     @Test
     void hawtioOverlayGivesTheRenewerTheJolokiaPortHawtioOnlineFindsAndHttpsForItsCertificateOnly() throws IOException {
         JsonNode kustomization = tree(HAWTIO.resolve("kustomization.yaml"));
-        assertThat(texts(kustomization.get("resources"))).containsExactly("../base");
+        assertThat(texts(kustomization.get("resources"))).containsExactly("../base", "networkpolicy-jolokia.yaml");
         JsonNode patch = kustomization.get("patches").get(0);
         assertThat(kustomization.get("patches")).hasSize(1);
         assertThat(patch.get("target").get("name").asText())
@@ -930,6 +953,9 @@ class ManifestsTest {
         List<JsonNode> ports = new ArrayList<>();
         for (JsonNode op : tree(HAWTIO.resolve(patch.get("path").asText()))) {
             String path = op.get("path").asText();
+            if (path.startsWith("/spec/template/spec/volumes/")) {
+                continue; // the service CA beside the token: ManifestsAccessTest
+            }
             if (op.get("op").asText().equals("test")) {
                 assertThat(path).isEqualTo(renewerPath + "/name");
                 assertThat(op.get("value").asText()).isEqualTo(RENEWER);

@@ -17,6 +17,7 @@ public enum Setting {
     RENEWER_RETRY_ATTEMPTS("renewer.retry-attempts"),
     RENEWER_RETRY_DELAY("renewer.retry-delay"),
     RENEWER_RETRY_MAX_DELAY("renewer.retry-max-delay"),
+    CAMEL_MANAGEMENT_HOST("camel.management.host"),
     CAMEL_MANAGEMENT_PORT("camel.management.port"),
     ROUTES_DIR("renewer.routes-dir"),
     ROUTES_RELOAD("renewer.routes-reload"),

@@ -9,9 +9,8 @@ import java.io.OutputStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,7 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The management port: MicroProfile Health at {@code /observe/health}, {@code /observe/health/live} and
  * {@code /observe/health/ready} (200 when UP, 503 when DOWN), and Prometheus text at {@code /observe/metrics}. The
- * JDK's own HTTP server, on one thread: it costs far less memory and start-up time than an embedded Vert.x.
+ * JDK's own HTTP server: it costs far less memory and start-up time than an embedded Vert.x. A few workers and a
+ * watchdog ({@link BoundedExchanges}) keep it answering the probes while clients are slow or idle.
  */
 public final class ManagementServer extends ServiceSupport {
 
@@ -31,16 +31,29 @@ public final class ManagementServer extends ServiceSupport {
 
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
+    private final String host;
     private final int port;
     private final PrometheusMeterRegistry metrics;
     private final HealthEndpoint health = new HealthEndpoint();
     private HttpServer server;
-    private ExecutorService executor;
+    private final Duration readBudget;
+    private final Duration writeBudget;
+    private BoundedExchanges executor;
 
     /**
+     * @param host the address to listen on (0.0.0.0: every interface)
      * @param port the port to listen on, 0 for any free one
      */
-    public ManagementServer(int port, PrometheusMeterRegistry metrics) {
+    public ManagementServer(String host, int port, PrometheusMeterRegistry metrics) {
+        this(host, port, metrics, BoundedExchanges.READ_BUDGET, BoundedExchanges.WRITE_BUDGET);
+    }
+
+    /** With budgets of its own: the time to read a request, the time to write an answer. */
+    ManagementServer(
+            String host, int port, PrometheusMeterRegistry metrics, Duration readBudget, Duration writeBudget) {
+        this.readBudget = readBudget;
+        this.writeBudget = writeBudget;
+        this.host = host;
         this.port = port;
         this.metrics = metrics;
     }
@@ -52,17 +65,18 @@ public final class ManagementServer extends ServiceSupport {
 
     @Override
     protected void doStart() throws IOException {
-        try {
-            server = HttpServer.create(new InetSocketAddress(port), 16);
-        } catch (BindException e) {
-            throw new InvalidSettingsException(List.of("CAMEL_MANAGEMENT_PORT=" + port + " cannot be listened on ("
-                    + e.getMessage() + "): choose another port"));
+        InetSocketAddress address = new InetSocketAddress(host, port);
+        if (address.isUnresolved()) {
+            throw new InvalidSettingsException(
+                    List.of("CAMEL_MANAGEMENT_HOST=" + host + " cannot be resolved to an address of this host"));
         }
-        executor = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "management-http");
-            t.setDaemon(true);
-            return t;
-        });
+        try {
+            server = HttpServer.create(address, 16);
+        } catch (BindException e) {
+            throw new InvalidSettingsException(List.of("CAMEL_MANAGEMENT_HOST=" + host + " CAMEL_MANAGEMENT_PORT="
+                    + port + " cannot be listened on (" + e.getMessage() + "): choose another address or port"));
+        }
+        executor = new BoundedExchanges(readBudget, writeBudget);
         server.setExecutor(executor);
         server.createContext("/", this::handle);
         server.start();
@@ -73,11 +87,12 @@ public final class ManagementServer extends ServiceSupport {
     protected void doStop() {
         if (server != null) {
             server.stop(0);
-            executor.shutdownNow();
+            executor.shutdown();
         }
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        executor.requestRead();
         try (exchange) {
             String method = exchange.getRequestMethod();
             if (!method.equals("GET") && !method.equals("HEAD")) {

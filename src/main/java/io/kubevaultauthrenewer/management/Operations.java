@@ -1,5 +1,6 @@
 package io.kubevaultauthrenewer.management;
 
+import io.kubevaultauthrenewer.config.ManagementSettings;
 import io.kubevaultauthrenewer.health.PodEvictionCheck;
 import io.kubevaultauthrenewer.health.RenewalLoopCheck;
 import io.kubevaultauthrenewer.health.RoutesCheck;
@@ -33,7 +34,7 @@ public final class Operations {
      *
      * @param interval RENEW_INTERVAL
      * @param callAllowance the longest one Vault call may take: connect and answer
-     * @param managementPort CAMEL_MANAGEMENT_PORT
+     * @param management CAMEL_MANAGEMENT_HOST and CAMEL_MANAGEMENT_PORT
      * @param routeFiles the watcher of ROUTES_DIR, or null
      * @param cycles the cycle queue: renewNow() puts a cycle there
      * @param eviction the pod's eviction (EVICT_BEFORE_EXPIRY), or null
@@ -43,7 +44,7 @@ public final class Operations {
             RenewerStatus status,
             Duration interval,
             Duration callAllowance,
-            int managementPort,
+            ManagementSettings management,
             VaultHttpHeaders headers,
             RouteFiles routeFiles,
             Consumer<Object> cycles,
@@ -74,7 +75,7 @@ public final class Operations {
             ((CamelContextAware) check).setCamelContext(context);
             health.register(check);
         }
-        ManagementServer server = new ManagementServer(managementPort, metrics.registry());
+        ManagementServer server = new ManagementServer(management.host(), management.port(), metrics.registry());
         // renewNow(): a cycle through the same queue as the schedule's; answers its summary line
         RenewerJmx jmx = new RenewerJmx(status, () -> {
             cycles.accept(CycleRequest.RENEW_NOW);

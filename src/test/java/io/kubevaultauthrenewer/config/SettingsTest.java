@@ -323,6 +323,12 @@ class SettingsTest {
         "CAMEL_MANAGEMENT_PORT, -1",
         "CAMEL_MANAGEMENT_PORT, 65536",
         "CAMEL_MANAGEMENT_PORT, 123456",
+        "CAMEL_MANAGEMENT_HOST, 999.1.1.1",
+        "CAMEL_MANAGEMENT_HOST, 10.0.0",
+        "CAMEL_MANAGEMENT_HOST, http://localhost",
+        "CAMEL_MANAGEMENT_HOST, -renewer.example",
+        "CAMEL_MANAGEMENT_HOST, renewer example",
+        "CAMEL_MANAGEMENT_HOST, ::1::2::3",
         "ROUTES_DIR, /nonexistent/routes",
         "ROUTES_RELOAD, sometimes",
         "REVOKE_ON_SHUTDOWN, later",
@@ -428,6 +434,7 @@ class SettingsTest {
         Settings settings = load();
 
         assertThat(settings.management().port()).isEqualTo(9876);
+        assertThat(settings.management().host()).isEqualTo("0.0.0.0");
         assertThat(settings.routes().dir()).isNull();
         assertThat(settings.routes().reload()).isFalse();
         assertThat(settings.revokeOnShutdown()).isFalse();
@@ -440,6 +447,21 @@ class SettingsTest {
 
         env.put("CAMEL_MANAGEMENT_PORT", "0");
         assertThat(load().management().port()).isZero();
+    }
+
+    @ParameterizedTest(name = "CAMEL_MANAGEMENT_HOST={0}")
+    @CsvSource({
+        "127.0.0.1, 127.0.0.1",
+        "0.0.0.0, 0.0.0.0",
+        "::1, ::1",
+        "[::1], ::1",
+        "localhost, localhost",
+        "renewer.default.svc.cluster.local, renewer.default.svc.cluster.local"
+    })
+    void readsTheManagementHostAsAnAddressOrAName(String value, String expected) {
+        env.put("CAMEL_MANAGEMENT_HOST", value);
+
+        assertThat(load().management().host()).isEqualTo(expected);
     }
 
     @Test
