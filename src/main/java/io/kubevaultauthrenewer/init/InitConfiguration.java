@@ -7,6 +7,7 @@ import io.kubevaultauthrenewer.config.SettingsReader;
 import io.kubevaultauthrenewer.renewal.Exit;
 import io.kubevaultauthrenewer.renewal.FailedStep;
 import io.kubevaultauthrenewer.routefiles.RouteIncludes;
+import io.kubevaultauthrenewer.vault.CallDeadline;
 import io.kubevaultauthrenewer.vault.VaultHttpClient;
 import io.kubevaultauthrenewer.vault.VaultHttpHeaders;
 import io.kubevaultauthrenewer.vault.VaultToken;
@@ -78,11 +79,15 @@ public class InitConfiguration implements CamelConfiguration {
                 paths,
                 LoginCredentials.jwt(reader.raw(Setting.KUBE_SA_TOKEN).orElse(null), init.jwtFile()),
                 token);
-        VaultHttpClient.configure(context, settings.vault(), (HttpClientBuilder builder) -> {
-            headers.configureHttpClient(builder);
-            // outside Vault's headers: the JWT goes into the request before them, the tokens come out after
-            builder.addExecInterceptorBefore("vault-headers", "init-login-credentials", credentials);
-        });
+        VaultHttpClient.configure(
+                context,
+                settings.vault(),
+                new CallDeadline(settings.vault().callAllowance()),
+                (HttpClientBuilder builder) -> {
+                    headers.configureHttpClient(builder);
+                    // outside Vault's headers: the JWT goes into the request before them, the tokens come out after
+                    builder.addExecInterceptorBefore("vault-headers", "init-login-credentials", credentials);
+                });
 
         Exit exit = registry.lookupByNameAndType(RenewerConfiguration.EXIT, Exit.class);
         if (exit == null) {
