@@ -3,6 +3,7 @@ package io.kubevaultauthrenewer.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.kubevaultauthrenewer.emulator.HostilePeer;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Delay;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Lease;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Token;
@@ -43,6 +44,25 @@ class OperationsIT extends AgainstTheEmulator {
             assertThat(took).as(renewer.output()).isLessThanOrEqualTo(Duration.ofSeconds(5));
             assertThat(exit).isIn(0, 143);
             assertThat(vault.requests("/v1/auth/token/revoke-self")).isEmpty();
+        }
+    }
+
+    @Test
+    void exitsWithinFiveSecondsOfSigtermWhileVaultDripsItsAnswer() throws IOException {
+        Token token = token(3600);
+        writeVariables(token, lease(token, 3600));
+
+        try (HostilePeer dripping = HostilePeer.start(HostilePeer.Mode.DRIPS);
+                RenewerProcess renewer = RenewerProcess.start(sidecarEnv(1, "VAULT_ADDR", dripping.url()))) {
+            // the lookup's headers came, and its body has been dripping past a read or two
+            await().atMost(LONG).until(() -> dripping.bodyBytesWritten() >= 2);
+
+            long start = System.nanoTime();
+            int exit = renewer.stop(Duration.ofSeconds(30));
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+            assertThat(took).as(renewer.output()).isLessThanOrEqualTo(Duration.ofSeconds(5));
+            assertThat(exit).isIn(0, 143);
         }
     }
 
