@@ -13,6 +13,7 @@ import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.apache.hc.core5.io.CloseMode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -26,9 +27,13 @@ class CallDeadlineTest {
 
     private final CallDeadline deadline = new CallDeadline(DEADLINE);
     private HostilePeer peer;
+    private CloseableHttpClient client;
 
     @AfterEach
     void stop() {
+        if (client != null) {
+            client.close(CloseMode.IMMEDIATE); // a graceful close waits seconds on the connection cut
+        }
         if (peer != null) {
             peer.close();
         }
@@ -41,7 +46,8 @@ class CallDeadlineTest {
         token.set("hvs.deadline-test-token");
         deadline.around(new VaultHttpHeaders(new TokenHosts(address, List.of()), null, token))
                 .configureHttpClient(builder);
-        return builder.build();
+        client = builder.build();
+        return client;
     }
 
     private void lookup(CloseableHttpClient client, String address) throws Exception {
@@ -54,7 +60,8 @@ class CallDeadlineTest {
     @Test
     void endsAnAnswerDrippedAByteASecondAtTheDeadline() throws Exception {
         peer = HostilePeer.start(Mode.DRIPS);
-        try (CloseableHttpClient client = client(peer.url())) {
+        {
+            CloseableHttpClient client = client(peer.url());
             long start = System.nanoTime();
             Throwable thrown = catchThrowable(() -> lookup(client, peer.url()));
             Duration took = Duration.ofNanos(System.nanoTime() - start);
@@ -71,7 +78,8 @@ class CallDeadlineTest {
     @Test
     void abortsATenGibAnswerWithoutReadingIt() throws Exception {
         peer = HostilePeer.start(Mode.FLOODS);
-        try (CloseableHttpClient client = client(peer.url())) {
+        {
+            CloseableHttpClient client = client(peer.url());
             assertThatThrownBy(() -> lookup(client, peer.url()))
                     .isInstanceOf(CallDeadline.TooLarge.class)
                     .hasMessageContaining(String.valueOf(HostilePeer.TEN_GIB))
@@ -86,7 +94,8 @@ class CallDeadlineTest {
     @Test
     void endsASilentPeerWithinTheDeadline() throws Exception {
         peer = HostilePeer.start(Mode.SILENT);
-        try (CloseableHttpClient client = client(peer.url())) {
+        {
+            CloseableHttpClient client = client(peer.url());
             long start = System.nanoTime();
             assertThatThrownBy(() -> lookup(client, peer.url())).isInstanceOf(SocketTimeoutException.class);
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(DEADLINE.plus(MARGIN));
@@ -96,7 +105,8 @@ class CallDeadlineTest {
     @Test
     void stoppingCutsACallInFlightAtOnce() throws Exception {
         peer = HostilePeer.start(Mode.DRIPS);
-        try (CloseableHttpClient client = client(peer.url())) {
+        {
+            CloseableHttpClient client = client(peer.url());
             long start = System.nanoTime();
             Thread stopper = new Thread(() -> {
                 while (peer.bodyBytesWritten() == 0) {
