@@ -23,6 +23,7 @@ import io.kubevaultauthrenewer.renewal.ShutdownRevocation;
 import io.kubevaultauthrenewer.renewal.TokenRenewal;
 import io.kubevaultauthrenewer.routefiles.RouteFiles;
 import io.kubevaultauthrenewer.routefiles.RouteIncludes;
+import io.kubevaultauthrenewer.vault.CallDeadline;
 import io.kubevaultauthrenewer.vault.RenewalRule;
 import io.kubevaultauthrenewer.vault.VaultHttpClient;
 import io.kubevaultauthrenewer.vault.VaultHttpHeaders;
@@ -93,13 +94,15 @@ public class RenewerConfiguration implements CamelConfiguration {
 
         VaultToken token = new VaultToken();
         VaultHttpHeaders headers = VaultHttpClient.headers(settings.vault(), token);
-        VaultHttpClient.configure(context, settings.vault(), headers);
+        // one deadline for every call, toward Vault and the API server alike
+        CallDeadline deadline = new CallDeadline(settings.vault().callAllowance());
+        VaultHttpClient.configure(context, settings.vault(), deadline, headers);
 
         // on stop, a call in flight is cut at once: the cycle is abandoned, and the process exits promptly
         context.addLifecycleStrategy(new LifecycleStrategySupport() {
             @Override
             public void onContextStopping(CamelContext stopping) {
-                headers.abortAll();
+                deadline.abortAll();
                 if (settings.revokeOnShutdown() && !schedule.runOnce()) {
                     try (ProducerTemplate template = stopping.createProducerTemplate()) {
                         template.sendBody("direct:shutdown-revocation", null);
@@ -150,7 +153,7 @@ public class RenewerConfiguration implements CamelConfiguration {
         RouteIncludes routes = new RouteIncludes(context, main);
         PodEviction eviction = null;
         if (settings.eviction() != null) {
-            eviction = evictionFrom(context, settings, clock, retries, routes);
+            eviction = evictionFrom(context, settings, deadline, clock, retries, routes);
             cycle.onEndOfLife(eviction::endOfLife);
         }
         RouteFiles routeFiles =
@@ -174,13 +177,18 @@ public class RenewerConfiguration implements CamelConfiguration {
      * API server only), the pod-eviction route and its bean.
      */
     private static PodEviction evictionFrom(
-            CamelContext context, Settings settings, Clock clock, RetryPolicy retries, RouteIncludes routes) {
+            CamelContext context,
+            Settings settings,
+            CallDeadline deadline,
+            Clock clock,
+            RetryPolicy retries,
+            RouteIncludes routes) {
         SelfEviction target = settings.eviction();
         VaultSettings vault = settings.vault(); // the same timeouts toward the API server
         KubernetesApiClient client = new KubernetesApiClient(target);
         HttpComponent http = new HttpComponent();
         http.setClientConnectionManager(client.connections(vault.connectTimeout(), vault.responseTimeout()));
-        http.setHttpClientConfigurer(client);
+        http.setHttpClientConfigurer(deadline.around(client));
         VaultHttpClient.timeouts(http, vault.connectTimeout(), vault.responseTimeout());
         context.addComponent(KUBERNETES_API, http);
 

@@ -74,7 +74,8 @@ final class Usage {
             case RENEWER_CONNECT_TIMEOUT ->
                 "both: time to connect to Vault (default " + shown(VaultSettings.DEFAULT_CONNECT_TIMEOUT) + ")";
             case RENEWER_RESPONSE_TIMEOUT ->
-                "both: time for Vault's answer (default " + shown(VaultSettings.DEFAULT_RESPONSE_TIMEOUT) + ")";
+                "both: time for Vault's answer; with the connect timeout, the deadline of a whole call (default "
+                        + shown(VaultSettings.DEFAULT_RESPONSE_TIMEOUT) + ")";
             case RENEWER_RETRY_ATTEMPTS ->
                 "both: quick retries of a transient failure (default " + RetrySettings.DEFAULT_ATTEMPTS + ")";
             case RENEWER_RETRY_DELAY ->

@@ -6,16 +6,18 @@ import java.time.Instant;
 import org.apache.camel.health.HealthCheckResultBuilder;
 
 /**
- * Liveness: DOWN only when no cycle has completed within 2 × RENEW_INTERVAL plus the time one Vault call may take
- * with its retries, and nothing has moved for that long either. Vault being down does not make it DOWN (cycles still
- * complete, with failures); a stuck or stopped loop does, and a restart helps with that.
+ * Liveness: DOWN when no cycle has completed within 2 × RENEW_INTERVAL plus the time one Vault call may take with its
+ * retries, and nothing has moved for that long either; or when a cycle is running and none of its calls has ended
+ * for 2 × the call deadline (every call ends by its deadline, so such a cycle is stuck, whatever RENEW_INTERVAL is).
+ * Vault being down does not make it DOWN (cycles still complete, with failures); a stuck or stopped loop does, and a
+ * restart helps with that.
  */
 public final class RenewalLoopCheck extends RenewerCheck {
 
     private final Duration callAllowance;
 
     /**
-     * @param callAllowance the longest one Vault call may take: its timeouts and retries
+     * @param callAllowance the longest one Vault call may take: its deadline (connect + response timeout)
      */
     public RenewalLoopCheck(RenewerStatus status, Duration interval, Duration callAllowance) {
         super("renewal-loop", status, interval);
@@ -43,7 +45,14 @@ public final class RenewalLoopCheck extends RenewerCheck {
         builder.detail("next_cycle", text(cycles.next()));
         builder.detail("cycle_running", cycles.running());
         builder.detail("deadline", deadline.toString());
-        if (now.isAfter(deadline) && still) {
+        Instant stalledAfter = status.lastProgress().plus(callAllowance.multipliedBy(2));
+        if (cycles.running() && now.isAfter(stalledAfter)) {
+            String reason = "the running cycle has ended no call since " + status.lastProgress()
+                    + " (each call ends within " + callAllowance.toSeconds() + "s)";
+            builder.message(reason);
+            builder.detail("reason", reason);
+            builder.down();
+        } else if (now.isAfter(deadline) && still) {
             String reason = "no cycle completed since " + since + " (deadline " + deadline + ")";
             builder.message(reason);
             builder.detail("reason", reason);

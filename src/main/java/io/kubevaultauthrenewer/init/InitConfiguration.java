@@ -7,6 +7,7 @@ import io.kubevaultauthrenewer.config.SettingsReader;
 import io.kubevaultauthrenewer.renewal.Exit;
 import io.kubevaultauthrenewer.renewal.FailedStep;
 import io.kubevaultauthrenewer.routefiles.RouteIncludes;
+import io.kubevaultauthrenewer.vault.CallDeadline;
 import io.kubevaultauthrenewer.vault.VaultHttpClient;
 import io.kubevaultauthrenewer.vault.VaultHttpHeaders;
 import io.kubevaultauthrenewer.vault.VaultToken;
@@ -81,13 +82,17 @@ public class InitConfiguration implements CamelConfiguration {
                 token);
         SecretReads reads = new SecretReads(init);
         SecretAnswers answers = new SecretAnswers(settings.vault().address(), reads);
-        VaultHttpClient.configure(context, settings.vault(), (HttpClientBuilder builder) -> {
-            headers.configureHttpClient(builder);
-            // outside Vault's headers: the JWT goes into the request before them, the tokens come out after
-            builder.addExecInterceptorBefore("vault-headers", "init-login-credentials", credentials);
-            // the secrets' values, likewise, come out of their answers before Camel reads them
-            builder.addExecInterceptorBefore("vault-headers", "init-secret-answers", answers);
-        });
+        VaultHttpClient.configure(
+                context,
+                settings.vault(),
+                new CallDeadline(settings.vault().callAllowance()),
+                (HttpClientBuilder builder) -> {
+                    headers.configureHttpClient(builder);
+                    // outside Vault's headers: the JWT goes into the request before them, the tokens come out after
+                    builder.addExecInterceptorBefore("vault-headers", "init-login-credentials", credentials);
+                    // the secrets' values, likewise, come out of their answers before Camel reads them
+                    builder.addExecInterceptorBefore("vault-headers", "init-secret-answers", answers);
+                });
 
         Exit exit = registry.lookupByNameAndType(RenewerConfiguration.EXIT, Exit.class);
         if (exit == null) {

@@ -31,9 +31,11 @@ public final class VaultHttpClient {
      * Configures Camel's http and https components.
      *
      * @param vault the TLS settings and timeouts toward Vault
+     * @param deadline the one deadline of every call, first in the client's chain
      * @param configurer the client's interceptors (Vault's headers, the init's login credentials)
      */
-    public static void configure(CamelContext context, VaultSettings vault, HttpClientConfigurer configurer) {
+    public static void configure(
+            CamelContext context, VaultSettings vault, CallDeadline deadline, HttpClientConfigurer configurer) {
         if (vault.tls().skipVerify()) {
             LOG.warn("VAULT_SKIP_VERIFY is set: Vault's certificate and name are not checked, so anyone on the way"
                     + " can read the token and the secrets; use VAULT_CACERT instead");
@@ -43,7 +45,7 @@ public final class VaultHttpClient {
         for (String scheme : new String[] {"http", "https"}) {
             HttpComponent http = context.getComponent(scheme, HttpComponent.class);
             http.setClientConnectionManager(connections);
-            http.setHttpClientConfigurer(configurer);
+            http.setHttpClientConfigurer(deadline.around(configurer));
             // a standby answers 307 to the active node; VaultRedirects decides which redirects are followed
             http.setFollowRedirects(true);
             timeouts(http, vault.connectTimeout(), vault.responseTimeout());

@@ -4,18 +4,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntConsumer;
 import org.apache.camel.component.http.HttpClientConfigurer;
 import org.apache.hc.client5.http.classic.ExecChain;
 import org.apache.hc.client5.http.classic.ExecChainHandler;
-import org.apache.hc.client5.http.classic.ExecRuntime;
 import org.apache.hc.client5.http.impl.ChainElement;
 import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
 import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.ClassicHttpResponse;
-import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
@@ -31,14 +27,10 @@ public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHa
     /** What replaces the token in Vault's answers (lookup-self's data.id, renew-self's auth.client_token). */
     public static final String REDACTED = "[redacted]";
 
-    /** Answers the renewer reads are a few kilobytes; a larger one is cut here, and then fails to parse. */
-    static final int MAX_ANSWER_BYTES = 1024 * 1024;
-
     private final VaultToken token;
     private final TokenHosts hosts;
     private final String namespace;
     private volatile IntConsumer answers = status -> {};
-    private final Set<ExecRuntime> inFlight = ConcurrentHashMap.newKeySet();
     private int perSecond;
     private double tokens;
     private long refilledNanos = System.nanoTime();
@@ -87,11 +79,6 @@ public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHa
         }
     }
 
-    /** Cuts every call in flight (the renewer is stopping): each fails at once instead of running to its timeout. */
-    public void abortAll() {
-        inFlight.forEach(ExecRuntime::discardEndpoint);
-    }
-
     @Override
     public void configureHttpClient(HttpClientBuilder builder) {
         // before the redirect step: a 307 sends the body again, so it must be readable twice
@@ -121,21 +108,13 @@ public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHa
             request.removeHeaders("X-Vault-Token");
         }
         ClassicHttpResponse response;
-        ExecRuntime call = scope.execRuntime;
         try {
-            if (call != null) {
-                inFlight.add(call);
-            }
             response = chain.proceed(request, scope);
         } catch (IOException | HttpException e) {
             if (toVault) {
                 answers.accept(0);
             }
             throw e;
-        } finally {
-            if (call != null) {
-                inFlight.remove(call);
-            }
         }
         if (toVault) {
             answers.accept(response.getCode());
@@ -153,7 +132,7 @@ public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHa
         HttpEntity entity = request.getEntity();
         if (entity != null && !entity.isRepeatable()) {
             HttpEntity repeatable = new ByteArrayEntity(
-                    bytes(entity, Integer.MAX_VALUE), contentType(entity), entity.getContentEncoding());
+                    bytes(entity, Integer.MAX_VALUE), CallDeadline.contentType(entity), entity.getContentEncoding());
             request.setEntity(repeatable);
             // a redirect is built from the original request, which shares the stream just read
             if (scope.originalRequest.getEntity() == entity) {
@@ -163,12 +142,15 @@ public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHa
         return chain.proceed(request, scope);
     }
 
-    /** The entity with every occurrence of {@code secret} replaced by {@link #REDACTED} (read into memory, capped). */
+    /**
+     * The entity with every occurrence of {@code secret} replaced by {@link #REDACTED} (read into memory, capped; the
+     * {@link CallDeadline} before has already cut a larger answer).
+     */
     public static HttpEntity redacted(HttpEntity entity, String secret) throws IOException {
-        byte[] bytes = bytes(entity, MAX_ANSWER_BYTES);
+        byte[] bytes = bytes(entity, CallDeadline.MAX_ANSWER_BYTES);
         String text = new String(bytes, StandardCharsets.UTF_8);
         byte[] clean = text.contains(secret) ? text.replace(secret, REDACTED).getBytes(StandardCharsets.UTF_8) : bytes;
-        return new ByteArrayEntity(clean, contentType(entity));
+        return new ByteArrayEntity(clean, CallDeadline.contentType(entity));
     }
 
     /** An entity's bytes, at most {@code max} of them. */
@@ -176,9 +158,5 @@ public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHa
         try (InputStream in = entity.getContent()) {
             return in == null ? new byte[0] : in.readNBytes(max);
         }
-    }
-
-    private static ContentType contentType(HttpEntity entity) {
-        return entity.getContentType() == null ? null : ContentType.parseLenient(entity.getContentType());
     }
 }

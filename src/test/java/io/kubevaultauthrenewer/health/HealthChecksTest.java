@@ -72,6 +72,31 @@ class HealthChecksTest {
         }
 
         @Test
+        void isDownWhenTheRunningCycleEndedNoCallForTwiceTheCallDeadline() {
+            cycles.start().tokenLookedUp("acc", 3600).finish(next());
+            clock.advance(INTERVAL);
+            cycles.start(); // its lookup never ends
+            clock.advance(CALL.multipliedBy(2).plusSeconds(1));
+
+            HealthCheck.Result result = call(check);
+
+            assertThat(result.getState()).isEqualTo(State.DOWN);
+            assertThat(result.getMessage()).get().asString().startsWith("the running cycle has ended no call since");
+        }
+
+        @Test
+        void staysUpWhileTheRunningCycleEndsACallWithinTwiceTheCallDeadline() {
+            cycles.start().tokenLookedUp("acc", 3600).finish(next());
+            clock.advance(INTERVAL);
+            cycles.start();
+            clock.advance(CALL.multipliedBy(2).minusSeconds(1));
+            status.progressed(); // a call ended (well or not)
+            clock.advance(CALL.multipliedBy(2).minusSeconds(1));
+
+            assertThat(call(check).getState()).isEqualTo(State.UP);
+        }
+
+        @Test
         void staysUpWhileALongCycleStillMakesProgress() {
             cycles.start().tokenLookedUp("acc", 3600).finish(next());
             clock.advance(INTERVAL.multipliedBy(3));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kubevaultauthrenewer.config.VariablesFile;
 import io.kubevaultauthrenewer.e2e.RenewerProcess;
+import io.kubevaultauthrenewer.emulator.HostilePeer;
 import io.kubevaultauthrenewer.emulator.VaultEmulator;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Lease;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.RecordedRequest;
@@ -206,6 +207,31 @@ class InitModeRouteTest extends RouteTestSupport {
                     .contains("Read SECRET_DB_PASSWORD, SECRET_DB_USERNAME from database/creds/my-role:" + " lease "
                             + lease.id + " (ttl 1h, renewable)");
             assertNothingSecretIn(init.output(), credentials.get("password"));
+        }
+    }
+
+    @Test
+    void failsWithinTheCallDeadlineWhenVaultDripsItsAnswer() {
+        try (HostilePeer dripping = HostilePeer.start(HostilePeer.Mode.DRIPS)) {
+            Map<String, String> env = RenewerProcess.env(
+                    "VAULT_ADDR", dripping.url(),
+                    "VAULT_TOKEN", "hvs.given-token",
+                    "VARIABLES_FILE", variables.toString(),
+                    "SECRET_MY_SECRET", "secret/my-secret?value",
+                    "RENEWER_CONNECT_TIMEOUT", "1s",
+                    "RENEWER_RESPONSE_TIMEOUT", "2s",
+                    "RENEWER_RETRY_ATTEMPTS", "0");
+
+            try (InProcessRenewer init = InProcessRenewer.run(env, "init")) {
+                long start = System.nanoTime();
+                int status = init.awaitExit(Duration.ofSeconds(20));
+                Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+                assertThat(status).as(init.output()).isEqualTo(1);
+                assertThat(took).as(init.output()).isLessThan(Duration.ofSeconds(8));
+                assertThat(init.output()).contains("no answer in time").doesNotContain("hvs.given-token");
+                assertThat(variables).doesNotExist();
+            }
         }
     }
 
