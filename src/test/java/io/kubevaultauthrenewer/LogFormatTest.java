@@ -107,6 +107,34 @@ class LogFormatTest {
     }
 
     @Test
+    void escapesControlCharactersSoThatNoValueForgesALineOfTheTextLog() {
+        Configuration text = start(null, null);
+        String forged = "Lease database/creds/app/x\n2026-12-01T11:28:43.502Z INFO LeaseRenewal - forged\r\u001b[2K";
+
+        assertThat(format(text, event("io.kubevaultauthrenewer.renewal.LeaseRenewal", Level.WARN, forged, null)))
+                .isEqualTo("2026-12-01T11:28:43.502Z WARN LeaseRenewal - Lease database/creds/app/x"
+                        + "\\n2026-12-01T11:28:43.502Z INFO LeaseRenewal - forged\\r\\u001b[2K\n")
+                .hasLineCount(1);
+
+        IllegalStateException thrown = new IllegalStateException(
+                "Vault said\n2026-12-01T11:28:43.502Z INFO LeaseRenewal - forged",
+                new RuntimeException("cause\r\n2026-12-01T11:28:43.502Z INFO x - forged\u2028too"));
+        String withTrace = format(text, event("org.apache.camel.main.MainSupport", Level.ERROR, "failed", thrown));
+        assertThat(withTrace)
+                .startsWith("2026-12-01T11:28:43.502Z ERROR MainSupport - failed\n"
+                        + "java.lang.IllegalStateException: Vault said\\n2026-12-01T11:28:43.502Z INFO LeaseRenewal"
+                        + " - forged\n\tat ")
+                .contains("\nCaused by: java.lang.RuntimeException: cause\\r\\n2026-12-01T11:28:43.502Z INFO x -"
+                        + " forged\\u2028too\n\tat ")
+                .doesNotContain("\u2028", "\r");
+        assertThat(withTrace.lines().skip(1))
+                .as("after the event's line, only the exceptions' own lines and their frames")
+                .allMatch(line -> line.startsWith("java.lang.IllegalStateException: ")
+                        || line.startsWith("Caused by: java.lang.RuntimeException: ")
+                        || line.startsWith("\tat "));
+    }
+
+    @Test
     void printsOneEcsJsonObjectPerLineWithTheVaultFieldsAtTheTopLevel() throws Exception {
         Configuration json = start("json", null);
 

@@ -1,6 +1,5 @@
 package io.kubevaultauthrenewer.config;
 
-import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
@@ -16,18 +15,9 @@ public record Credentials(String token, List<String> leaseIds, String origin) {
         leaseIds = List.copyOf(leaseIds);
     }
 
-    /** Splits a LEASE_IDS value: blanks around ids and empty items are ignored, a duplicate counts once. */
+    /** Splits a LEASE_IDS value as {@link LeaseIds#split} does. */
     public static List<String> splitLeaseIds(String raw) {
-        LinkedHashSet<String> ids = new LinkedHashSet<>();
-        if (raw != null) {
-            for (String item : raw.split(",")) {
-                String id = item.strip();
-                if (!id.isEmpty()) {
-                    ids.add(id);
-                }
-            }
-        }
-        return List.copyOf(ids);
+        return LeaseIds.split(raw, "LEASE_IDS");
     }
 
     @Override

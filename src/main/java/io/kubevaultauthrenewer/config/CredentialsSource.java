@@ -41,8 +41,9 @@ public final class CredentialsSource {
                     + settings.variablesFile() + (file.isEmpty() ? " (no such file)" : ""));
         }
         String leaseIds = fileLeaseIds != null ? fileLeaseIds : settings.environmentLeaseIds();
-        String origin = "VAULT_TOKEN from " + (fileToken != null ? settings.variablesFile() : "the environment")
-                + ", LEASE_IDS from " + (fileLeaseIds != null ? settings.variablesFile() : "the environment");
-        return new Credentials(token.strip(), Credentials.splitLeaseIds(leaseIds), origin);
+        String leaseIdsFrom = "LEASE_IDS from " + (fileLeaseIds != null ? settings.variablesFile() : "the environment");
+        String origin = "VAULT_TOKEN from " + (fileToken != null ? settings.variablesFile() : "the environment") + ", "
+                + leaseIdsFrom;
+        return new Credentials(token.strip(), LeaseIds.split(leaseIds, leaseIdsFrom), origin);
     }
 }

@@ -6,7 +6,9 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,8 +26,11 @@ import java.util.Set;
  */
 public final class VariablesFile {
 
-    /** Larger files are refused: an init container writes a few kilobytes. */
-    public static final long MAX_BYTES = 32L * 1024 * 1024;
+    /**
+     * Larger files are refused: an init container writes a few kilobytes, and the file is read every cycle by a JVM
+     * with a small heap (1 MiB; 28 MiB exhausted the image's heap).
+     */
+    public static final long MAX_BYTES = 1024L * 1024;
 
     private final String text;
     private final String origin;
@@ -40,26 +45,41 @@ public final class VariablesFile {
     }
 
     /**
-     * Reads the file. An absent file gives an empty result: the environment may hold everything.
+     * Reads the file. An absent file gives an empty result: the environment may hold everything. A symbolic link is
+     * followed (Kubernetes' projected volumes link each file into a timestamped directory), but what it leads to must
+     * be a regular file: a FIFO, a device or a directory is refused before it is opened, so that no read hangs.
      *
-     * @throws VariablesFileException when it exists but cannot be read, is too large, or is not well formed
+     * @throws VariablesFileException when it exists but is not a regular file, cannot be read, is larger than
+     *     {@link #MAX_BYTES}, or is not well formed
      */
     public static Optional<Map<String, String>> read(Path path, Set<String> wanted) throws VariablesFileException {
-        if (!Files.exists(path)) {
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(path, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
             return Optional.empty();
+        } catch (AccessDeniedException e) {
+            throw new VariablesFileException(path + " cannot be read: permission denied");
+        } catch (IOException e) {
+            throw new VariablesFileException(
+                    path + " cannot be read: " + e.getClass().getSimpleName());
         }
-        if (Files.isDirectory(path)) {
+        if (attributes.isDirectory()) {
             throw new VariablesFileException(path + " is a directory, not a variables file");
         }
+        if (!attributes.isRegularFile()) {
+            throw new VariablesFileException(path + " is not a regular file (a FIFO, a socket or a device?): refused"
+                    + " unopened, a read of it could wait for ever");
+        }
+        if (attributes.size() > MAX_BYTES) {
+            throw tooLarge(path, attributes.size() + " bytes");
+        }
         try {
-            long size = Files.size(path);
-            if (size > MAX_BYTES) {
-                throw new VariablesFileException(
-                        path + " is " + size + " bytes, more than the " + MAX_BYTES + " a variables file may have");
-            }
             // lenient decoding: a stray byte in an app's secret must not make the token unreadable
-            String text = new String(readInSmallChunks(path), StandardCharsets.UTF_8);
+            String text = new String(readAtMost(path), StandardCharsets.UTF_8);
             return Optional.of(parse(text, path.toString(), wanted));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
         } catch (AccessDeniedException e) {
             throw new VariablesFileException(path + " cannot be read: permission denied");
         } catch (IOException e) {
@@ -68,17 +88,27 @@ public final class VariablesFile {
         }
     }
 
+    private static VariablesFileException tooLarge(Path path, String size) {
+        return new VariablesFileException(path + " is " + size + ", more than the " + MAX_BYTES
+                + " bytes (1 MiB) a variables file may have: not read");
+    }
+
     /**
-     * The file's bytes, read a chunk at a time: a single read of the whole file (as {@code Files.readAllBytes} does)
-     * takes a direct buffer as large as the file, and fails beyond the JVM's -XX:MaxDirectMemorySize (8 MB in the
-     * image).
+     * The file's bytes, never more than {@link #MAX_BYTES} + 1 whatever its size said before (it may grow in between),
+     * read a chunk at a time: a single read of the whole file takes a direct buffer as large as the file, and fails
+     * beyond the JVM's -XX:MaxDirectMemorySize (8 MB in the image).
      */
-    private static byte[] readInSmallChunks(Path path) throws IOException {
+    static byte[] readAtMost(Path path) throws IOException, VariablesFileException {
         try (InputStream in = Files.newInputStream(path)) {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) Math.min(Files.size(path), MAX_BYTES));
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(8 * 1024);
             byte[] chunk = new byte[64 * 1024];
-            for (int n; (n = in.read(chunk)) != -1; ) {
+            long left = MAX_BYTES + 1;
+            for (int n; left > 0 && (n = in.read(chunk, 0, (int) Math.min(chunk.length, left))) != -1; ) {
                 bytes.write(chunk, 0, n);
+                left -= n;
+            }
+            if (bytes.size() > MAX_BYTES) {
+                throw tooLarge(path, "more than " + MAX_BYTES + " bytes now");
             }
             return bytes.toByteArray();
         }

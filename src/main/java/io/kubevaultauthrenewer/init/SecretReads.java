@@ -3,12 +3,14 @@ package io.kubevaultauthrenewer.init;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kubevaultauthrenewer.config.Durations;
+import io.kubevaultauthrenewer.config.LeaseIds;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.camel.Body;
@@ -133,6 +135,11 @@ public final class SecretReads {
             names.add(ref.variable());
         }
         String leaseId = root.path("lease_id").asText("");
+        Optional<String> badLeaseId = LeaseIds.problem(leaseId);
+        if (badLeaseId.isPresent()) {
+            throw new InitProblem(path + ": the lease_id Vault answered " + badLeaseId.get()
+                    + ": refused, it would forge a line of the log and of the variables file");
+        }
         if (!leaseId.isEmpty()) {
             leaseIds.add(leaseId);
         }

@@ -3,12 +3,14 @@ package io.kubevaultauthrenewer.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.entry;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -316,6 +318,58 @@ class VariablesFileTest {
                 .isInstanceOf(VariablesFileException.class)
                 .hasMessageContaining(file.toString())
                 .hasMessageContaining(String.valueOf(VariablesFile.MAX_BYTES));
+    }
+
+    @Test
+    void refusesA28MibFileNamingTheFileAndTheOneMibLimit() throws IOException {
+        Path file = dir.resolve("variables");
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.setLength(28L * 1024 * 1024);
+        }
+
+        assertThatThrownBy(() -> VariablesFile.read(file, WANTED))
+                .isInstanceOf(VariablesFileException.class)
+                .hasMessage(file + " is 29360128 bytes, more than the 1048576 bytes (1 MiB) a variables file may have:"
+                        + " not read");
+    }
+
+    @Test
+    void neverReadsMoreThanTheLimitAndOneByteWhateverTheSizeSaidBefore() throws IOException {
+        Path file = dir.resolve("variables");
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.setLength(VariablesFile.MAX_BYTES + 64 * 1024);
+        }
+
+        assertThatThrownBy(() -> VariablesFile.readAtMost(file))
+                .as("the file grew after its size was checked")
+                .isInstanceOf(VariablesFileException.class)
+                .hasMessageContaining(file + " is more than 1048576 bytes now");
+    }
+
+    @Test
+    void refusesAFifoWithoutOpeningItSoTheCycleDoesNotHang() throws Exception {
+        Path fifo = dir.resolve("variables");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor())
+                .isZero();
+        Path link = Files.createSymbolicLink(dir.resolve("link"), fifo);
+
+        for (Path path : new Path[] {fifo, link}) {
+            assertTimeoutPreemptively(
+                    Duration.ofSeconds(10),
+                    () -> assertThatThrownBy(() -> VariablesFile.read(path, WANTED))
+                            .isInstanceOf(VariablesFileException.class)
+                            .hasMessageContaining(path + " is not a regular file"));
+        }
+    }
+
+    @Test
+    void readsAFileThroughTheLinksOfAProjectedVolume() throws Exception {
+        Path data = Files.createDirectory(dir.resolve("..2026_12_01_11_28_43.1"));
+        Files.writeString(data.resolve("variables"), "export VAULT_TOKEN=s.abc\n");
+        Files.createSymbolicLink(dir.resolve("..data"), data.getFileName());
+        Path file = Files.createSymbolicLink(dir.resolve("variables"), Path.of("..data/variables"));
+
+        assertThat(VariablesFile.read(file, WANTED)).hasValue(Map.of("VAULT_TOKEN", "s.abc"));
     }
 
     @Test

@@ -6,11 +6,17 @@ import static org.awaitility.Awaitility.await;
 import io.kubevaultauthrenewer.emulator.HostilePeer;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Delay;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Lease;
+import io.kubevaultauthrenewer.emulator.VaultEmulator.RecordedRequest;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Token;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -63,6 +69,50 @@ class OperationsIT extends AgainstTheEmulator {
             await().atMost(LONG).until(() -> dripping.bodyBytesWritten() >= 2);
 
             exitsWithinFiveSecondsOfSigterm(renewer);
+        }
+    }
+
+    @Test
+    void keepsRenewingWithTheImagesSmallHeapWhenTheVariablesFileGrowsTo28MibMidRun() throws IOException {
+        Token token = token(3600);
+        Lease lease = lease(token, 3600);
+        writeVariables(token, lease);
+
+        // no JVM options of the test's own: the bin/ script's defaults, the image's heap (-Xmx48m)
+        try (RenewerProcess renewer = RenewerProcess.start(sidecarEnv(1))) {
+            renewer.awaitLine("Cycle done", LONG);
+
+            // the app (or a bad init) appends 28 MiB to the file the renewer reads every cycle
+            byte[] chunk = "x".repeat(1024 * 1024).getBytes(StandardCharsets.US_ASCII);
+            try (OutputStream out = Files.newOutputStream(variables, StandardOpenOption.APPEND)) {
+                out.write("export BLOB='".getBytes(StandardCharsets.US_ASCII));
+                for (int i = 0; i < 28; i++) {
+                    out.write(chunk);
+                }
+                out.write("'\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            renewer.awaitLine(Pattern.quote("more than the 1048576 bytes (1 MiB) a variables file may have"), LONG);
+            int lookupsAtTheError = vault.requests("/v1/sys/leases/lookup").size();
+            int tokenLookupsAtTheError =
+                    vault.requests("/v1/auth/token/lookup-self").size();
+
+            await().atMost(LONG)
+                    .untilAsserted(() -> assertThat(vault.requests("/v1/sys/leases/lookup"))
+                            .as(renewer.output())
+                            .hasSizeGreaterThanOrEqualTo(lookupsAtTheError + 2));
+            assertThat(vault.requests("/v1/sys/leases/lookup").subList(lookupsAtTheError, lookupsAtTheError + 2))
+                    .as("the lease read before the growth, still watched")
+                    .extracting(RecordedRequest::leaseId)
+                    .containsOnly(lease.id);
+            assertThat(vault.requests("/v1/auth/token/lookup-self")).hasSizeGreaterThan(tokenLookupsAtTheError);
+            assertThat(renewer.isAlive()).as(renewer.output()).isTrue();
+            assertThat(renewer.linesWith(" ERROR "))
+                    .first()
+                    .asString()
+                    .contains(variables + " is 29360" /* and some bytes: the lines before */)
+                    .endsWith("more than the 1048576 bytes (1 MiB) a variables file may have: not read; this cycle goes"
+                            + " on with the token and lease ids read before");
+            assertThat(renewer.output()).doesNotContain("OutOfMemoryError");
         }
     }
 

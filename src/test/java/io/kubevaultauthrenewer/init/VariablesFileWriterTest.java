@@ -257,6 +257,18 @@ class VariablesFileWriterTest {
         assertThat(filesIn(dir)).isEmpty();
     }
 
+    @Test
+    void refusesTwoMibOfSecretsWhichTheRenewerWouldNotReadAndWritesNothing() throws IOException {
+        Path file = dir.resolve("variables");
+        String content = "export BLOB='" + "x".repeat(2 * 1024 * 1024) + "'\n";
+
+        assertThatThrownBy(() -> VariablesFileWriter.write(file, content))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(file.toString())
+                .hasMessageContaining("more than the 1048576 the renewer reads");
+        assertThat(filesIn(dir)).isEmpty();
+    }
+
     // ---- the file ----
     @Test
     void givesTheFileMode0640ByDefault() throws IOException {

@@ -236,6 +236,32 @@ class InitModeRouteTest extends RouteTestSupport {
     }
 
     @Test
+    void failsWhenVaultAnswersALeaseIdWithALineBreakAndWritesNoFile() throws Exception {
+        Map<String, String> env = initEnv();
+        env.put("SECRET_DB_PASSWORD", "database/creds/my-role?password");
+        // a Vault (or something in its place) whose lease_id would add a line to the variables file and the log
+        vault.inject(
+                "/v1/database/creds/my-role",
+                1,
+                new VaultEmulator.RawBody(
+                        200,
+                        "application/json",
+                        "{\"lease_id\":\"database/creds/my-role/a\\nexport VAULT_TOKEN=forged\",\"renewable\":true,"
+                                + "\"lease_duration\":3600,\"data\":{\"password\":\"p\"}}"));
+
+        try (InProcessRenewer init = InProcessRenewer.run(env, "init")) {
+            assertThat(runInit(init)).as(init.output()).isEqualTo(1);
+
+            assertThat(init.linesWith(" ERROR "))
+                    .anySatisfy(line -> assertThat(line)
+                            .contains("Init failed: database/creds/my-role: the lease_id Vault answered holds the"
+                                    + " control character U+000A at position 25"));
+            assertThat(variables).doesNotExist();
+            assertThat(init.output().lines()).noneMatch(line -> line.startsWith("export"));
+        }
+    }
+
+    @Test
     @DisplayName("testGetKubernetesCertificate: it is possible to retrieve the kubernetes certificate")
     void testGetKubernetesCertificate() throws Exception {
         Token given = vault.createToken(VaultEmulator.TokenSpec.ttl(Duration.ofMinutes(1))

@@ -83,6 +83,35 @@ class LeaseIdsAndFileFaultsRouteTest extends RouteTestSupport {
     }
 
     @Test
+    void refusesALeaseIdWithALineBreakNamingItsPositionAndRenewsTheOthers() throws IOException {
+        Token token = token(8000);
+        Lease first = lease(token, 5000);
+        Lease third = lease(token, 5000);
+        String forged = "database/creds/app/x\n2026-12-01T11:28:43.502Z INFO LeaseRenewal - forged\u001b[2K";
+        writeVariables("export VAULT_TOKEN='" + token.id + "'\n");
+        Map<String, String> env = renewerEnv(HOUR, true);
+        env.put("LEASE_IDS", first.id + "," + forged + "," + third.id);
+
+        try (InProcessRenewer renewer = InProcessRenewer.start(env)) {
+            renewer.awaitExit(LONG);
+
+            assertThat(vault.requests("/v1/sys/leases/renew"))
+                    .extracting(RecordedRequest::leaseId)
+                    .containsExactly(first.id, third.id);
+            assertThat(vault.requests("/v1/sys/leases/lookup"))
+                    .extracting(RecordedRequest::leaseId)
+                    .containsExactly(first.id, third.id);
+            assertThat(renewer.linesWith(" ERROR "))
+                    .as("at the start-up check and at the cycle")
+                    .isNotEmpty()
+                    .allSatisfy(line -> assertThat(line)
+                            .endsWith("LEASE_IDS from the environment: entry #2 holds the control character U+000A at"
+                                    + " position 21: refused, not renewed (the other leases are)"));
+            assertThat(renewer.output().lines()).as(renewer.output()).noneMatch(line -> line.contains("forged"));
+        }
+    }
+
+    @Test
     void takesNonAsciiLeaseIdsFromTheEnvironmentWithoutALocale() throws IOException {
         Token token = token(8000);
         List<String> ids = List.of("database/creds/café/1", "kv/日本/2 with space");
