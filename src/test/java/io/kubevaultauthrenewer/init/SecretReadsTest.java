@@ -74,7 +74,7 @@ class SecretReadsTest {
         String answer = "{\"lease_id\":\"database/creds/app/1\\nexport VAULT_TOKEN=forged\",\"lease_duration\":3600,"
                 + "\"renewable\":true,\"data\":{\"username\":\"u\",\"password\":\"p\"}}";
 
-        assertThatThrownBy(() -> reads.read("database/creds/app", "database/creds/app", answer))
+        assertThatThrownBy(() -> readThrough("database/creds/app", "{}", answer))
                 .isInstanceOf(InitProblem.class)
                 .hasMessageStartingWith(
                         "database/creds/app: the lease_id Vault answered holds the control character U+000A at position 21")

@@ -7,6 +7,7 @@ import static java.util.stream.Collectors.groupingBy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.kubevaultauthrenewer.config.VariablesFile;
 import io.kubevaultauthrenewer.emulator.VaultEmulator;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.Lease;
 import io.kubevaultauthrenewer.emulator.VaultEmulator.RecordedRequest;
@@ -224,16 +225,15 @@ class LeaseIdsAndFileFaultsRouteTest extends RouteTestSupport {
     }
 
     @Test
-    void readsAVariablesFileOfMegabytesOfSecretsAndPrintsNoneOfThem() throws IOException {
-        // 10 s: reading 12 MiB at start-up takes a few seconds on a busy machine
+    void readsAVariablesFileNearItsOneMibCapAndPrintsNoneOfThem() throws IOException {
         Token token = vault.createToken(TokenSpec.ttl(Duration.ofSeconds(10)));
         Lease lease = lease(token, 10);
         Random random = new Random(42);
         List<String> secrets = new ArrayList<>();
         StringBuilder file = new StringBuilder("# written by the init container\n");
         for (int i = 0; i < 8; i++) {
-            // a 4 MiB keystore, then 1 MiB values; the token and the lease ids half way through
-            String secret = "secret" + i + "-" + randomText(random, i == 0 ? 4 << 20 : 1 << 20);
+            // a 512 KiB keystore, then 64 KiB values; the token and the lease ids half way through
+            String secret = "secret" + i + "-" + randomText(random, i == 0 ? 512 << 10 : 64 << 10);
             secrets.add(secret);
             file.append("export SECRET_").append(i).append("='").append(secret).append("'\n");
             if (i == 4) {
@@ -242,7 +242,7 @@ class LeaseIdsAndFileFaultsRouteTest extends RouteTestSupport {
             }
         }
         writeVariables(file.toString());
-        assertThat(Files.size(variables)).isGreaterThan(10L << 20);
+        assertThat(Files.size(variables)).isBetween(960L << 10, VariablesFile.MAX_BYTES);
 
         try (InProcessRenewer renewer = InProcessRenewer.start(renewerEnv(2, false))) {
             keepsEverythingAlive(renewer, token, lease);
