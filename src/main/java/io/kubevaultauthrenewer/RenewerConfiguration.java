@@ -164,6 +164,7 @@ public class RenewerConfiguration implements CamelConfiguration {
                     status,
                     schedule.renewInterval(),
                     settings.vault().callAllowance(),
+                    settings.retries().maxDelay(),
                     settings.management(),
                     headers,
                     routeFiles,

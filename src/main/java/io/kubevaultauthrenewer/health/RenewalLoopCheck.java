@@ -8,20 +8,24 @@ import org.apache.camel.health.HealthCheckResultBuilder;
 /**
  * Liveness: DOWN when no cycle has completed within 2 × RENEW_INTERVAL plus the time one Vault call may take with its
  * retries, and nothing has moved for that long either; or when a cycle is running and none of its calls has ended
- * for 2 × the call deadline (every call ends by its deadline, so such a cycle is stuck, whatever RENEW_INTERVAL is).
+ * for 2 × the call deadline plus the longest wait before a quick retry (every call ends by its deadline and the next
+ * one starts by then, so such a cycle is stuck, whatever RENEW_INTERVAL is).
  * Vault being down does not make it DOWN (cycles still complete, with failures); a stuck or stopped loop does, and a
  * restart helps with that.
  */
 public final class RenewalLoopCheck extends RenewerCheck {
 
     private final Duration callAllowance;
+    private final Duration stallBound;
 
     /**
      * @param callAllowance the longest one Vault call may take: its deadline (connect + response timeout)
+     * @param retryMaxDelay RENEWER_RETRY_MAX_DELAY: the longest wait between two calls of a running cycle
      */
-    public RenewalLoopCheck(RenewerStatus status, Duration interval, Duration callAllowance) {
+    public RenewalLoopCheck(RenewerStatus status, Duration interval, Duration callAllowance, Duration retryMaxDelay) {
         super("renewal-loop", status, interval);
         this.callAllowance = callAllowance;
+        this.stallBound = callAllowance.multipliedBy(2).plus(retryMaxDelay);
     }
 
     @Override
@@ -45,10 +49,11 @@ public final class RenewalLoopCheck extends RenewerCheck {
         builder.detail("next_cycle", text(cycles.next()));
         builder.detail("cycle_running", cycles.running());
         builder.detail("deadline", deadline.toString());
-        Instant stalledAfter = status.lastProgress().plus(callAllowance.multipliedBy(2));
+        Instant stalledAfter = status.lastProgress().plus(stallBound);
         if (cycles.running() && now.isAfter(stalledAfter)) {
             String reason = "the running cycle has ended no call since " + status.lastProgress()
-                    + " (each call ends within " + callAllowance.toSeconds() + "s)";
+                    + " (each call ends within " + callAllowance.toSeconds() + "s, and the next starts within "
+                    + stallBound.minus(callAllowance.multipliedBy(2)).toSeconds() + "s)";
             builder.message(reason);
             builder.detail("reason", reason);
             builder.down();

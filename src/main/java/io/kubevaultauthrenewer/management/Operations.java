@@ -34,6 +34,7 @@ public final class Operations {
      *
      * @param interval RENEW_INTERVAL
      * @param callAllowance the longest one Vault call may take: connect and answer
+     * @param retryMaxDelay RENEWER_RETRY_MAX_DELAY: the longest wait between two calls of a cycle
      * @param management CAMEL_MANAGEMENT_HOST and CAMEL_MANAGEMENT_PORT
      * @param routeFiles the watcher of ROUTES_DIR, or null
      * @param cycles the cycle queue: renewNow() puts a cycle there
@@ -44,6 +45,7 @@ public final class Operations {
             RenewerStatus status,
             Duration interval,
             Duration callAllowance,
+            Duration retryMaxDelay,
             ManagementSettings management,
             VaultHttpHeaders headers,
             RouteFiles routeFiles,
@@ -62,8 +64,11 @@ public final class Operations {
         RoutesCheck routesCheck = new RoutesCheck(routeFiles);
         VaultTokenCheck tokenCheck = new VaultTokenCheck(status, interval);
         VaultLeasesCheck leasesCheck = new VaultLeasesCheck(status, interval);
-        List<HealthCheck> checks = new ArrayList<>(
-                List.of(new RenewalLoopCheck(status, interval, callAllowance), tokenCheck, leasesCheck, routesCheck));
+        List<HealthCheck> checks = new ArrayList<>(List.of(
+                new RenewalLoopCheck(status, interval, callAllowance, retryMaxDelay),
+                tokenCheck,
+                leasesCheck,
+                routesCheck));
         if (eviction != null) {
             tokenCheck.evictionCoversEndOfLife();
             leasesCheck.evictionCoversEndOfLife();

@@ -19,6 +19,9 @@ class HealthChecksTest {
 
     private static final Duration INTERVAL = Duration.ofMinutes(10);
     private static final Duration CALL = Duration.ofSeconds(35);
+    private static final Duration RETRY_WAIT = Duration.ofSeconds(10);
+    /** The longest a running cycle goes without a call ending: two deadlines and the longest quick-retry wait. */
+    private static final Duration STALL = CALL.multipliedBy(2).plus(RETRY_WAIT);
 
     private final ShiftableClock clock = ShiftableClock.frozen();
     private final RenewerStatus status = new RenewerStatus(clock);
@@ -35,7 +38,7 @@ class HealthChecksTest {
 
     @Nested
     class RenewalLoop {
-        private final RenewalLoopCheck check = new RenewalLoopCheck(status, INTERVAL, CALL);
+        private final RenewalLoopCheck check = new RenewalLoopCheck(status, INTERVAL, CALL, RETRY_WAIT);
 
         @Test
         void isALivenessCheckOnly() {
@@ -72,11 +75,11 @@ class HealthChecksTest {
         }
 
         @Test
-        void isDownWhenTheRunningCycleEndedNoCallForTwiceTheCallDeadline() {
+        void isDownWhenTheRunningCycleEndedNoCallForTwiceTheCallDeadlineAndTheRetryWait() {
             cycles.start().tokenLookedUp("acc", 3600).finish(next());
             clock.advance(INTERVAL);
             cycles.start(); // its lookup never ends
-            clock.advance(CALL.multipliedBy(2).plusSeconds(1));
+            clock.advance(STALL.plusSeconds(1));
 
             HealthCheck.Result result = call(check);
 
@@ -85,13 +88,13 @@ class HealthChecksTest {
         }
 
         @Test
-        void staysUpWhileTheRunningCycleEndsACallWithinTwiceTheCallDeadline() {
+        void staysUpWhileTheRunningCycleEndsACallWithinTwiceTheCallDeadlineAndTheRetryWait() {
             cycles.start().tokenLookedUp("acc", 3600).finish(next());
             clock.advance(INTERVAL);
             cycles.start();
-            clock.advance(CALL.multipliedBy(2).minusSeconds(1));
+            clock.advance(STALL.minusSeconds(1));
             status.progressed(); // a call ended (well or not)
-            clock.advance(CALL.multipliedBy(2).minusSeconds(1));
+            clock.advance(STALL.minusSeconds(1));
 
             assertThat(call(check).getState()).isEqualTo(State.UP);
         }

@@ -135,11 +135,12 @@ class ExpiryEdgeRouteTest extends RouteTestSupport {
                 assertThat(vault.lastRenewal(lease)).isBefore(expiry);
                 assertThat(vault.isAlive(lease)).isTrue();
                 List<Integer> statuses = renewStatuses(lease);
-                // the nine 429s go to whichever renewal comes next: each lease gets at least two of them, and
-                // all three leases nine in all (Vault's rounded ttl moves each one's retries by up to a second)
+                // the nine 429s go to whichever renewal comes next: each lease gets at least one of them (the
+                // cycle's own try), and all three leases nine in all; how the other six split depends on Vault's
+                // rounded ttl and the machine's load, which move each one's retries by up to a second
                 assertThat(statuses.indexOf(200))
                         .as("%s: %s", lease.id, statuses)
-                        .isGreaterThanOrEqualTo(2);
+                        .isGreaterThanOrEqualTo(1);
                 assertThat(statuses.subList(0, statuses.indexOf(200))).containsOnly(429);
             });
             assertThat(vault.requests("/v1/sys/leases/renew"))

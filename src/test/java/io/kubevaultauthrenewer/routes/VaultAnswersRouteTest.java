@@ -283,7 +283,9 @@ class VaultAnswersRouteTest extends RouteTestSupport {
     @Test
     void logsAnyOtherWarningOncePerLeaseAndText() throws Exception {
         Token token = vault.createToken(TokenSpec.ttl(Duration.ofHours(1)));
-        Lease lease = vault.createLease(token, "database/creds/app", Duration.ofHours(1), Duration.ZERO, true);
+        // 50 min is due at once at interval 1800 (an hour is not: Vault rounds the ttl a lookup shows, so a lookup
+        // in the first half second sees 3600, which is not below 2 × 1800)
+        Lease lease = vault.createLease(token, "database/creds/app", Duration.ofMinutes(50), Duration.ZERO, true);
         writeVariables(token, lease);
         // every renewal grants 2 s, so early checks renew it again about every 1.3 s, each with the warning
         vault.inject(
