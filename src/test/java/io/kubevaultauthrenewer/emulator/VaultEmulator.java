@@ -966,6 +966,11 @@ public final class VaultEmulator implements AutoCloseable {
         return arrivals.get();
     }
 
+    /** The requests being answered now, on any node. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
     /** The most requests that were being answered at the same time, on any node. */
     public int mostInFlight() {
         return mostInFlight.get();

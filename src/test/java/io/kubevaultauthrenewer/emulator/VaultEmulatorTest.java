@@ -1102,12 +1102,14 @@ class VaultEmulatorTest {
             lookupSelf(token);
             assertThat(vault.mostInFlight()).isEqualTo(1);
 
-            vault.inject("lookup-self", 2, new Delay(Duration.ofMillis(500)));
+            // the first is held for 2 s; the second is sent once the first is being answered
+            vault.inject("lookup-self", 1, new Delay(Duration.ofSeconds(2)));
             var first = http.sendAsync(
                     request("/v1/auth/token/lookup-self")
                             .header("X-Vault-Token", token.id)
                             .build(),
                     HttpResponse.BodyHandlers.ofString());
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> vault.inFlight() == 1);
             Reply second = lookupSelf(token);
 
             assertThat(first.get().statusCode()).isEqualTo(200);
