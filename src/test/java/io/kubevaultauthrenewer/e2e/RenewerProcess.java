@@ -1,9 +1,6 @@
 package io.kubevaultauthrenewer.e2e;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,19 +15,13 @@ import java.util.concurrent.TimeUnit;
  * {@code java -jar target/kube-vault-auth-renewer.jar} with the image's JVM flags, in its own process, with only the
  * environment a test gives it, its output collected line by line.
  */
-public final class RenewerProcess extends RenewerOutput {
+public final class RenewerProcess extends ProcessOutput {
 
     static final Path JAR = Path.of("target", "kube-vault-auth-renewer.jar");
     static final Path SCRIPT = Path.of("bin", "kube-vault-auth-renewer");
 
-    private final Process process;
-    private final Thread reader;
-
     private RenewerProcess(Process process) {
-        this.process = process;
-        this.reader = new Thread(this::read, "renewer-output");
-        reader.setDaemon(true);
-        reader.start();
+        super(process, "renewer-output");
     }
 
     /**
@@ -60,38 +51,6 @@ public final class RenewerProcess extends RenewerOutput {
         } catch (IOException e) {
             throw new IllegalStateException("cannot start " + command, e);
         }
-    }
-
-    private void read() {
-        try (BufferedReader in =
-                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                printed(line);
-            }
-        } catch (IOException e) {
-            printed("<output closed: " + e + ">");
-        }
-    }
-
-    /** Waits for the process to end on its own; returns its exit status. */
-    @Override
-    public int awaitExit(Duration timeout) {
-        try {
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new AssertionError("the renewer did not exit within " + timeout + "; output:\n" + output());
-            }
-            reader.join(5_000);
-            return process.exitValue();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
-    @Override
-    public boolean isAlive() {
-        return process.isAlive();
     }
 
     /** Sends SIGTERM, as Kubernetes does, and waits for the exit; returns the status. */
