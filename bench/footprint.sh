@@ -14,6 +14,7 @@
 #   JAVA_OPTS=-Xmx32m bench/footprint.sh         flags added after the image's defaults (both runs and archive)
 #   LOG_FORMAT=json bench/footprint.sh           the renewers log JSON (the archive is recorded as the Dockerfile does)
 #   ARCHIVE=0 bench/footprint.sh                 without the archive
+#   ARCHIVE=aot JAVA=…/temurin-25…/bin/java bench/footprint.sh   Java 25's AOT cache instead, from the same training run
 #   RENEWER_ARCHIVE_RELOCATION=1 bench/footprint.sh   the archive mapped at a random address (the JVM's default)
 #   NMT=1 bench/footprint.sh                     also where one renewer's memory goes (native memory tracking)
 #   SMAPS=1 bench/footprint.sh                   also one renewer's largest private mappings (from smaps)
@@ -38,8 +39,9 @@ start_emulator 10 3600
 mkdir "$work/app"
 cp "$jar" "$work/app/kube-vault-auth-renewer.jar"
 app_jar=$work/app/kube-vault-auth-renewer.jar
-if [ "${ARCHIVE:-1}" = 1 ]; then
+if [ "${ARCHIVE:-1}" != 0 ]; then
   env -i PATH="$PATH" JAVA="$java_bin" RENEWER_JAR="$app_jar" JAVA_OPTS="${JAVA_OPTS:-}" \
+    ARCHIVE_KIND="$([ "${ARCHIVE:-1}" = aot ] && echo aot || echo cds)" \
     bin/record-start-archive >"$work/archive.log" 2>&1 || { cat "$work/archive.log" >&2; exit 1; }
 fi
 
@@ -110,7 +112,7 @@ run() {
 echo "java:      $("$java_bin" -version 2>&1 | head -1)"
 echo "JAVA_OPTS: ${JAVA_OPTS:-}"
 echo "cgroups:   v$cg_version, one per renewer under $cg_parent"
-echo "archive:   $([ "${ARCHIVE:-1}" = 1 ] && echo "recorded as the Dockerfile does ($(du -k "$work/app/kube-vault-auth-renewer.jsa" | cut -f1) KiB)" || echo none)"
+echo "archive:   $([ "${ARCHIVE:-1}" != 0 ] && echo "recorded by bin/record-start-archive ($(du -k "$work"/app/*.jsa "$work"/app/*.aot 2>/dev/null | cut -f1) KiB)" || echo none)"
 r=1
 while [ $r -le "$runs" ]; do
   for n in $counts; do
