@@ -40,10 +40,12 @@ cg_exec "$cg" env -i PATH="$PATH" JAVA="$java_bin" JAVA_OPTS="${JAVA_OPTS:-}" VA
   bin/kube-vault-auth-renewer >"$work/renewer.log" 2>&1 &
 renewer=$!
 
-# until the first cycle is done, or the renewer is gone (an OOM kill says so below)
+# running: neither gone nor killed and not yet reaped (a zombie still answers kill -0)
+running() { kill -0 "$1" 2>/dev/null && ! grep -qs '^State:.*Z' "/proc/$1/status"; }
+# until the first cycle is done, or the renewer is gone (its cgroup's OOM kills say whether the limit did it)
 tries=0
 until grep -qs 'Cycle done' "$work/renewer.log"; do
-  if ! kill -0 $renewer 2>/dev/null; then
+  if ! running $renewer; then
     echo "the renewer stopped before its first cycle was done ($(cg_limit_hits "$cg") in its cgroup, limit $limit)" >&2
     tail -20 "$work/renewer.log" >&2
     exit 1
@@ -82,7 +84,7 @@ echo "ERROR lines:              $(grep -c ' ERROR ' "$work/renewer.log" || true)
 # still running a few seconds on, after the probe and the scrape: not killed, not stopped by the JVM itself
 sleep 5
 hits=$(cg_limit_hits "$cg")
-alive=$(kill -0 $renewer 2>/dev/null && echo running || echo "NOT RUNNING")
+alive=$(running $renewer && echo running || echo "NOT RUNNING")
 echo "memory cgroup (v$cg_version): limit ${limit}; peak $(($(cg_peak "$cg") / 1024)) MiB; working set $((ws_cycle / 1024)) MiB after the cycle, $(($(cg_working_set "$cg") / 1024)) MiB 5 s later; $hits; the renewer: $alive"
 [ "$alive" = running ] && case "$hits" in "oom_kill 0,"*) true ;; *) false ;; esac \
   || { echo "limit check failed: the renewer was OOM-killed or stopped" >&2; exit 1; }
