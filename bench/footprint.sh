@@ -3,8 +3,9 @@
 # (bin/kube-vault-auth-renewer, with a class-data-sharing archive recorded the way the Dockerfile records it),
 # against the Vault emulator (its own JVM) with a token and 10 leases and a 2 s interval, and prints for each
 # renewer, 30 s after the start: resident memory (VmRSS), anonymous memory (RssAnon: private to the process,
-# paid once per pod), Pss (its share of the pages it shares, from smaps_rollup), and the time from process
-# start to the first completed cycle. Then, per N, the minimum and maximum over all runs, and the median first
+# paid once per pod), Pss (its share of the pages it shares, from smaps_rollup), its working set as the kubelet
+# counts it (each renewer runs in its own memory cgroup: usage minus inactive file pages, bench/cgroup.sh), and
+# the time from process start to the first completed cycle. Then, per N, the minimum and maximum over all runs, and the median first
 # cycle. Not a test: figures to read, for the README.
 #
 #   bench/footprint.sh                          N=1 and N=4, 3 runs each, the default java
@@ -13,6 +14,7 @@
 #   JAVA_OPTS=-Xmx32m bench/footprint.sh         flags added after the image's defaults (both runs and archive)
 #   LOG_FORMAT=json bench/footprint.sh           the renewers log JSON (the archive is recorded as the Dockerfile does)
 #   ARCHIVE=0 bench/footprint.sh                 without the archive
+#   ARCHIVE=aot JAVA=…/temurin-25…/bin/java bench/footprint.sh   Java 25's AOT cache instead, from the same training run
 #   RENEWER_ARCHIVE_RELOCATION=1 bench/footprint.sh   the archive mapped at a random address (the JVM's default)
 #   NMT=1 bench/footprint.sh                     also where one renewer's memory goes (native memory tracking)
 #   SMAPS=1 bench/footprint.sh                   also one renewer's largest private mappings (from smaps)
@@ -24,8 +26,11 @@ runs=${RUNS:-3}
 counts=${COUNTS:-1 4}
 work=$(mktemp -d)
 pids=""
-trap 'kill ${pids:-} ${vault:-} 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
+cgroups=""
+trap 'kill ${pids:-} ${vault:-} 2>/dev/null || true; for c in $cgroups; do cg_remove "$c" || true; done; rm -rf "$work"' EXIT INT TERM
 
+. bench/cgroup.sh
+cg_detect
 . bench/emulator.sh
 # the emulator with a token and 10 leases of a 1 h TTL (not due at a 2 s interval: lookups only)
 start_emulator 10 3600
@@ -34,21 +39,25 @@ start_emulator 10 3600
 mkdir "$work/app"
 cp "$jar" "$work/app/kube-vault-auth-renewer.jar"
 app_jar=$work/app/kube-vault-auth-renewer.jar
-if [ "${ARCHIVE:-1}" = 1 ]; then
+if [ "${ARCHIVE:-1}" != 0 ]; then
   env -i PATH="$PATH" JAVA="$java_bin" RENEWER_JAR="$app_jar" JAVA_OPTS="${JAVA_OPTS:-}" \
+    ARCHIVE_KIND="$([ "${ARCHIVE:-1}" = aot ] && echo aot || echo cds)" \
     bin/record-start-archive >"$work/archive.log" 2>&1 || { cat "$work/archive.log" >&2; exit 1; }
 fi
 
 kib() { awk -v k="$1" '$1 == k ":" {print $2}' "$2"; }
 
-# one run of $1 renewers side by side; appends "n first_ms rss anon pss" per renewer to $work/results
+# one run of $1 renewers side by side; appends "n first_ms rss anon pss ws" per renewer to $work/results
 run() {
   n=$1
   pids=""
   i=0
   start_ms=$(date +%s%3N)
   while [ $i -lt "$n" ]; do
-    env -i PATH="$PATH" JAVA="$java_bin" RENEWER_JAR="$app_jar" JAVA_OPTS="${JAVA_OPTS:-}" \
+    cg=$(cg_create "footprint-$$-$n-$i")
+    cgroups="$cgroups $cg"
+    echo "$cg" >"$work/cgroup-$n-$i"
+    cg_exec "$cg" env -i PATH="$PATH" JAVA="$java_bin" RENEWER_JAR="$app_jar" JAVA_OPTS="${JAVA_OPTS:-}" \
       ${RENEWER_ARCHIVE_RELOCATION:+RENEWER_ARCHIVE_RELOCATION=$RENEWER_ARCHIVE_RELOCATION} ${MALLOC_ARENA_MAX:+MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX} \
       ${LOG_FORMAT:+LOG_FORMAT=$LOG_FORMAT} \
       VAULT_ADDR="$addr" VARIABLES_FILE="$work/variables" RENEW_INTERVAL=2 CAMEL_MANAGEMENT_PORT=0 \
@@ -74,9 +83,10 @@ run() {
     rss=$(kib VmRSS "/proc/$pid/status")
     anon=$(kib RssAnon "/proc/$pid/status")
     pss=$(kib Pss "/proc/$pid/smaps_rollup")
-    echo "$n $first_ms $rss $anon $pss" >>"$work/results"
-    printf '  N=%s renewer %s: first cycle %5d ms, VmRSS %3d MiB, RssAnon %3d MiB, Pss %3d MiB\n' \
-      "$n" "$i" "$first_ms" $((rss / 1024)) $((anon / 1024)) $((pss / 1024))
+    ws=$(cg_working_set "$(cat "$work/cgroup-$n-$i")")
+    echo "$n $first_ms $rss $anon $pss $ws" >>"$work/results"
+    printf '  N=%s renewer %s: first cycle %5d ms, VmRSS %3d MiB, RssAnon %3d MiB, Pss %3d MiB, working set %3d MiB\n' \
+      "$n" "$i" "$first_ms" $((rss / 1024)) $((anon / 1024)) $((pss / 1024)) $((ws / 1024))
     if [ "${SMAPS:-}" = 1 ] && [ $i = 0 ]; then
       # the largest private (anonymous) mappings: the heap, the code cache, metaspace, malloc arenas, stacks
       awk '/^[0-9a-f]+-[0-9a-f]+ / { region = $1 " " $2 " " $6 }
@@ -95,11 +105,14 @@ run() {
   kill $pids 2>/dev/null || true
   for pid in $pids; do wait "$pid" 2>/dev/null || true; done
   pids=""
+  for c in $cgroups; do cg_remove "$c"; done
+  cgroups=""
 }
 
 echo "java:      $("$java_bin" -version 2>&1 | head -1)"
 echo "JAVA_OPTS: ${JAVA_OPTS:-}"
-echo "archive:   $([ "${ARCHIVE:-1}" = 1 ] && echo "recorded as the Dockerfile does ($(du -k "$work/app/kube-vault-auth-renewer.jsa" | cut -f1) KiB)" || echo none)"
+echo "cgroups:   v$cg_version, one per renewer under $cg_parent"
+echo "archive:   $([ "${ARCHIVE:-1}" != 0 ] && echo "recorded by bin/record-start-archive ($(du -k "$work"/app/*.jsa "$work"/app/*.aot 2>/dev/null | cut -f1) KiB)" || echo none)"
 r=1
 while [ $r -le "$runs" ]; do
   for n in $counts; do
@@ -116,11 +129,12 @@ for n in $counts; do
       if (c == 1 || $3 < r0) r0 = $3; if ($3 > r1) r1 = $3
       if (c == 1 || $4 < a0) a0 = $4; if ($4 > a1) a1 = $4
       if (c == 1 || $5 < p0) p0 = $5; if ($5 > p1) p1 = $5
+      if (c == 1 || $6 < w0) w0 = $6; if ($6 > w1) w1 = $6
     }
     END {
       for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (f[j] < f[i]) { t = f[i]; f[i] = f[j]; f[j] = t }
-      printf "  N=%s: VmRSS %d-%d, RssAnon %d-%d, Pss %d-%d, first cycle %d-%d ms (median %d)\n",
-        n, r0 / 1024, r1 / 1024, a0 / 1024, a1 / 1024, p0 / 1024, p1 / 1024, f[1], f[c], f[int((c + 1) / 2)]
+      printf "  N=%s: VmRSS %d-%d, RssAnon %d-%d, Pss %d-%d, working set %d-%d, first cycle %d-%d ms (median %d)\n",
+        n, r0 / 1024, r1 / 1024, a0 / 1024, a1 / 1024, p0 / 1024, p1 / 1024, w0 / 1024, w1 / 1024, f[1], f[c], f[int((c + 1) / 2)]
     }' "$work/results"
 done
 echo "image payload: jar $(du -k "$jar" | cut -f1) KiB (dependencies inside)"
