@@ -458,12 +458,13 @@ class RenewalCycleRouteTest extends RouteTestSupport {
             // a burst of 10, then one every 100 ms: the 21 beyond the burst take at least 2.1 s
             assertThat(Duration.between(requests.get(0).at(), requests.get(30).at()))
                     .isGreaterThanOrEqualTo(Duration.ofMillis(2000));
-            // once the burst has drained, any 11 requests in a row span a second
+            // once the burst has drained, any 11 requests in a row span a second as they leave; Vault records them
+            // as they arrive, which a loaded machine moves by up to a tenth of a second (unbounded, 11 take a few ms)
             for (int i = 25; i < requests.size(); i++) {
                 assertThat(Duration.between(
                                 requests.get(i - 10).at(), requests.get(i).at()))
                         .as("requests %d to %d", i - 9, i + 1)
-                        .isGreaterThanOrEqualTo(Duration.ofMillis(950));
+                        .isGreaterThanOrEqualTo(Duration.ofMillis(900));
             }
         }
     }
