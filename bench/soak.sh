@@ -90,7 +90,8 @@ echo "load:      $leases leases (TTL 60-300 s; $capped with a max TTL inside the
 echo "seed:      $seed (SEED=$seed DURATION=$duration bench/soak.sh repeats this schedule)"
 
 # The schedule, drawn once from the seed: one fault of each kind at a random moment of the run (leaving its last
-# tenth quiet), then more at random, one every FAULT_EVERY seconds on average. One line a fault: the second it
+# tenth quiet), then more at random, one every FAULT_EVERY seconds on average; those due before the first cycle
+# has ended come right after it. One line a fault: the second it
 # comes at, its kind, then its draws.
 awk -v seed="$seed" -v d="$duration" -v every="$fault_every" 'BEGIN {
   srand(seed)
@@ -121,7 +122,8 @@ pick() { awk -v r="$1" -v a="$2" -v b="$3" 'BEGIN { print a + int(r * (b - a + 1
 reloads=0
 renews=0
 renew_pids=""
-run_start=$(date +%s)
+# the run's clock starts with the renewer: DURATION is how long it runs
+run_start=$started
 while read -r at kind r1 r2 r3; do
   now=$(($(date +%s) - run_start))
   [ "$at" -le "$now" ] || sleep $((at - now))
@@ -278,6 +280,7 @@ awk -v w="$windows" -v total="$((ended - started))" -v heap="$work/heap" '
   END {
     printf "  %-13s %-13s %-16s %-9s %-11s %s\n", "seconds", "RSS MiB", "heap after GC", "threads", "open files", "log lines/h"
     for (g = 0; g < w; g++) {
+      if (!(g in r0)) { printf "  %5d-%-7d (before the first cycle: no samples)\n", g * total / w, (g + 1) * total / w; continue }
       span = s1[g] - s0[g]
       printf "  %5d-%-7d %5.1f-%-7.1f %-16s %3d-%-5d %4d-%-6d %s\n", g * total / w, (g + 1) * total / w,
         r0[g] / 1024, r1[g] / 1024, (g in h0) ? sprintf("%d-%d MiB (%d GCs)", h0[g], h1[g], gcs[g]) : "no GC",
