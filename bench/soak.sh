@@ -264,6 +264,17 @@ awk -v checked="$checked" -v cycles="$cycles" -v early="$early" '$1 == "calls" {
     if (cycles > 0) printf "  token calls per cycle: %.2f\n", token / cycles
   }' "$work/ledger"
 
+# the cycles' spacing, from the text log's times (a cycle starts at its end less its duration)
+sed -n 's/^[0-9-]*T\([0-9]*\):\([0-9]*\):\([0-9.]*\)Z .*Cycle done in \([0-9]*\) ms.*/\1 \2 \3 \4/p' "$work/renewer.log" \
+  | awk '{ end = $1 * 3600 + $2 * 60 + $3; if (n && end < last_end) end += 86400; start = end - $4 / 1000
+      if (n) { ss[n] = start - last_start; gap[n] = start - last_end }
+      last_start = start; last_end = end; n++ }
+    function sort(a, k,  i, j, t) { for (i = 1; i < k; i++) for (j = i + 1; j < k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t } }
+    END { if (n < 2) exit
+      sort(ss, n); sort(gap, n)
+      printf "  cycles: start to start %.1f-%.1f s (median %.1f); the end of one to the start of the next %.1f-%.1f s (median %.1f)\n",
+        ss[1], ss[n - 1], ss[int(n / 2)], gap[1], gap[n - 1], gap[int(n / 2)] }'
+
 # over time: the run cut in windows; RSS, heap after GC, threads and open files as min-max, log lines an hour
 windows=6
 sed -n 's/^\[\([0-9.]*\)s\].*Pause.*->\([0-9]*\)M(.*/\1 \2/p' "$work/gc.log" >"$work/heap"
