@@ -32,7 +32,8 @@ interval=30
 work=$(mktemp -d)
 renewer=""
 sampler=""
-trap 'kill ${sampler:-} ${renewer:-} ${vault:-} 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
+trap 'kill ${sampler:-} ${renewer:-} ${vault:-} 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'echo "soak.sh: stopped by a signal, no figures" >&2; exit 143' INT TERM
 
 . bench/emulator.sh
 # a copy of the emulator's classes: a build during a long run must not change them under it
@@ -122,6 +123,8 @@ pick() { awk -v r="$1" -v a="$2" -v b="$3" 'BEGIN { print a + int(r * (b - a + 1
 reloads=0
 renews=0
 renew_pids=""
+# a fault that fails to be made is a line in the report, not the end of the run
+set +e
 # the run's clock starts with the renewer: DURATION is how long it runs
 run_start=$started
 while read -r at kind r1 r2 r3; do
@@ -188,7 +191,8 @@ while read -r at kind r1 r2 r3; do
       what="renewNow() over JMX" ;;
   esac
   echo "$now $kind $what" >>"$work/faults"
-done <"$work/schedule"
+done <"$work/schedule" 2>>"$work/faults"
+set -e
 left=$((duration - ($(date +%s) - run_start)))
 [ "$left" -le 0 ] || sleep "$left"
 for pid in $renew_pids; do wait "$pid" || true; done
