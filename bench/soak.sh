@@ -137,7 +137,10 @@ while read -r at kind r1 r2 r3; do
       ctl seal; sleep "$secs"; ctl unseal
       what="Vault sealed for $secs s" ;;
     5xx)
+      # a storm lasts a few seconds (at most $n calls): one the renewer's retries can outlast, not one that
+      # answers every try it makes until an item's end
       n=$(pick "$r1" 5 40)
+      secs=$(echo "$r1" | awk '{ print 2 + int($1 * 9) }')
       path=$(echo "$r2" | awk '{ print $1 < 0.4 ? "" : $1 < 0.7 ? "sys/leases" : "auth/token" }')
       case $(pick "$r3" 1 3) in
         1) ctl inject --data-urlencode "path=$path" -d count="$n" -d action=status -d status=500 \
@@ -148,7 +151,9 @@ while read -r at kind r1 r2 r3; do
              --data-urlencode "body=<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>"
            answer="502 nginx page" ;;
       esac
-      what="5xx storm: the next $n calls${path:+ to $path} answer $answer" ;;
+      sleep "$secs"
+      ctl clear
+      what="5xx storm for $secs s: up to $n calls${path:+ to $path} answer $answer" ;;
     429)
       n=$(pick "$r1" 10 60)
       secs=$(pick "$r2" 1 5)

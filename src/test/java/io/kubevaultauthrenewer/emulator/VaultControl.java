@@ -26,6 +26,7 @@ import java.util.TreeMap;
  * POST /seal, /unseal                                     seal() and unseal(): every call 503 "Vault is sealed"
  * POST /inject?path=&amp;count=&amp;action=drop|cut-short|delay|status|raw[&amp;ms=][&amp;status=&amp;error=][&amp;type=&amp;body=]
  *                                                         inject(): the next count calls whose path contains path
+ * POST /clear                                            clearFaults(): what inject() left of its calls is dropped
  * POST /rate-limit?path=&amp;refusals=&amp;rate=&amp;interval=&amp;headers=   rateLimitQuota(): 429s, with Retry-After when headers=true
  * POST /lease?ttl=&amp;max=                                    a new renewable lease of the standalone's token: its id
  * GET  /ledger                                            the run's account, one fact a line (below)
@@ -96,6 +97,7 @@ public final class VaultControl implements AutoCloseable {
         switch (path) {
             case "/seal" -> vault.seal();
             case "/unseal" -> vault.unseal();
+            case "/clear" -> vault.clearFaults();
             case "/inject" -> vault.inject(p.getOrDefault("path", ""), number(p, "count", 1), action(p));
             case "/rate-limit" ->
                 vault.rateLimitQuota(

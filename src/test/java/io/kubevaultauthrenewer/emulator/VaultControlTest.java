@@ -53,6 +53,17 @@ class VaultControlTest {
     }
 
     @Test
+    void endsAStormOfInjectedAnswersWhenCleared() throws Exception {
+        post("/inject", "path=lookup-self&count=100&action=status&status=500&error=internal+error");
+        int during = lookupSelf().statusCode();
+
+        post("/clear", "");
+
+        assertThat(during).isEqualTo(500);
+        assertThat(lookupSelf().statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void injectsARawPageAndADelay() throws Exception {
         post("/inject", "count=1&action=raw&status=502&type=text/html&body=%3Chtml%3EBad+Gateway%3C%2Fhtml%3E");
         HttpResponse<String> page = lookupSelf();
