@@ -55,14 +55,16 @@ class SoakIT {
                 .containsPattern("(?m)^verdict: PASS: 0 lost that Vault could have kept \\(\\d+ lost at their"
                         + " max TTL, as expected; \\d+ kept; seed 42\\)$");
         assertThat(out).contains("lost, defects:   0 (");
-        // Vault answered with faults of several kinds, the route file was reloaded and renewNow() answered
+        // Vault answered with faults of more than one kind (a 5xx storm or a seal that falls between two cycles meets
+        // no
+        // call), the route file was reloaded and renewNow() answered
         String answered = section(out, "faults as Vault answered them");
         List<String> kinds = ANSWERED.matcher(answered)
                 .results()
                 .filter(m -> Integer.parseInt(m.group(2)) > 0)
                 .map(m -> m.group(1))
                 .toList();
-        assertThat(kinds).as(answered).hasSizeGreaterThanOrEqualTo(3);
+        assertThat(kinds).as(answered).hasSizeGreaterThanOrEqualTo(2);
         Matcher others = Pattern.compile(
                         "route files reloaded \\(renewer's log\\): (\\d+); renewNow\\(\\) answered: (\\d+)")
                 .matcher(answered);
