@@ -1,6 +1,9 @@
 # Sourced by the bench scripts (from the repository root): builds what is missing, and starts the Vault
 # emulator in its own JVM so that it costs the renewer nothing.
-#   start_emulator <leases> <ttl seconds>   sets $vault (its pid) and $addr; writes $work/variables
+#   start_emulator <leases> <ttl seconds> [Standalone's options]   sets $vault (its pid) and $addr (and $control
+#     with --control); writes $work/variables
+# EMULATOR_CLASSPATH, when set, is the test classpath (a test that runs a bench script passes its own), else Maven
+# resolves it.
 #   await_line <file> <pattern> <message> [tries]   waits (every 20 ms) for a matching line, else fails
 # Expects $java_bin and $work; the caller's trap kills $vault.
 
@@ -25,7 +28,11 @@ if [ -n "$stale" ]; then
   echo "not measured: rebuild it first (./mvnw -B -DskipTests package test-compile)" >&2
   exit 1
 fi
-./mvnw -q -B dependency:build-classpath -Dmdep.outputFile="$work/cp" -Dmdep.includeScope=test >/dev/null
+if [ -n "${EMULATOR_CLASSPATH:-}" ]; then
+  printf '%s\n' "$EMULATOR_CLASSPATH" >"$work/cp"
+else
+  ./mvnw -q -B dependency:build-classpath -Dmdep.outputFile="$work/cp" -Dmdep.includeScope=test >/dev/null
+fi
 
 await_line() {
   # its own counter: sh has no local variables, and callers loop with i
@@ -38,9 +45,14 @@ await_line() {
 }
 
 start_emulator() {
-  "$java_bin" -cp "target/test-classes:$(cat "$work/cp")" io.kubevaultauthrenewer.emulator.Standalone \
-    "$work/variables" "$1" "$2" >"$work/vault.out" 2>&1 &
+  "$java_bin" -cp "${test_classes:-target/test-classes}:$(cat "$work/cp")" io.kubevaultauthrenewer.emulator.Standalone \
+    "$work/variables" "$@" >"$work/vault.out" 2>&1 &
   vault=$!
   await_line "$work/vault.out" '^VAULT_ADDR=' "the emulator did not start"
   addr=$(sed -n 's/^VAULT_ADDR=//p' "$work/vault.out")
+  case " $* " in
+    *" --control "*)
+      await_line "$work/vault.out" '^CONTROL_ADDR=' "the emulator's control port did not start"
+      control=$(sed -n 's/^CONTROL_ADDR=//p' "$work/vault.out") ;;
+  esac
 }

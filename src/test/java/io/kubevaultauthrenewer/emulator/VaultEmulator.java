@@ -112,6 +112,9 @@ public final class VaultEmulator implements AutoCloseable {
     private final VaultSecretEngines engines = new VaultSecretEngines(this, mounts);
     private final VaultAuthMethods authMethods = new VaultAuthMethods(this, mounts);
     private final VaultRevocations revocations;
+    /** Every token and lease that ended, and why; every fault applied: a soak's account. */
+    final VaultLedger ledger = new VaultLedger();
+
     private final VaultQuotas quotas = new VaultQuotas();
     private final List<Fault> faults = new ArrayList<>();
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
@@ -131,7 +134,7 @@ public final class VaultEmulator implements AutoCloseable {
         this.clock = clock;
         this.tls = tls;
         this.clientCertificateRequired = clientCertificateRequired;
-        this.revocations = new VaultRevocations(clock.instant());
+        this.revocations = new VaultRevocations(clock.instant(), ledger);
         // answer headers and body in one segment, as a real server does (no Nagle wait per call)
         System.setProperty("sun.net.httpserver.nodelay", "true");
         server = listen(port, this::handle);
@@ -464,6 +467,8 @@ public final class VaultEmulator implements AutoCloseable {
         Instant nextRevocation;
         /** Set once the lease is irrevocable: the error Vault keeps as {@code RevokeErr}. */
         String revokeError;
+        /** True once its token's expiry or revocation marked it expiring ({@code RevokeByToken}). */
+        boolean revokedWithToken;
 
         Lease(String id, Token owner, Duration ttl, Duration maxTtl, boolean renewable, Instant issued, String ns) {
             this.id = id;
@@ -545,6 +550,9 @@ public final class VaultEmulator implements AutoCloseable {
      * unless their engine's revocations fail ({@link #failRevocations}): then they are kept, expired, and retried.
      */
     public synchronized void revokeToken(Token token) {
+        if (tokens.containsKey(token.id)) {
+            ledger.tokenRevoked(token, now());
+        }
         revokeToken(token, now());
         revocations.run(leases, now());
     }
@@ -558,12 +566,15 @@ public final class VaultEmulator implements AutoCloseable {
         for (Lease lease : leases.values()) {
             if (lease.owner == token && lease.expires.isAfter(at)) {
                 lease.expires = at;
+                lease.revokedWithToken = true;
             }
         }
     }
 
     public synchronized void revokeLease(Lease lease) {
-        leases.remove(lease.id);
+        if (leases.remove(lease.id) != null) {
+            ledger.leaseRevoked(lease, now());
+        }
     }
 
     /** The token a login (or anything else) issued with this id, alive or not; null if none ever had it. */
@@ -1066,6 +1077,7 @@ public final class VaultEmulator implements AutoCloseable {
         for (Fault fault : faults) {
             if (fault.remaining > 0 && fault.path.test(path)) {
                 fault.remaining--;
+                ledger.fault(VaultLedger.kind(fault.action));
                 return fault.action;
             }
         }
@@ -1076,6 +1088,7 @@ public final class VaultEmulator implements AutoCloseable {
             String method, String path, String query, Map<String, String> headers, String body) {
         sweep();
         if (sealed) {
+            ledger.fault("sealed");
             return VaultReply.error(503, "Vault is sealed");
         }
         String logicalPath = path.startsWith("/v1/")
@@ -1083,6 +1096,7 @@ public final class VaultEmulator implements AutoCloseable {
                 : null;
         VaultReply refused = logicalPath == null ? null : quotas.refusal(logicalPath, now());
         if (refused != null) {
+            ledger.fault(refused.headers().containsKey("Retry-After") ? "429-retry-after" : "429");
             return refused;
         }
         String token = headers.get("x-vault-token");
@@ -1265,7 +1279,8 @@ public final class VaultEmulator implements AutoCloseable {
         return mount == null ? VaultReply.noHandler(path) : engines.handle(call, mount);
     }
 
-    private static Map<String, String> queryParameters(String query) {
+    /** The parameters of a query string or a form body, decoded. */
+    static Map<String, String> queryParameters(String query) {
         Map<String, String> parameters = new LinkedHashMap<>();
         if (query != null && !query.isEmpty()) {
             for (String pair : query.split("&")) {
@@ -1289,8 +1304,29 @@ public final class VaultEmulator implements AutoCloseable {
         tokens.values().stream()
                 .filter(t -> t.expires != null && !t.expires.isAfter(now))
                 .toList()
-                .forEach(t -> revokeToken(t, t.expires));
+                .forEach(t -> {
+                    ledger.tokenExpired(t, maxTtl(t));
+                    revokeToken(t, t.expires);
+                });
         revocations.run(leases, now);
+    }
+
+    /**
+     * A token's effective max TTL as {@code CalculateTTL} takes it (the mount's, lowered by its login role's and its own
+     * explicit max); null for a periodic token without an explicit max, which has none.
+     */
+    private Duration maxTtl(Token t) {
+        if (!t.spec.period().isZero() && t.spec.explicitMaxTtl().isZero()) {
+            return null;
+        }
+        Duration max = maxLeaseTtl(t.mount);
+        RoleTtls role = t.loginRole == null ? null : t.loginRole.get();
+        for (Duration lower : List.of(role == null ? Duration.ZERO : role.maxTtl(), t.spec.explicitMaxTtl())) {
+            if (!lower.isZero() && lower.compareTo(max) < 0) {
+                max = lower;
+            }
+        }
+        return max;
     }
 
     static String text(JsonNode node, String field) {

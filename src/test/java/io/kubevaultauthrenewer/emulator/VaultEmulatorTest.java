@@ -2961,6 +2961,90 @@ class VaultEmulatorTest {
     }
 
     // ----------------------------------------------------------------------------------------------
+    // the ledger: what ended and why, the faults applied
+    // ----------------------------------------------------------------------------------------------
+
+    @Nested
+    class Ledger {
+
+        private final Token token = vault.createToken(TokenSpec.ttl(Duration.ofHours(2)));
+
+        @Test
+        void aLeaseEndsAtItsMaxTtlWhenNoRenewalCouldKeepItAndOnItsTtlWhenOneCould() throws Exception {
+            Instant start = freezeAt(0);
+            Lease capped = vault.createLease(token, "database/creds/app", TEN_MINUTES, Duration.ofMinutes(15), true);
+            Lease forgotten = vault.createLease(token, "database/creds/app", TEN_MINUTES, Duration.ZERO, true);
+
+            clock.advance(Duration.ofMinutes(6));
+            Reply renewal = leaseRenew(token, "{\"lease_id\":\"" + capped.id + "\"}");
+            clock.advance(Duration.ofMinutes(10));
+
+            assertThat(renewal.status()).isEqualTo(200);
+            assertThat(renewal.json().get("lease_duration").asLong()).isEqualTo(9 * 60);
+            assertThat(vault.isAlive(capped)).isFalse();
+            assertThat(vault.ledger.endings())
+                    .containsExactlyInAnyOrder(
+                            new VaultLedger.Ending("lease", forgotten.id, start.plus(TEN_MINUTES), VaultLedger.Why.TTL),
+                            new VaultLedger.Ending(
+                                    "lease", capped.id, start.plus(Duration.ofMinutes(15)), VaultLedger.Why.MAX_TTL));
+        }
+
+        @Test
+        void aTokensExpiryEndsItOnItsTtlAndItsLeasesWithIt() {
+            Instant start = freezeAt(0);
+            Token shortLived = vault.createToken(TokenSpec.ttl(Duration.ofMinutes(5)));
+            Lease lease = vault.createLease(shortLived, "database/creds/app", ONE_HOUR, Duration.ZERO, true);
+
+            clock.advance(Duration.ofMinutes(6));
+
+            assertThat(vault.isAlive(lease)).isFalse();
+            Instant end = start.plus(Duration.ofMinutes(5));
+            assertThat(vault.ledger.endings())
+                    .containsExactly(
+                            new VaultLedger.Ending("token", shortLived.accessor, end, VaultLedger.Why.TTL),
+                            new VaultLedger.Ending("lease", lease.id, end, VaultLedger.Why.TOKEN));
+        }
+
+        @Test
+        void aTokenEndsAtItsExplicitMaxTtl() throws Exception {
+            Instant start = freezeAt(0);
+            Token capped = vault.createToken(TokenSpec.ttl(TEN_MINUTES).maxTtl(Duration.ofMinutes(15)));
+
+            clock.advance(Duration.ofMinutes(8));
+            Reply renewal = renewSelf(capped, null);
+            clock.advance(Duration.ofMinutes(8));
+
+            assertThat(renewal.status()).isEqualTo(200);
+            assertThat(vault.isAlive(capped)).isFalse();
+            assertThat(vault.ledger.endings())
+                    .containsExactlyInAnyOrder(new VaultLedger.Ending(
+                            "token", capped.accessor, start.plus(Duration.ofMinutes(15)), VaultLedger.Why.MAX_TTL));
+        }
+
+        @Test
+        void countsEachFaultItAppliedByKind() throws Exception {
+            vault.inject("/v1/auth/token/renew-self", 1, new Drop());
+            vault.inject("/v1/auth/token/lookup-self", 2, VaultEmulator.status(502, "upstream connect error"));
+            vault.rateLimitQuota("auth/token/", 1, 10, Duration.ofSeconds(5), true);
+            vault.rateLimitQuota("auth/token/", 1, 10, Duration.ofSeconds(5), false);
+
+            assertThatThrownBy(() -> renewSelf(token, null)).isInstanceOf(IOException.class);
+            List<Integer> statuses = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                statuses.add(lookupSelf(token).status());
+            }
+            vault.seal();
+            statuses.add(lookupSelf(token).status());
+            vault.unseal();
+            statuses.add(lookupSelf(token).status());
+
+            assertThat(statuses).containsExactly(502, 502, 429, 429, 503, 200);
+            assertThat(vault.ledger.faults())
+                    .isEqualTo(Map.of("drop", 1, "status-502", 2, "429-retry-after", 1, "429", 1, "sealed", 1));
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------
     // a standby node
     // ----------------------------------------------------------------------------------------------
 

@@ -35,9 +35,11 @@ final class VaultRevocations {
     /** Mount path (with a trailing slash) whose revocations fail, and the error its engine answers. */
     private final Map<String, String> failing = new LinkedHashMap<>();
 
+    private final VaultLedger ledger;
     private Instant nextIrrevocableRetry;
 
-    VaultRevocations(Instant start) {
+    VaultRevocations(Instant start, VaultLedger ledger) {
+        this.ledger = ledger;
         nextIrrevocableRetry = start.plus(IRREVOCABLE_RETRY_INTERVAL);
     }
 
@@ -82,6 +84,7 @@ final class VaultRevocations {
             for (Lease lease : irrevocable) {
                 if (revocationError(lease) == null) {
                     leases.remove(lease.id);
+                    ledger.leaseExpired(lease);
                 }
             }
             nextIrrevocableRetry = at.plus(IRREVOCABLE_RETRY_INTERVAL);
@@ -94,6 +97,7 @@ final class VaultRevocations {
             String error = revocationError(lease);
             if (error == null) {
                 leases.remove(lease.id);
+                ledger.leaseExpired(lease);
                 return;
             }
             lease.revocationsFailed++;

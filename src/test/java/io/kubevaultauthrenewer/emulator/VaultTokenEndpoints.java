@@ -277,6 +277,7 @@ final class VaultTokenEndpoints {
                 return VaultReply.error(400, error);
             }
             vault.leases.remove(lease.id);
+            vault.ledger.leaseRevoked(lease, vault.now());
         }
         return VaultReply.noContent();
     }
