@@ -84,6 +84,18 @@ public final class CycleReport {
         return tally.withToken();
     }
 
+    /**
+     * True when the run should call Vault for the token now: its planned retry (or the early check of a short TTL)
+     * came due while the run went through its leases. The call replans it, and this run's report counts it.
+     */
+    public synchronized boolean takeTokenWhenDue() {
+        if (!status.tokenDueNow()) {
+            return false;
+        }
+        tally.tokenTakenLater();
+        return true;
+    }
+
     /** True while the report is about an early check rather than a cycle. */
     public synchronized boolean isEarly() {
         return tally.early();

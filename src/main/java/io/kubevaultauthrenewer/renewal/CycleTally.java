@@ -16,7 +16,7 @@ final class CycleTally {
 
     private final Instant started;
     private final boolean early;
-    private final boolean withToken;
+    private boolean withToken;
     private final boolean asked;
     private final int watched;
     private final int deferred;
@@ -83,6 +83,11 @@ final class CycleTally {
     /** True unless this is an early check that found nothing due. */
     boolean calledVault() {
         return !early || withToken || !leases.isEmpty();
+    }
+
+    /** The token is called for after all: its planned retry came due while the cycle ran. */
+    void tokenTakenLater() {
+        withToken = true;
     }
 
     void tokenLookedUp(String accessor, long ttl) {

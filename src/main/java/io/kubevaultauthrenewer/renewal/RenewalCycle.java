@@ -135,6 +135,15 @@ public final class RenewalCycle {
     }
 
     /**
+     * Route step {@code token-due-meanwhile}, before each lease: true when the token's planned retry came due while
+     * the cycle ran. The retry's own early check waits in the queue behind the cycle, which may take minutes with
+     * many leases and the request bound; the token cannot wait that long (every lease dies with it).
+     */
+    public boolean tokenDueMeanwhile() {
+        return report.takeTokenWhenDue();
+    }
+
+    /**
      * The credentials of the last cycle, or read now when no cycle has read them yet; the token is put where the HTTP
      * client finds it.
      */

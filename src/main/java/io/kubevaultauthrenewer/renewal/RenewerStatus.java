@@ -228,6 +228,11 @@ public final class RenewerStatus {
         return FollowUps.takenByCycle(items.token(), asked, clock.instant());
     }
 
+    /** True when the token's planned check (its retry, or the early check of a short TTL) is due now. */
+    synchronized boolean tokenDueNow() {
+        return FollowUps.dueNow(items.token(), List.of(), clock.instant()).token();
+    }
+
     /** What an early check looks at now ({@link FollowUps#dueNow}). */
     synchronized FollowUps.Due dueNow() {
         return FollowUps.dueNow(items.token(), items.leases().values(), clock.instant());

@@ -70,6 +70,40 @@ class RetriesRouteTest extends RouteTestSupport {
         }
     }
 
+    /**
+     * The token's renewal fails at the start of a long cycle (16 lookups at 4 requests a second): its retry is made
+     * when it comes due, between two leases, not after the cycle's last one (its early check waits in the queue
+     * behind the cycle, minutes with thousands of leases, while every lease dies with the token).
+     */
+    @Test
+    void triesTheTokenAgainInTheMiddleOfALongCycleWhenItsRetryComesDue() throws IOException {
+        Token token = vault.createToken(TokenSpec.ttl(Duration.ofHours(1)));
+        Lease[] leases = new Lease[16];
+        for (int i = 0; i < leases.length; i++) {
+            leases[i] = lease(token, 3 * 3600); // not due at a 1 h interval: a lookup each
+        }
+        writeVariables(token, leases);
+        vault.inject("/v1/auth/token/renew-self", 1, VaultEmulator.status(503, "Vault is sealed"));
+        Map<String, String> env =
+                backoffOnlyEnv("RENEWER_BACKOFF_INITIAL", "500ms", "RENEWER_MAX_REQUESTS_PER_SECOND", "4");
+
+        try (InProcessRenewer renewer = InProcessRenewer.start(env)) {
+            renewer.awaitLines("Cycle done", 1, LONG);
+
+            List<RecordedRequest> renewals = vault.requests("/v1/auth/token/renew-self");
+            assertThat(renewals).extracting(RecordedRequest::status).containsExactly(503, 200);
+            List<RecordedRequest> lookups = vault.requests("/v1/sys/leases/lookup");
+            assertThat(lookups).hasSize(leases.length);
+            assertThat(renewals.get(1).at())
+                    .as("the token's retry, before the cycle's last lease lookup")
+                    .isBefore(lookups.get(lookups.size() - 1).at());
+            assertThat(renewer.linesWith("Cycle done"))
+                    .singleElement()
+                    .asString()
+                    .contains(": token renewed, ttl ");
+        }
+    }
+
     /** A 90 min lease of a 3 h token, in the variables file; Vault refuses its first {@code refused} renewals (503). */
     private Lease leaseWithRenewalsRefused(int refused) throws IOException {
         Token token = vault.createToken(TokenSpec.ttl(Duration.ofHours(3)));
