@@ -4,6 +4,7 @@
 #     with --control); writes $work/variables
 # EMULATOR_CLASSPATH, when set, is the test classpath (a test that runs a bench script passes its own), else Maven
 # resolves it.
+#   image_layout                            the jar and its archive in $work/app, as the image has them; sets $app_jar
 #   await_line <file> <pattern> <message> [tries]   waits (every 20 ms) for a matching line, else fails
 # Expects $java_bin and $work; the caller's trap kills $vault.
 
@@ -33,6 +34,18 @@ if [ -n "${EMULATOR_CLASSPATH:-}" ]; then
 else
   ./mvnw -q -B dependency:build-classpath -Dmdep.outputFile="$work/cp" -Dmdep.includeScope=test >/dev/null
 fi
+
+# the image's layout in $work/app: the jar, and next to it the archive, recorded as the Dockerfile records it
+# (ARCHIVE=1, the default; ARCHIVE=aot: Java 25's AOT cache; ARCHIVE=0: none); sets $app_jar
+image_layout() {
+  mkdir -p "$work/app"
+  cp "$jar" "$work/app/kube-vault-auth-renewer.jar"
+  app_jar=$work/app/kube-vault-auth-renewer.jar
+  [ "${ARCHIVE:-1}" != 0 ] || return 0
+  env -i PATH="$PATH" JAVA="$java_bin" RENEWER_JAR="$app_jar" JAVA_OPTS="${JAVA_OPTS:-}" \
+    ARCHIVE_KIND="$([ "${ARCHIVE:-1}" = aot ] && echo aot || echo cds)" \
+    bin/record-start-archive >"$work/archive.log" 2>&1 || { cat "$work/archive.log" >&2; exit 1; }
+}
 
 await_line() {
   # its own counter: sh has no local variables, and callers loop with i

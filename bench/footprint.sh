@@ -35,15 +35,7 @@ cg_detect
 # the emulator with a token and 10 leases of a 1 h TTL (not due at a 2 s interval: lookups only)
 start_emulator 10 3600
 
-# the image's layout: the jar, and next to it the archive, recorded as the Dockerfile records it
-mkdir "$work/app"
-cp "$jar" "$work/app/kube-vault-auth-renewer.jar"
-app_jar=$work/app/kube-vault-auth-renewer.jar
-if [ "${ARCHIVE:-1}" != 0 ]; then
-  env -i PATH="$PATH" JAVA="$java_bin" RENEWER_JAR="$app_jar" JAVA_OPTS="${JAVA_OPTS:-}" \
-    ARCHIVE_KIND="$([ "${ARCHIVE:-1}" = aot ] && echo aot || echo cds)" \
-    bin/record-start-archive >"$work/archive.log" 2>&1 || { cat "$work/archive.log" >&2; exit 1; }
-fi
+image_layout
 
 kib() { awk -v k="$1" '$1 == k ":" {print $2}' "$2"; }
 

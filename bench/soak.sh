@@ -45,14 +45,8 @@ capped=$((leases / 10))
 start_emulator "$leases" 60 --ttl 60-300 --token-ttl 120 --capped "$capped:$((duration / 5))-$((duration * 4 / 5))" \
   --seed "$seed" --control
 
-# the image's layout: the jar, and next to it the archive, recorded as the Dockerfile records it
-mkdir "$work/app" "$work/routes"
-cp "$jar" "$work/app/kube-vault-auth-renewer.jar"
-app_jar=$work/app/kube-vault-auth-renewer.jar
-if [ "${ARCHIVE:-1}" = 1 ]; then
-  env -i PATH="$PATH" JAVA="$java_bin" RENEWER_JAR="$app_jar" JAVA_OPTS="${JAVA_OPTS:-}" \
-    bin/record-start-archive >"$work/archive.log" 2>&1 || { cat "$work/archive.log" >&2; exit 1; }
-fi
+image_layout
+mkdir "$work/routes"
 # the route file the manifests mount from a ConfigMap (ROUTES_DIR)
 cp manifests/base/routes/renewal-failure.camel.yaml "$work/routes/"
 
@@ -86,7 +80,7 @@ await_line "$work/renewer.log" 'Cycle done' "the renewer's first cycle did not e
 sampler=$!
 echo "java:      $("$java_bin" -version 2>&1 | head -1)"
 echo "JAVA_OPTS: ${JAVA_OPTS:-} (and -Xlog:gc to a file, and the README's remote-JMX flags on loopback)"
-echo "archive:   $([ "${ARCHIVE:-1}" = 1 ] && echo "recorded as the Dockerfile does" || echo none)"
+echo "archive:   $([ "${ARCHIVE:-1}" != 0 ] && echo "recorded as the Dockerfile does$([ "${ARCHIVE:-1}" = aot ] && echo ', an AOT cache')" || echo none)"
 echo "load:      $leases leases (TTL 60-300 s; $capped with a max TTL inside the run), a token (TTL 120 s), RENEW_INTERVAL=$interval"
 echo "seed:      $seed (SEED=$seed DURATION=$duration bench/soak.sh repeats this schedule)"
 

@@ -16,7 +16,7 @@ import org.apache.camel.health.HealthCheckResultBuilder;
 public final class RenewalLoopCheck extends RenewerCheck {
 
     private final Duration callAllowance;
-    private final Duration stallBound;
+    private final Duration retryMaxDelay;
 
     /**
      * @param callAllowance the longest one Vault call may take: its deadline (connect + response timeout)
@@ -25,7 +25,7 @@ public final class RenewalLoopCheck extends RenewerCheck {
     public RenewalLoopCheck(RenewerStatus status, Duration interval, Duration callAllowance, Duration retryMaxDelay) {
         super("renewal-loop", status, interval);
         this.callAllowance = callAllowance;
-        this.stallBound = callAllowance.multipliedBy(2).plus(retryMaxDelay);
+        this.retryMaxDelay = retryMaxDelay;
     }
 
     @Override
@@ -49,11 +49,12 @@ public final class RenewalLoopCheck extends RenewerCheck {
         builder.detail("next_cycle", text(cycles.next()));
         builder.detail("cycle_running", cycles.running());
         builder.detail("deadline", deadline.toString());
-        Instant stalledAfter = status.lastProgress().plus(stallBound);
+        Instant stalledAfter =
+                status.lastProgress().plus(callAllowance.multipliedBy(2)).plus(retryMaxDelay);
         if (cycles.running() && now.isAfter(stalledAfter)) {
             String reason = "the running cycle has ended no call since " + status.lastProgress()
                     + " (each call ends within " + callAllowance.toSeconds() + "s, and the next starts within "
-                    + stallBound.minus(callAllowance.multipliedBy(2)).toSeconds() + "s)";
+                    + retryMaxDelay.toSeconds() + "s)";
             builder.message(reason);
             builder.detail("reason", reason);
             builder.down();
