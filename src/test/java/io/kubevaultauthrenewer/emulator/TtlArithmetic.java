@@ -27,6 +27,18 @@ final class TtlArithmetic {
         }
     }
 
+    /** {@code CalculateTTL}'s max: the mount's, lowered by the backend's and the explicit max when set and smaller. */
+    static Duration effectiveMax(Duration mountMax, Duration backendMax, Duration explicitMax) {
+        Duration max = mountMax;
+        if (positive(backendMax) && backendMax.compareTo(max) < 0) {
+            max = backendMax;
+        }
+        if (positive(explicitMax) && explicitMax.compareTo(max) < 0) {
+            max = explicitMax;
+        }
+        return max;
+    }
+
     /**
      * {@code CalculateTTL}: the times are truncated to the second; the max is the mount's, lowered by the backend's
      * (a role's {@code token_max_ttl}) and by the token's explicit max when they are set and smaller. A periodic grant is
@@ -50,13 +62,7 @@ final class TtlArithmetic {
             Instant issued) {
         Instant second = now.truncatedTo(ChronoUnit.SECONDS);
         Instant start = issued.truncatedTo(ChronoUnit.SECONDS);
-        Duration max = mountMax;
-        if (positive(backendMax) && backendMax.compareTo(max) < 0) {
-            max = backendMax;
-        }
-        if (positive(explicitMax) && explicitMax.compareTo(max) < 0) {
-            max = explicitMax;
-        }
+        Duration max = effectiveMax(mountMax, backendMax, explicitMax);
         List<String> warnings = new ArrayList<>();
         Duration ttl;
         Instant maxValidTime = null;

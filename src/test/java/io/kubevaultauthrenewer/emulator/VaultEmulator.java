@@ -1319,14 +1319,9 @@ public final class VaultEmulator implements AutoCloseable {
         if (!t.spec.period().isZero() && t.spec.explicitMaxTtl().isZero()) {
             return null;
         }
-        Duration max = maxLeaseTtl(t.mount);
         RoleTtls role = t.loginRole == null ? null : t.loginRole.get();
-        for (Duration lower : List.of(role == null ? Duration.ZERO : role.maxTtl(), t.spec.explicitMaxTtl())) {
-            if (!lower.isZero() && lower.compareTo(max) < 0) {
-                max = lower;
-            }
-        }
-        return max;
+        return TtlArithmetic.effectiveMax(
+                maxLeaseTtl(t.mount), role == null ? Duration.ZERO : role.maxTtl(), t.spec.explicitMaxTtl());
     }
 
     static String text(JsonNode node, String field) {
