@@ -51,6 +51,8 @@ class ManifestsInjectTest {
     private static final Path WORKLOADS = EXAMPLES.resolve("workloads");
     private static final Path NATIVE = EXAMPLES.resolve("inject");
     private static final Path REGULAR = EXAMPLES.resolve("inject-regular-sidecar");
+    private static final Path NATIVE_COMPONENT =
+            ManifestsTest.MANIFESTS.resolve("components").resolve("inject");
 
     private static final String LOGIN = "vault-login";
     private static final String RENEWER = "vault-renewer";
@@ -130,13 +132,14 @@ class ManifestsInjectTest {
         assertThat(INPUTS.keySet())
                 .containsExactly(
                         "CronJob/cleanup",
+                        "DaemonSet/node-agent",
                         "Deployment/orders",
                         "Deployment/static-site",
                         "Job/report",
                         "StatefulSet/ledger");
         assertThat(INPUTS.values().stream().filter(ManifestsInjectTest::annotated))
-                .as("an annotated Deployment, StatefulSet, Job and CronJob")
-                .hasSize(4);
+                .as("an annotated Deployment, StatefulSet, DaemonSet, Job and CronJob")
+                .hasSize(5);
         for (Map<String, JsonNode> built : BUILT.values()) {
             assertThat(built.keySet())
                     .as("the component's PodInjection stays out")
@@ -155,6 +158,31 @@ class ManifestsInjectTest {
         }
 
         assertThat(built).as("%s without what was injected", id).isEqualTo(input);
+    }
+
+    /**
+     * A team's kustomization of its own over the components' directory: a namePrefix and a namespace rename the
+     * workloads, and the component still injects into the annotated ones only.
+     */
+    @Test
+    void injectsUnderATeamsNamePrefixAndNamespace(@TempDir Path temp) throws Exception {
+        Files.writeString(
+                temp.resolve("kustomization.yaml"),
+                "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamePrefix: team-a-\n"
+                        + "namespace: team-a\nresources:\n  - "
+                        + temp.toAbsolutePath().relativize(WORKLOADS.toAbsolutePath()) + "\ncomponents:\n  - "
+                        + temp.toAbsolutePath().relativize(NATIVE_COMPONENT.toAbsolutePath()) + "\n");
+
+        Map<String, JsonNode> built = new TreeMap<>();
+        ManifestsTest.kustomize(temp).forEach(d -> built.put(id(d), d));
+
+        for (String id : INPUTS.keySet()) {
+            String renamed = id.replace("/", "/team-a-");
+            assertThat(built).containsKey(renamed);
+            assertThat(names(pod(built.get(renamed)).getInitContainers()).contains(LOGIN))
+                    .as(renamed + " has the login")
+                    .isEqualTo(annotated(INPUTS.get(id)));
+        }
     }
 
     /** Takes out the label, the two containers, the four volumes and the app's mount, and what they alone created. */
