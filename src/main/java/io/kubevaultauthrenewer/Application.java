@@ -31,19 +31,19 @@ public final class Application {
 
     // before the first logger: the logging backend reads the format once, when it starts
     static {
-        chooseLogFormat(withAnnotations(System.getenv()));
+        chooseLogFormat(System.getenv());
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(Application.class);
 
     /**
      * Sets the system property {@value #LOG_FORMAT_PROPERTY} to {@code text} or {@code json} from LOG_FORMAT, read by
-     * the settings' reader before Camel starts (the environment, else a system property, RENEWER_LOG_FORMAT,
-     * application.properties). Any other value leaves the text layout, and the settings report it (exit 2), with the
+     * the settings' reader before Camel starts (the environment, else the pod's annotations, a system property,
+     * RENEWER_LOG_FORMAT, application.properties). Any other value leaves the text layout, and the settings report it (exit 2), with the
      * other problems.
      */
     static void chooseLogFormat(Map<String, String> environment) {
-        SettingsReader.beforeCamel(environment)
+        SettingsReader.beforeCamel(withAnnotations(environment))
                 .logFormat()
                 .ifPresent(format -> System.setProperty(LOG_FORMAT_PROPERTY, format));
     }
