@@ -355,13 +355,14 @@ class ManifestsInjectTest {
     @MethodSource("annotatedWorkloads")
     void givesTheRenewerTheBaseRenewersProbesResourcesAndSecurityOnThePortNamedVaultRenewer(String id)
             throws IOException {
-        Container renewer = container(pod(built(NATIVE.toString(), id)), RENEWER);
-        Container base = container(
-                JSON.convertValue(yaml(ManifestsTest.BASE.resolve("deployment.yaml")), Deployment.class)
-                        .getSpec()
-                        .getTemplate()
-                        .getSpec(),
-                RENEWER);
+        PodSpec pod = pod(built(NATIVE.toString(), id));
+        Container renewer = container(pod, RENEWER);
+        Container login = container(pod, LOGIN);
+        PodSpec basePod = JSON.convertValue(yaml(ManifestsTest.BASE.resolve("deployment.yaml")), Deployment.class)
+                .getSpec()
+                .getTemplate()
+                .getSpec();
+        Container base = container(basePod, RENEWER);
 
         assertThat(renewer.getPorts()).singleElement().satisfies(port -> {
             assertThat(port.getName()).isEqualTo("vault-renewer");
@@ -374,25 +375,17 @@ class ManifestsInjectTest {
         }
         assertThat(renewer.getLivenessProbe().getHttpGet().getPath()).isEqualTo(ManagementServer.LIVENESS_PATH);
         assertThat(renewer.getReadinessProbe().getHttpGet().getPath()).isEqualTo(ManagementServer.READINESS_PATH);
-        assertThat(withPort(renewer.getLivenessProbe())).isEqualTo(withPort(base.getLivenessProbe()));
-        assertThat(withPort(renewer.getReadinessProbe())).isEqualTo(withPort(base.getReadinessProbe()));
-        assertThat(withPort(renewer.getStartupProbe())).isEqualTo(withPort(base.getStartupProbe()));
+        assertThat(withoutPort(renewer.getLivenessProbe())).isEqualTo(withoutPort(base.getLivenessProbe()));
+        assertThat(withoutPort(renewer.getReadinessProbe())).isEqualTo(withoutPort(base.getReadinessProbe()));
+        assertThat(withoutPort(renewer.getStartupProbe())).isEqualTo(withoutPort(base.getStartupProbe()));
         assertThat(renewer.getResources()).isEqualTo(base.getResources());
-        assertThat(container(pod(built(NATIVE.toString(), id)), LOGIN).getResources())
-                .isEqualTo(container(
-                                JSON.convertValue(yaml(ManifestsTest.BASE.resolve("deployment.yaml")), Deployment.class)
-                                        .getSpec()
-                                        .getTemplate()
-                                        .getSpec(),
-                                LOGIN)
-                        .getResources());
+        assertThat(login.getResources()).isEqualTo(container(basePod, LOGIN).getResources());
         assertThat(renewer.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
         assertThat(renewer.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
         assertThat(renewer.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
         assertThat(renewer.getSecurityContext().getRunAsNonRoot()).isTrue();
         assertThat(renewer.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
-        assertThat(container(pod(built(NATIVE.toString(), id)), LOGIN).getSecurityContext())
-                .isEqualTo(renewer.getSecurityContext());
+        assertThat(login.getSecurityContext()).isEqualTo(renewer.getSecurityContext());
         Map<String, String> fromPod = renewer.getEnv().stream()
                 .filter(e -> e.getValueFrom() != null)
                 .collect(Collectors.toMap(
@@ -403,7 +396,7 @@ class ManifestsInjectTest {
     }
 
     /** A probe with its port left out: the base names the port management, the component vault-renewer. */
-    private static Probe withPort(Probe probe) {
+    private static Probe withoutPort(Probe probe) {
         Probe copy = JSON.convertValue(probe, Probe.class);
         copy.getHttpGet().setPort(null);
         return copy;
