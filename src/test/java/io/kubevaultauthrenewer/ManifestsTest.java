@@ -141,13 +141,20 @@ class ManifestsTest {
         }
     }
 
-    /** The local files and directories a kustomization names: resources, components, patches, generators' files. */
+    /**
+     * The local files and directories a kustomization names: resources, components, patches, replacements, generators'
+     * files.
+     */
     private static List<String> listed(JsonNode kustomization) {
         List<String> listed = new ArrayList<>(texts(kustomization.get("resources")));
         listed.addAll(texts(kustomization.get("components")));
         listed.addAll(texts(kustomization.get("configurations")));
         kustomization.path("patches").forEach(p -> listed.add(p.get("path").asText()));
-        kustomization.path("replacements").forEach(r -> listed.add(r.get("path").asText()));
+        kustomization.path("replacements").forEach(r -> {
+            if (r.has("path")) {
+                listed.add(r.get("path").asText());
+            }
+        });
         kustomization.path("configMapGenerator").forEach(g -> listed.addAll(texts(g.get("files"))));
         return listed;
     }
