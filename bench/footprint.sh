@@ -6,7 +6,7 @@
 # paid once per pod), Pss (its share of the pages it shares, from smaps_rollup), its working set as the kubelet
 # counts it (each renewer runs in its own memory cgroup: usage minus inactive file pages, bench/cgroup.sh), and
 # the time from process start to the first completed cycle. Then, per N, the minimum and maximum over all runs, and the median first
-# cycle. Not a test: figures to read, for the README.
+# cycle. Not a test: figures to read, for docs/footprint.md.
 #
 #   bench/footprint.sh                          N=1 and N=4, 3 runs each, the default java
 #   RUNS=1 COUNTS=4 bench/footprint.sh           one run of 4 renewers

@@ -3,7 +3,7 @@
 # `bin/kube-vault-auth-renewer init` as the image does (with the start-up archive the Dockerfile records),
 # against the Vault emulator (its own JVM) set up as a pod's Vault would be: Kubernetes auth, then a
 # periodic AppRole, then a KV version 2 secret (two fields) and a database credential (two fields, one
-# lease). Prints each run, then the median and the range. Not a test: figures to read, for the README.
+# lease). Prints each run, then the median and the range. Not a test: figures to read, for docs/init-mode.md.
 #
 #   bench/init-time.sh                               5 runs, the default java
 #   RUNS=10 bench/init-time.sh

@@ -2,7 +2,7 @@
 # A pod with thousands of leases: starts the renewer as the image does (bin/kube-vault-auth-renewer) against
 # the Vault emulator with LEASES leases (default 3000), all due, and prints how long the first cycle took
 # (one lookup and one renewal per lease), the renewer's memory after it, and the size of what the probes,
-# the scrape and the log carry. Not a test: figures to read, for the README.
+# the scrape and the log carry. Not a test: figures to read, for docs/footprint.md.
 # The limit check: the renewer runs in its own memory cgroup (bench/cgroup.sh, needs root) limited to the
 # manifests' limits.memory for it (manifests/base/deployment.yaml), as the kubelet would run it; the script
 # prints the cgroup's peak usage and working set, and fails if the kernel OOM-killed the renewer or it stopped.

@@ -50,7 +50,7 @@ mkdir "$work/routes"
 # the route file the manifests mount from a ConfigMap (ROUTES_DIR)
 cp manifests/base/routes/renewal-failure.camel.yaml "$work/routes/"
 
-# renewNow() over JMX: the README's remote-JMX flags on a free loopback port
+# renewNow() over JMX: docs/operating.md's remote-JMX flags on a free loopback port
 jmx_port=$("$java_bin" -cp "$tcp" io.kubevaultauthrenewer.e2e.RenewNow --free-port)
 jmx="-Dcom.sun.management.jmxremote.port=$jmx_port -Dcom.sun.management.jmxremote.rmi.port=$jmx_port"
 jmx="$jmx -Dcom.sun.management.jmxremote.host=127.0.0.1 -Djava.rmi.server.hostname=127.0.0.1"
@@ -79,7 +79,7 @@ await_line "$work/renewer.log" 'Cycle done' "the renewer's first cycle did not e
 ) &
 sampler=$!
 echo "java:      $("$java_bin" -version 2>&1 | head -1)"
-echo "JAVA_OPTS: ${JAVA_OPTS:-} (and -Xlog:gc to a file, and the README's remote-JMX flags on loopback)"
+echo "JAVA_OPTS: ${JAVA_OPTS:-} (and -Xlog:gc to a file, and docs/operating.md's remote-JMX flags on loopback)"
 echo "archive:   $([ "${ARCHIVE:-1}" != 0 ] && echo "recorded as the Dockerfile does$([ "${ARCHIVE:-1}" = aot ] && echo ', an AOT cache')" || echo none)"
 echo "load:      $leases leases (TTL 60-300 s; $capped with a max TTL inside the run), a token (TTL 120 s), RENEW_INTERVAL=$interval"
 echo "seed:      $seed (SEED=$seed DURATION=$duration bench/soak.sh repeats this schedule)"

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.VolumeProjection;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.kubevaultauthrenewer.config.ManagementSettings;
 import io.kubevaultauthrenewer.config.SelfEviction;
+import io.kubevaultauthrenewer.management.ManagementServer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,12 +38,16 @@ class ManifestsAccessTest {
     private static final Map<Path, List<JsonNode>> BUILT = new ConcurrentHashMap<>();
 
     private static List<JsonNode> built(ManifestsTest.Build build) throws Exception {
+        return built(build.dir());
+    }
+
+    private static List<JsonNode> built(Path dir) throws Exception {
         Assumptions.assumeTrue(
                 ManifestsTest.onPath("kubectl"), "kubectl is not on the PATH: kubectl kustomize not run");
-        List<JsonNode> built = BUILT.get(build.dir());
+        List<JsonNode> built = BUILT.get(dir);
         if (built == null) {
-            built = ManifestsTest.kustomize(build.dir());
-            BUILT.put(build.dir(), built);
+            built = ManifestsTest.kustomize(dir);
+            BUILT.put(dir, built);
         }
         return built;
     }
@@ -167,6 +172,30 @@ class ManifestsAccessTest {
         assertThat(peersAdmitting(policies, 8080))
                 .as("an app's port stays open")
                 .containsExactly("anyone");
+    }
+
+    /**
+     * Prometheus scrapes each renewer through the PodMonitor, from the namespace the monitoring is applied in: the one
+     * the app's NetworkPolicy admits to the management port.
+     */
+    @Test
+    void scrapesTheMetricsPathFromTheNamespaceTheNetworkPolicyAdmitsToTheManagementPort() throws Exception {
+        List<JsonNode> policies = built(ManifestsTest.MANIFESTS).stream()
+                .filter(d -> d.get("kind").asText().equals("NetworkPolicy"))
+                .toList();
+        JsonNode podMonitor = ManifestsTest.only(built(ManifestsTest.MONITORING), "PodMonitor");
+        JsonNode spec = podMonitor.get("spec");
+
+        assertThat(peersAdmitting(policies, ManagementSettings.DEFAULT_PORT))
+                .containsExactly("namespace "
+                        + podMonitor.get("metadata").get("namespace").asText());
+        assertThat(spec.get("namespaceSelector").get("any").asBoolean())
+                .as("the apps' pods in every namespace")
+                .isTrue();
+        assertThat(spec.get("podMetricsEndpoints"))
+                .singleElement()
+                .satisfies(
+                        endpoint -> assertThat(endpoint.get("path").asText()).isEqualTo(ManagementServer.METRICS_PATH));
     }
 
     /** The sources of every ingress rule that admits a TCP port: "anyone", "namespace x", or the peer as JSON. */

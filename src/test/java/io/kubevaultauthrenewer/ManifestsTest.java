@@ -79,6 +79,8 @@ class ManifestsTest {
     static final Path NATIVE_SIDECAR_BEFORE_1_30 = MANIFESTS.resolve("native-sidecar-before-1.30");
     /** The overlay that opens the renewer's Jolokia agent to Hawtio Online. */
     static final Path HAWTIO = MANIFESTS.resolve("hawtio");
+    /** The PodMonitor and the Grafana dashboard, applied in the namespace monitoring: no app, no base. */
+    static final Path MONITORING = MANIFESTS.resolve("monitoring");
     /** A team's kustomizations with the inject components, over workloads of their own: ManifestsInjectTest. */
     static final Path EXAMPLES = MANIFESTS.resolve("examples");
 
@@ -89,7 +91,7 @@ class ManifestsTest {
         return new Load(LoadSettings.builder().build()).loadFromString(Files.readString(file));
     }
 
-    private static JsonNode tree(Path file) throws IOException {
+    static JsonNode tree(Path file) throws IOException {
         return JSON.valueToTree(yaml(file));
     }
 
@@ -240,7 +242,8 @@ class ManifestsTest {
                         NATIVE_SIDECAR_BEFORE_1_30,
                         OWN_POD_ONLY_POLICY,
                         WITHOUT_OWN_POD_ONLY_POLICY,
-                        HAWTIO);
+                        HAWTIO,
+                        MONITORING);
         for (Path root : roots) {
             List<String> listed = listed(tree(root.resolve("kustomization.yaml")));
             List<String> files;
@@ -248,14 +251,27 @@ class ManifestsTest {
                 files = entries.filter(Files::isRegularFile)
                         .map(f -> f.getFileName().toString())
                         .filter(f -> !f.equals("kustomization.yaml"))
+                        // a plain Prometheus rules file, for a Prometheus without the operator: not applied
+                        .filter(f -> !f.endsWith(".rules.yaml"))
                         .toList();
             }
             assertThat(listed).as(root + " lists every file in it").containsAll(files);
             listed.forEach(r -> assertThat(root.resolve(r)).as(root + ": " + r).exists());
-            if (!root.equals(BASE) && !root.startsWith(EXAMPLES) && kind(root).equals("Kustomization")) {
+            if (isOverlay(root)) {
                 assertThat(reached(root)).as(root + " builds on the base").contains(BASE.toAbsolutePath());
             }
         }
+    }
+
+    /**
+     * Whether a directory is an overlay of the app: a Kustomization other than the base, the monitoring and the
+     * examples of the inject components.
+     */
+    private static boolean isOverlay(Path root) throws IOException {
+        return !root.equals(BASE)
+                && !root.equals(MONITORING)
+                && !root.startsWith(EXAMPLES)
+                && kind(root).equals("Kustomization");
     }
 
     /** The kustomization directories a kustomization lists in resources and components, and theirs in turn. */
@@ -337,7 +353,7 @@ class ManifestsTest {
         String kustomization = Files.readString(MANIFESTS.resolve("kustomization.yaml"));
         List<Path> applicable = new ArrayList<>();
         for (Path root : kustomizations()) {
-            if (!root.equals(BASE) && !root.startsWith(EXAMPLES) && kind(root).equals("Kustomization")) {
+            if (isOverlay(root)) {
                 applicable.add(root);
             }
         }
@@ -933,6 +949,33 @@ class ManifestsTest {
                 .filteredOn(v -> v.getConfigMap() != null)
                 .extracting(v -> v.getConfigMap().getName())
                 .containsExactly(generated);
+    }
+
+    /**
+     * The monitoring directory as kubectl apply -k builds it: the PodMonitor, and the dashboard in a ConfigMap that
+     * Grafana's sidecar loads. The ConfigMap keeps its name across edits: a hash suffix would leave the old one behind
+     * and the sidecar would load two dashboards with one uid.
+     */
+    @Test
+    void buildsTheMonitoringIntoAPodMonitorTheAlertRulesAndTheDashboardConfigMapForGrafanasSidecar() throws Exception {
+        Assumptions.assumeTrue(onPath("kubectl"), "kubectl is not on the PATH: kubectl kustomize not run");
+        List<JsonNode> built = kustomize(MONITORING);
+
+        assertThat(built)
+                .extracting(d -> d.get("kind").asText())
+                .containsExactlyInAnyOrder("PodMonitor", "PrometheusRule", "ConfigMap");
+        JsonNode dashboard = only(built, "ConfigMap");
+        assertThat(dashboard.get("metadata").get("name").asText()).isEqualTo("kube-vault-auth-renewer-dashboard");
+        assertThat(dashboard
+                        .get("metadata")
+                        .get("labels")
+                        .get("grafana_dashboard")
+                        .asText())
+                .isEqualTo("1");
+        assertThat(dashboard.get("data").get("dashboard.json").asText())
+                .isEqualTo(Files.readString(MONITORING.resolve("dashboard.json")));
+        assertThat(Files.readString(MONITORING.resolve("kustomization.yaml")))
+                .contains("kubectl apply -k " + MONITORING + "/");
     }
 
     /** The Jolokia agent's options the hawtio overlay may give (bin/kube-vault-auth-renewer reads JOLOKIA_ENABLED). */

@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleSupplier;
+import java.util.function.IntConsumer;
 import org.apache.camel.Body;
 import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
@@ -46,6 +47,7 @@ public final class PodEviction extends ServiceSupport {
     private ScheduledFuture<?> pending;
     private EvictionState state = EvictionState.NONE;
     private int failures;
+    private volatile IntConsumer answers = code -> {};
     private boolean overdueReported;
 
     /**
@@ -127,11 +129,17 @@ public final class PodEviction extends ServiceSupport {
         return dryRun.inFlight() ? "dryRun=All" : null;
     }
 
+    /** Called with the HTTP status of every answer to an eviction (the dry run's too), or 0 for no answer. */
+    public void onAnswer(IntConsumer listener) {
+        this.answers = listener;
+    }
+
     /** Route step: the API server answered. */
     public synchronized void answered(
             @Header("CamelHttpResponseCode") Integer code,
             @Header("Retry-After") String retryAfter,
             @Body String body) {
+        answers.accept(code == null ? 0 : code);
         EvictionAnswer answer = EvictionAnswer.judge(code == null ? 0 : code, retryAfter, body);
         if (dryRun.answered(answer)) {
             return;
@@ -154,6 +162,7 @@ public final class PodEviction extends ServiceSupport {
 
     /** Route step: no answer (connection refused or cut, a timeout, the token file unreadable). */
     public synchronized void unanswered(@ExchangeProperty("CamelExceptionCaught") Exception e) {
+        answers.accept(0);
         String text = e == null
                 ? "no answer"
                 : "no answer: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());

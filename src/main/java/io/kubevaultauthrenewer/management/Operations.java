@@ -52,8 +52,8 @@ public final class Operations {
             Consumer<Object> cycles,
             PodEviction eviction) {
         RenewerMetrics metrics = new RenewerMetrics(status, interval);
-        headers.onAnswer(code -> {
-            metrics.answered(code);
+        headers.onAnswer((call, code) -> {
+            metrics.answered(call, code);
             status.progressed();
         });
         context.getRegistry().bind(MicrometerConstants.METRICS_REGISTRY_NAME, metrics.registry());

@@ -5,6 +5,7 @@ import io.kubevaultauthrenewer.kubernetes.PodEviction;
 import io.kubevaultauthrenewer.renewal.Outcome;
 import io.kubevaultauthrenewer.renewal.RenewerStatus;
 import io.kubevaultauthrenewer.renewal.WatchedItem;
+import io.kubevaultauthrenewer.vault.VaultCallName;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -19,9 +20,12 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToDoubleBiFunction;
 
 /**
  * The renewer's Prometheus series, read from the {@link RenewerStatus} at scrape time:
@@ -30,7 +34,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@code vault_renewer_renewals_total{kind, outcome}}: token and lease checks by outcome;
  *   <li>{@code vault_renewer_time_to_expiry_seconds{kind, lease_id}}: seconds until the token and each lease expire;
  *   <li>{@code vault_renewer_cycle_duration_seconds}: how long cycles take;
- *   <li>{@code vault_renewer_vault_responses_total{status}}: Vault's answers by HTTP status (0: no answer);
+ *   <li>{@code vault_renewer_vault_responses_total{call, status}}: Vault's answers by call ({@link VaultCallName}) and
+ *       HTTP status (0: no answer);
+ *   <li>{@code vault_renewer_next_check_timestamp_seconds{kind, lease_id}}: when each is looked at next;
+ *   <li>{@code vault_renewer_items_given_up{kind, reason}}: the token and leases no longer asked about, lost or gone;
  *   <li>{@code vault_renewer_renew_interval_seconds}, {@code vault_renewer_cycles_total},
  *       {@code vault_renewer_last_cycle_timestamp_seconds}.
  * </ul>
@@ -41,7 +48,8 @@ public final class RenewerMetrics {
     private final RenewerStatus status;
     private final Timer cycleDuration;
     private final MultiGauge leaseExpiry;
-    private final Map<Integer, Counter> responses = new ConcurrentHashMap<>();
+    private final MultiGauge leaseNextCheck;
+    private final Map<String, Counter> responses = new ConcurrentHashMap<>();
 
     public RenewerMetrics(RenewerStatus status, Duration interval) {
         this.status = status;
@@ -53,14 +61,24 @@ public final class RenewerMetrics {
                         .register(registry);
             }
         }
-        Gauge.builder("vault.renewer.time.to.expiry", status, RenewerMetrics::tokenSecondsLeft)
-                .description("Seconds until the token or the lease expires, as last seen (NaN: unknown or never)")
-                .baseUnit("seconds")
-                .tags("kind", "token", "lease_id", "")
-                .register(registry);
-        leaseExpiry = MultiGauge.builder("vault.renewer.time.to.expiry")
-                .baseUnit("seconds")
-                .register(registry);
+        leaseExpiry = itemSeries(
+                "vault.renewer.time.to.expiry",
+                "Seconds until the token or the lease expires, as last seen (NaN: unknown or never)",
+                RenewerMetrics::secondsLeft);
+        leaseNextCheck = itemSeries(
+                "vault.renewer.next.check.timestamp",
+                "When the token or the lease is looked at next (its planned check, else the next cycle), in Unix"
+                        + " seconds; NaN: never again (lost or gone) or no cycle planned",
+                RenewerMetrics::nextCheckEpochSeconds);
+        for (RenewerStatus.Kind kind : RenewerStatus.Kind.values()) {
+            for (boolean lost : new boolean[] {true, false}) {
+                Gauge.builder("vault.renewer.items.given.up", status, s -> givenUp(s, kind, lost))
+                        .description("The token and the leases no longer asked about: lost (Vault could not be reached"
+                                + " before they expired) or gone (Vault said they no longer exist)")
+                        .tags("kind", label(kind), "reason", lost ? "lost" : "gone")
+                        .register(registry);
+            }
+        }
         cycleDuration = Timer.builder("vault.renewer.cycle.duration")
                 .description("How long a renewal cycle took")
                 .register(registry);
@@ -122,6 +140,19 @@ public final class RenewerMetrics {
                     .register(registry);
         }
         Gauge.builder(
+                        "vault.renewer.evict.before.expiry",
+                        eviction,
+                        e -> e.lead().toSeconds())
+                .description("EVICT_BEFORE_EXPIRY: how long before the pod's secrets die it is evicted at the latest")
+                .baseUnit("seconds")
+                .register(registry);
+        eviction.onAnswer(code -> Counter.builder("vault.renewer.eviction.responses")
+                .description("The API server's answers to the eviction (the dry run at start-up too) by HTTP status;"
+                        + " 0 when a call got no answer")
+                .tags("status", String.valueOf(code))
+                .register(registry)
+                .increment());
+        Gauge.builder(
                         "vault.renewer.eviction.overdue",
                         eviction,
                         e -> e.state().overdue(status.clock().instant()) ? 1 : 0)
@@ -137,14 +168,19 @@ public final class RenewerMetrics {
         return registry;
     }
 
-    /** Counts one answer from Vault. */
-    public void answered(int httpStatus) {
+    /**
+     * Counts one answer from Vault.
+     *
+     * @param call the call's name ({@link VaultCallName})
+     * @param httpStatus its HTTP status, 0 for none
+     */
+    public void answered(String call, int httpStatus) {
         responses
                 .computeIfAbsent(
-                        httpStatus,
-                        s -> Counter.builder("vault.renewer.vault.responses")
-                                .description("Answers from Vault by HTTP status; 0 when a call got no answer")
-                                .tags("status", String.valueOf(s))
+                        call + " " + httpStatus,
+                        key -> Counter.builder("vault.renewer.vault.responses")
+                                .description("Answers from Vault by call and HTTP status; 0 when a call got no answer")
+                                .tags("call", call, "status", String.valueOf(httpStatus))
                                 .register(registry))
                 .increment();
     }
@@ -159,23 +195,55 @@ public final class RenewerMetrics {
 
     /** One series per watched lease; a lease no longer in LEASE_IDS loses its series. */
     private void refreshLeases() {
-        leaseExpiry.register(
-                status.leases().stream()
-                        .map(lease -> MultiGauge.Row.of(
-                                Tags.of("kind", "lease", "lease_id", lease.name()),
-                                status,
-                                s -> secondsLeft(s, lease.name())))
-                        .toList(),
-                true);
+        List<WatchedItem> leases = status.leases();
+        leaseExpiry.register(rows(leases, RenewerMetrics::secondsLeft), true);
+        leaseNextCheck.register(rows(leases, RenewerMetrics::nextCheckEpochSeconds), true);
     }
 
-    private static double tokenSecondsLeft(RenewerStatus s) {
-        return secondsLeft(s, s.token());
+    /** A row per lease, its value read by id at scrape time (looked up, not searched for: a scrape reads them all). */
+    private List<MultiGauge.Row<?>> rows(
+            List<WatchedItem> leases, ToDoubleBiFunction<RenewerStatus, WatchedItem> value) {
+        return leases.stream()
+                .<MultiGauge.Row<?>>map(lease -> MultiGauge.Row.of(
+                        Tags.of("kind", "lease", "lease_id", lease.name()),
+                        status,
+                        s -> value.applyAsDouble(s, s.lease(lease.name()))))
+                .toList();
     }
 
-    /** Looked up by id, not searched for: a scrape reads every lease's series. */
-    private static double secondsLeft(RenewerStatus s, String leaseId) {
-        return secondsLeft(s, s.lease(leaseId));
+    /**
+     * A series of the token and each lease: the token's gauge ({@code kind="token", lease_id=""}) and the leases'
+     * multi-gauge, which {@link #refreshLeases()} fills.
+     */
+    private MultiGauge itemSeries(
+            String name, String description, ToDoubleBiFunction<RenewerStatus, WatchedItem> value) {
+        Gauge.builder(name, status, s -> value.applyAsDouble(s, s.token()))
+                .description(description)
+                .baseUnit("seconds")
+                .tags("kind", "token", "lease_id", "")
+                .register(registry);
+        return MultiGauge.builder(name).baseUnit("seconds").register(registry);
+    }
+
+    /** The item's planned check, else the next cycle; NaN once it is given up or when no cycle is planned. */
+    private static double nextCheckEpochSeconds(RenewerStatus s, WatchedItem item) {
+        if (item == null || item.lost() || item.gone()) {
+            return Double.NaN;
+        }
+        Instant next = s.cycles().next();
+        Instant planned = item.nextCheck();
+        if (planned != null && (next == null || planned.isBefore(next))) {
+            next = planned;
+        }
+        return epochSeconds(next);
+    }
+
+    /** How many of the kind are lost ({@code lost}), or gone without being lost. */
+    private static double givenUp(RenewerStatus s, RenewerStatus.Kind kind, boolean lost) {
+        List<WatchedItem> items = kind == RenewerStatus.Kind.TOKEN ? Collections.singletonList(s.token()) : s.leases();
+        return items.stream()
+                .filter(i -> i != null && (lost ? i.lost() : i.gone() && !i.lost()))
+                .count();
     }
 
     private static double secondsLeft(RenewerStatus s, WatchedItem item) {

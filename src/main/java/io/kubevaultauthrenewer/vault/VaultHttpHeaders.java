@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.function.IntConsumer;
+import java.util.function.ObjIntConsumer;
 import org.apache.camel.component.http.HttpClientConfigurer;
 import org.apache.hc.client5.http.classic.ExecChain;
 import org.apache.hc.client5.http.classic.ExecChainHandler;
@@ -30,7 +30,7 @@ public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHa
     private final VaultToken token;
     private final TokenHosts hosts;
     private final String namespace;
-    private volatile IntConsumer answers = status -> {};
+    private volatile ObjIntConsumer<String> answers = (call, status) -> {};
     private int perSecond;
     private double tokens;
     private long refilledNanos = System.nanoTime();
@@ -41,8 +41,11 @@ public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHa
         this.hosts = hosts;
     }
 
-    /** Called with the HTTP status of every answer from Vault, or 0 when a call got no answer. */
-    public void onAnswer(IntConsumer listener) {
+    /**
+     * Called with the call's name ({@link VaultCallName}) and the HTTP status of every answer from Vault, or 0 when a
+     * call got no answer.
+     */
+    public void onAnswer(ObjIntConsumer<String> listener) {
         this.answers = listener;
     }
 
@@ -112,12 +115,12 @@ public final class VaultHttpHeaders implements HttpClientConfigurer, ExecChainHa
             response = chain.proceed(request, scope);
         } catch (IOException | HttpException e) {
             if (toVault) {
-                answers.accept(0);
+                answers.accept(VaultCallName.of(request.getPath()), 0);
             }
             throw e;
         }
         if (toVault) {
-            answers.accept(response.getCode());
+            answers.accept(VaultCallName.of(request.getPath()), response.getCode());
         }
         HttpEntity entity = response.getEntity();
         if (entity != null && current != null) {

@@ -515,9 +515,12 @@ class SettingsTest {
 
     @ParameterizedTest
     @EnumSource(Setting.class)
-    void documentsEverySettingInTheReadmeAndTheProperties(Setting setting) throws IOException {
-        assertThat(Files.readString(Path.of("README.md")))
-                .as("the README's configuration table")
+    void documentsEverySettingInItsTableAndTheProperties(Setting setting) throws IOException {
+        // the init mode's own settings in its page, the others in the configuration page
+        Path table = Path.of(
+                "docs", setting.propertyKey().startsWith("renewer.init.") ? "init-mode.md" : "configuration.md");
+        assertThat(Files.readString(table))
+                .as("the settings table of " + table)
                 .containsPattern("\\| `" + setting.envName() + "`[^\\n]*\\| `" + setting.propertyKey() + "`");
         assertThat(Files.readString(Path.of("src/main/resources/application.properties")))
                 .as("application.properties")

@@ -452,7 +452,7 @@ class JolokiaIT extends AgainstTheEmulator {
         int port = freePort();
         HttpClient http = HttpClient.newHttpClient();
 
-        // the README's `java -javaagent:target/jolokia-agent.jar=… -jar target/kube-vault-auth-renewer.jar`
+        // docs/operating.md's `java -javaagent:target/jolokia-agent.jar=… -jar target/kube-vault-auth-renewer.jar`
         try (RenewerProcess renewer = RenewerProcess.start(
                 renewerEnv(600, false),
                 "-javaagent:" + Path.of("target", "jolokia-agent.jar") + "=port=" + port

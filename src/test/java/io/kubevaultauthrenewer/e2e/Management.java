@@ -85,7 +85,7 @@ public final class Management {
         }
     }
 
-    /** The README's remote-JMX flags, on loopback. */
+    /** The remote-JMX flags of docs/operating.md, on loopback. */
     static String[] jmxOptions(int port) {
         return new String[] {
             "-Dcom.sun.management.jmxremote.port=" + port,

@@ -5,7 +5,7 @@ import javax.management.remote.JMXConnector;
 
 /**
  * {@code renewNow()} over JMX, for bench/soak.sh: {@code RenewNow <port>} connects to a renewer started with the
- * README's remote-JMX flags on that loopback port ({@link Management#jmxOptions}), runs a cycle through
+ * remote-JMX flags of docs/operating.md on that loopback port ({@link Management#jmxOptions}), runs a cycle through
  * {@code kube-vault-auth-renewer:type=Renewer} as an operator's JConsole would, and prints the summary line it returns.
  * {@code RenewNow --free-port} prints a free port for the renewer's flags.
  */

@@ -11,7 +11,7 @@ public final class Cycles {
 
     /**
      * The retry schedule the renewer reads when no retry setting is given: the settings' own defaults, built into a
-     * policy as the renewer's wiring builds it (RetryDefaultsTest holds them to the README's).
+     * policy as the renewer's wiring builds it (RetryDefaultsTest holds them to docs/configuration.md's).
      */
     public static final RetryPolicy RETRIES = defaultRetries();
 

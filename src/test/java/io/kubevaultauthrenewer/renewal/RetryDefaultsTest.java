@@ -11,18 +11,18 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** The retry defaults the renewer reads when no retry setting is given are the ones the README states. */
+/** The retry defaults the renewer reads when no retry setting is given are the ones docs/configuration.md states. */
 class RetryDefaultsTest {
 
     private static final RetryPolicy DEFAULTS = Cycles.RETRIES;
 
     @Test
-    void readsTheReadmesRetryDefaultsWhenNoRetrySettingIsGiven() throws IOException {
-        assertThat(DEFAULTS.quickRetries()).isEqualTo(Integer.parseInt(readmeDefault("RENEWER_RETRY_ATTEMPTS")));
-        assertThat(DEFAULTS.quickDelay()).isEqualTo(Durations.parse(readmeDefault("RENEWER_RETRY_DELAY")));
-        assertThat(DEFAULTS.quickMaxDelay()).isEqualTo(Durations.parse(readmeDefault("RENEWER_RETRY_MAX_DELAY")));
-        assertThat(DEFAULTS.backoffInitial()).isEqualTo(Durations.parse(readmeDefault("RENEWER_BACKOFF_INITIAL")));
-        assertThat(DEFAULTS.backoffMax()).isEqualTo(Durations.parse(readmeDefault("RENEWER_BACKOFF_MAX")));
+    void readsTheDocumentedRetryDefaultsWhenNoRetrySettingIsGiven() throws IOException {
+        assertThat(DEFAULTS.quickRetries()).isEqualTo(Integer.parseInt(documentedDefault("RENEWER_RETRY_ATTEMPTS")));
+        assertThat(DEFAULTS.quickDelay()).isEqualTo(Durations.parse(documentedDefault("RENEWER_RETRY_DELAY")));
+        assertThat(DEFAULTS.quickMaxDelay()).isEqualTo(Durations.parse(documentedDefault("RENEWER_RETRY_MAX_DELAY")));
+        assertThat(DEFAULTS.backoffInitial()).isEqualTo(Durations.parse(documentedDefault("RENEWER_BACKOFF_INITIAL")));
+        assertThat(DEFAULTS.backoffMax()).isEqualTo(Durations.parse(documentedDefault("RENEWER_BACKOFF_MAX")));
     }
 
     @Test
@@ -36,11 +36,11 @@ class RetryDefaultsTest {
                         300_000L, 300_000L);
     }
 
-    /** The default column of the README's configuration table, for this variable. */
-    private static String readmeDefault(String variable) throws IOException {
+    /** The default column of docs/configuration.md's settings table, for this variable. */
+    private static String documentedDefault(String variable) throws IOException {
         Matcher row = Pattern.compile("(?m)^\\| `" + variable + "` \\| `[^`]+` \\| `([^`]+)` \\|")
-                .matcher(Files.readString(Path.of("README.md")));
-        assertThat(row.find()).as("the README's row of " + variable).isTrue();
+                .matcher(Files.readString(Path.of("docs/configuration.md")));
+        assertThat(row.find()).as("docs/configuration.md's row of " + variable).isTrue();
         return row.group(1);
     }
 }

@@ -140,6 +140,20 @@ class OperationsRouteTest extends RouteTestSupport {
             assertThat(leases.get("data").get(kept.id + ".last_error").asText()).isEqualTo("none");
             assertThat(status(ready, "vault-token")).isEqualTo("UP");
             assertThat(get(port, "/observe/health/live").status()).isEqualTo(200);
+            // the metrics an alert reads: one lease given up as gone, Vault's 400 to its lookup, and no next look
+            Map<String, Double> series =
+                    Management.parsePrometheusText(get(port, "/observe/metrics").body());
+            assertThat(series)
+                    .containsEntry("vault_renewer_items_given_up{kind=\"lease\",reason=\"gone\"}", 1.0)
+                    .containsEntry("vault_renewer_items_given_up{kind=\"lease\",reason=\"lost\"}", 0.0)
+                    .containsEntry("vault_renewer_items_given_up{kind=\"token\",reason=\"gone\"}", 0.0)
+                    .containsEntry("vault_renewer_vault_responses_total{call=\"lease_lookup\",status=\"400\"}", 1.0);
+            assertThat(series.get(
+                            "vault_renewer_next_check_timestamp_seconds{kind=\"lease\",lease_id=\"" + lost.id + "\"}"))
+                    .isNaN();
+            assertThat(series.get(
+                            "vault_renewer_next_check_timestamp_seconds{kind=\"lease\",lease_id=\"" + kept.id + "\"}"))
+                    .isFinite();
         }
     }
 
@@ -257,7 +271,22 @@ class OperationsRouteTest extends RouteTestSupport {
                     .containsEntry("vault_renewer_renew_interval_seconds", 60.0)
                     .containsEntry("vault_renewer_cycles_total", 1.0)
                     .containsEntry("vault_renewer_cycle_duration_seconds_count", 1.0)
-                    .containsEntry("vault_renewer_vault_responses_total{status=\"200\"}", 6.0);
+                    // by call: the token's lookup, three leases' lookups, the due and the capped one's renewals
+                    .containsEntry("vault_renewer_vault_responses_total{call=\"token_lookup\",status=\"200\"}", 1.0)
+                    .containsEntry("vault_renewer_vault_responses_total{call=\"lease_lookup\",status=\"200\"}", 3.0)
+                    .containsEntry("vault_renewer_vault_responses_total{call=\"lease_renew\",status=\"200\"}", 2.0)
+                    .containsEntry("vault_renewer_items_given_up{kind=\"lease\",reason=\"gone\"}", 0.0)
+                    .containsEntry("vault_renewer_items_given_up{kind=\"lease\",reason=\"lost\"}", 0.0)
+                    .containsEntry("vault_renewer_items_given_up{kind=\"token\",reason=\"lost\"}", 0.0);
+            assertThat(series.keySet().stream().filter(k -> k.startsWith("vault_renewer_vault_responses_total")))
+                    .hasSize(3);
+            // the next look: the next cycle, a minute on, for the token and the lease far from its end
+            double now = Instant.now().getEpochSecond();
+            assertThat(series.get("vault_renewer_next_check_timestamp_seconds{kind=\"token\",lease_id=\"\"}"))
+                    .isBetween(now + 50, now + 61);
+            assertThat(series.get("vault_renewer_next_check_timestamp_seconds{kind=\"lease\",lease_id=\"" + notDue.id
+                            + "\"}"))
+                    .isBetween(now + 50, now + 61);
             // the pod's end of life: the capped lease's expiry, in the metric, the health data and one log line
             assertThat(series.get("vault_renewer_end_of_life_timestamp_seconds"))
                     .isBetween(end - 2.0, end + 1.0);

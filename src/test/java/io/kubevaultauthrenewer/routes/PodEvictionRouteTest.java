@@ -203,6 +203,14 @@ class PodEvictionRouteTest extends RouteTestSupport {
                     parsePrometheusText(get(port, "/observe/metrics").body());
             assertThat(series)
                     .containsEntry("vault_renewer_eviction_requests_total", 5.0)
+                    // the answers by status, as the dashboard shows them: the dry run's 201, the four refusals above,
+                    // the 201
+                    .containsEntry("vault_renewer_eviction_responses_total{status=\"403\"}", 1.0)
+                    .containsEntry("vault_renewer_eviction_responses_total{status=\"0\"}", 1.0)
+                    .containsEntry("vault_renewer_eviction_responses_total{status=\"500\"}", 1.0)
+                    .containsEntry("vault_renewer_eviction_responses_total{status=\"429\"}", 1.0)
+                    .containsEntry("vault_renewer_eviction_responses_total{status=\"201\"}", 2.0)
+                    .containsEntry("vault_renewer_evict_before_expiry_seconds", 10.0)
                     .containsEntry("vault_renewer_eviction_phase{phase=\"evicted\"}", 1.0)
                     .containsEntry("vault_renewer_eviction_phase{phase=\"trying\"}", 0.0)
                     .containsEntry("vault_renewer_eviction_overdue", 0.0);
