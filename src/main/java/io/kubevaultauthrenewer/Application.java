@@ -124,6 +124,7 @@ public final class Application {
                     + "' (the modes: no argument for the renewer, init for the init container; --help)");
             return BAD_SETTINGS;
         }
+        // once, before anything reads the environment: every reader after this sees the annotations' settings in it
         PodAnnotations.Merged annotations;
         try {
             annotations = PodAnnotations.merge(given);
