@@ -2,6 +2,7 @@ package io.kubevaultauthrenewer;
 
 import io.kubevaultauthrenewer.config.CredentialsSettings;
 import io.kubevaultauthrenewer.config.InvalidSettingsException;
+import io.kubevaultauthrenewer.config.PodAnnotations;
 import io.kubevaultauthrenewer.config.Setting;
 import io.kubevaultauthrenewer.config.SettingsReader;
 import io.kubevaultauthrenewer.init.InitConfiguration;
@@ -37,14 +38,23 @@ public final class Application {
 
     /**
      * Sets the system property {@value #LOG_FORMAT_PROPERTY} to {@code text} or {@code json} from LOG_FORMAT, read by
-     * the settings' reader before Camel starts (the environment, else a system property, RENEWER_LOG_FORMAT,
-     * application.properties). Any other value leaves the text layout, and the settings report it (exit 2), with the
+     * the settings' reader before Camel starts (the environment, else the pod's annotations, a system property,
+     * RENEWER_LOG_FORMAT, application.properties). Any other value leaves the text layout, and the settings report it (exit 2), with the
      * other problems.
      */
     static void chooseLogFormat(Map<String, String> environment) {
-        SettingsReader.beforeCamel(environment)
+        SettingsReader.beforeCamel(withAnnotations(environment))
                 .logFormat()
                 .ifPresent(format -> System.setProperty(LOG_FORMAT_PROPERTY, format));
+    }
+
+    /** The environment with the pod's annotations' settings; as it is when they cannot be read (run says why). */
+    private static Map<String, String> withAnnotations(Map<String, String> environment) {
+        try {
+            return PodAnnotations.merge(environment).environment();
+        } catch (InvalidSettingsException e) {
+            return environment;
+        }
     }
 
     /** A failed init leaves no file: not even an earlier run's, which the app could take for this one's. */
@@ -55,6 +65,15 @@ public final class Application {
         } else {
             InitFile.removeAfterFailure(file);
         }
+    }
+
+    /** Logs each problem; a failed init removes an earlier run's file. */
+    private static int badSettings(InvalidSettingsException bad, Mode mode, Map<String, String> environment) {
+        bad.problems().forEach(problem -> LOG.error("Invalid setting: {}", problem));
+        if (mode == Mode.INIT) {
+            removeEarlierFile(environment);
+        }
+        return BAD_SETTINGS;
     }
 
     /** What the process does: the renewer (no argument), or the init container's one run ({@code init}). */
@@ -87,7 +106,7 @@ public final class Application {
      * Runs as {@link #run(Map, String...)} does, handing the Camel Main to {@code started} before it runs: a test that
      * runs the renewer in its own JVM stops it with {@link Main#completed()}.
      */
-    public static int run(Map<String, String> environment, Consumer<Main> started, String... args) throws Exception {
+    public static int run(Map<String, String> given, Consumer<Main> started, String... args) throws Exception {
         Mode mode;
         if (args.length == 0) {
             mode = Mode.RENEWER;
@@ -104,6 +123,21 @@ public final class Application {
             System.err.println("kube-vault-auth-renewer: unknown argument '" + unknown
                     + "' (the modes: no argument for the renewer, init for the init container; --help)");
             return BAD_SETTINGS;
+        }
+        // once, before anything reads the environment: every reader after this sees the annotations' settings in it
+        PodAnnotations.Merged annotations;
+        try {
+            annotations = PodAnnotations.merge(given);
+        } catch (InvalidSettingsException bad) {
+            return badSettings(bad, mode, given);
+        }
+        Map<String, String> environment = annotations.environment();
+        if (annotations.file() != null) {
+            LOG.info(
+                    "Settings from the pod's annotations ({}): {}; set by the environment instead: {}",
+                    annotations.file(),
+                    annotations.taken().isEmpty() ? "none" : String.join(", ", annotations.taken()),
+                    annotations.overridden().isEmpty() ? "none" : String.join(", ", annotations.overridden()));
         }
         Main main = new Main();
         // named, not scanned for: faster start
@@ -126,11 +160,7 @@ public final class Application {
         } catch (Exception e) {
             for (Throwable t = e; t != null; t = t.getCause()) {
                 if (t instanceof InvalidSettingsException bad) {
-                    bad.problems().forEach(problem -> LOG.error("Invalid setting: {}", problem));
-                    if (mode == Mode.INIT) {
-                        removeEarlierFile(environment);
-                    }
-                    return BAD_SETTINGS;
+                    return badSettings(bad, mode, environment);
                 }
             }
             throw e;

@@ -129,6 +129,8 @@ final class Usage {
             case VAULT_LOGIN_METHOD -> "init: approle (Kubernetes auth, then AppRole) or kubernetes (default approle)";
             case KUBE_SA_TOKEN -> "init: the service account's JWT instead of its token file";
             case LOG_FORMAT -> "both: text (default) or json: one ECS JSON object per line";
+            case RENEWER_ANNOTATIONS_FILE ->
+                "both: the pod's annotations (downward API file); kube-vault-auth-renewer.io/<NAME> sets NAME if unset";
         };
     }
 

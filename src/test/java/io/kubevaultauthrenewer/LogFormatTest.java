@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -20,6 +23,7 @@ import org.apache.logging.log4j.message.SimpleMessage;
 import org.apache.logging.log4j.util.StringMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * src/main/resources/log4j2.xml as the renewer starts it: the text format byte for byte as slf4j-simple printed it,
@@ -217,5 +221,27 @@ class LogFormatTest {
         assertThat(System.getProperty("renewer.log-format"))
                 .as("left alone: the text layout, and the settings report LOG_FORMAT=xml")
                 .isNull();
+    }
+
+    /** The kustomize component's pods: LOG_FORMAT as an annotation, chosen before logging starts as the others. */
+    @Test
+    void choosesTheFormatFromThePodsAnnotationsUnlessTheEnvironmentSetsIt(@TempDir Path dir) throws IOException {
+        saved.putIfAbsent("renewer.log-format", System.getProperty("renewer.log-format"));
+        Path annotations =
+                Files.writeString(dir.resolve("annotations"), "kube-vault-auth-renewer.io/LOG_FORMAT=\"json\"");
+        System.clearProperty("renewer.log-format");
+
+        Application.chooseLogFormat(Map.of("RENEWER_ANNOTATIONS_FILE", annotations.toString()));
+        assertThat(System.getProperty("renewer.log-format")).isEqualTo("json");
+
+        Application.chooseLogFormat(Map.of("RENEWER_ANNOTATIONS_FILE", annotations.toString(), "LOG_FORMAT", "text"));
+        assertThat(System.getProperty("renewer.log-format")).isEqualTo("text");
+
+        System.clearProperty("renewer.log-format");
+        Application.chooseLogFormat(
+                Map.of("RENEWER_ANNOTATIONS_FILE", dir.resolve("absent").toString()));
+        assertThat(System.getProperty("renewer.log-format"))
+                .as("the default: the settings then report the file")
+                .isEqualTo("text");
     }
 }

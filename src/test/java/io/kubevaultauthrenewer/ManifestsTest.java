@@ -81,6 +81,8 @@ class ManifestsTest {
     static final Path HAWTIO = MANIFESTS.resolve("hawtio");
     /** The PodMonitor and the Grafana dashboard, applied in the namespace monitoring: no app, no base. */
     static final Path MONITORING = MANIFESTS.resolve("monitoring");
+    /** A team's kustomizations with the inject components, over workloads of their own: ManifestsInjectTest. */
+    static final Path EXAMPLES = MANIFESTS.resolve("examples");
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String RENEWER = "vault-renewer";
@@ -101,7 +103,7 @@ class ManifestsTest {
         return deployment().getSpec().getTemplate().getSpec();
     }
 
-    private static Container container(PodSpec pod, String name) {
+    static Container container(PodSpec pod, String name) {
         return Stream.concat(pod.getInitContainers().stream(), pod.getContainers().stream())
                 .filter(c -> c.getName().equals(name))
                 .findFirst()
@@ -116,7 +118,7 @@ class ManifestsTest {
                 .orElse(null);
     }
 
-    private static EnvVar envVar(Container container, String name) {
+    static EnvVar envVar(Container container, String name) {
         return container.getEnv().stream()
                 .filter(e -> e.getName().equals(name))
                 .findFirst()
@@ -141,12 +143,20 @@ class ManifestsTest {
         }
     }
 
-    /** The local files and directories a kustomization names: resources, components, patches, generators' files. */
+    /**
+     * The local files and directories a kustomization names: resources, components, patches, replacements, generators'
+     * files.
+     */
     private static List<String> listed(JsonNode kustomization) {
         List<String> listed = new ArrayList<>(texts(kustomization.get("resources")));
         listed.addAll(texts(kustomization.get("components")));
         listed.addAll(texts(kustomization.get("configurations")));
         kustomization.path("patches").forEach(p -> listed.add(p.get("path").asText()));
+        kustomization.path("replacements").forEach(r -> {
+            if (r.has("path")) {
+                listed.add(r.get("path").asText());
+            }
+        });
         kustomization.path("configMapGenerator").forEach(g -> listed.addAll(texts(g.get("files"))));
         return listed;
     }
@@ -253,9 +263,15 @@ class ManifestsTest {
         }
     }
 
-    /** Whether a directory is an overlay of the app: a Kustomization other than the base and the monitoring. */
+    /**
+     * Whether a directory is an overlay of the app: a Kustomization other than the base, the monitoring and the
+     * examples of the inject components.
+     */
     private static boolean isOverlay(Path root) throws IOException {
-        return !root.equals(BASE) && !root.equals(MONITORING) && kind(root).equals("Kustomization");
+        return !root.equals(BASE)
+                && !root.equals(MONITORING)
+                && !root.startsWith(EXAMPLES)
+                && kind(root).equals("Kustomization");
     }
 
     /** The kustomization directories a kustomization lists in resources and components, and theirs in turn. */

@@ -47,7 +47,8 @@ public enum Setting {
     APPROLE_ROLE("renewer.init.approle-role"),
     VAULT_LOGIN_METHOD("renewer.init.login-method"),
     KUBE_SA_TOKEN("renewer.init.kube-sa-token"),
-    LOG_FORMAT("renewer.log-format");
+    LOG_FORMAT("renewer.log-format"),
+    RENEWER_ANNOTATIONS_FILE("renewer.annotations-file");
 
     private final String propertyKey;
 

@@ -210,6 +210,68 @@ class InitModeRouteTest extends RouteTestSupport {
         }
     }
 
+    /**
+     * The kustomize component's pod: only the file's path in the environment; the Vault address, the login role and
+     * the secrets in the pod's annotations, written by the kubelet (pkg/fieldpath/fieldpath.go, FormatMap).
+     */
+    @Test
+    void readsTheVaultAddressTheRoleAndTheSecretsFromThePodsAnnotationsFile() throws Exception {
+        vault.putSecret("secret-v1/some/secret", Map.of("value", "don't tell anyone"));
+        Path annotations = Files.writeString(
+                dir.resolve("annotations"),
+                String.join(
+                        "\n",
+                        "kube-vault-auth-renewer.io/SECRET_DB_PASSWORD=\"database/creds/my-role?password\"",
+                        "kube-vault-auth-renewer.io/SECRET_MY_SECRET=\"secret-v1/some/secret\"",
+                        "kube-vault-auth-renewer.io/VAULT_ADDR=\"" + vault.address() + "\"",
+                        "kube-vault-auth-renewer.io/VAULT_LOGIN_ROLE=\"" + ROLE + "\"",
+                        "kubectl.kubernetes.io/default-container=\"app\""),
+                StandardCharsets.UTF_8);
+        Map<String, String> env = RenewerProcess.env(
+                "RENEWER_ANNOTATIONS_FILE", annotations.toString(),
+                "KUBE_SA_TOKEN", jwt,
+                "VARIABLES_FILE", variables.toString());
+
+        try (InProcessRenewer init = InProcessRenewer.run(env, "init")) {
+            assertThat(runInit(init)).as(init.output()).isZero();
+
+            Map<String, String> file = sourced("VAULT_TOKEN", "MY_SECRET", "DB_PASSWORD");
+            assertAppRoleToken(file.get("VAULT_TOKEN"));
+            assertThat(file.get("MY_SECRET")).isEqualTo("don't tell anyone");
+            assertThat(file.get("DB_PASSWORD")).isNotEmpty();
+            assertThat(init.output())
+                    .contains("Settings from the pod's annotations (" + annotations
+                            + "): SECRET_DB_PASSWORD, SECRET_MY_SECRET, VAULT_ADDR, VAULT_LOGIN_ROLE; set by the"
+                            + " environment instead: none")
+                    .contains("Logged in with AppRole my-app-role: token accessor ")
+                    .contains("Wrote " + variables + ": VAULT_TOKEN, 2 secret(s) (DB_PASSWORD, MY_SECRET)");
+            assertNothingSecretIn(init.output(), "don't tell anyone", file.get("DB_PASSWORD"));
+        }
+    }
+
+    @Test
+    void refusesATokenInThePodsAnnotationsNamingTheAnnotationAndWritesNoFile() throws Exception {
+        Path annotations = Files.writeString(
+                dir.resolve("annotations"),
+                "kube-vault-auth-renewer.io/VAULT_TOKEN=\"hvs.in-an-annotation\"\n",
+                StandardCharsets.UTF_8);
+        Map<String, String> env = initEnv();
+        env.put("RENEWER_ANNOTATIONS_FILE", annotations.toString());
+
+        try (InProcessRenewer init = InProcessRenewer.run(env, "init")) {
+            assertThat(runInit(init)).as(init.output()).isEqualTo(2);
+
+            assertThat(init.linesWith(" ERROR "))
+                    .singleElement()
+                    .asString()
+                    .contains("Invalid setting: RENEWER_ANNOTATIONS_FILE " + annotations
+                            + " line 1: annotation kube-vault-auth-renewer.io/VAULT_TOKEN is refused");
+            assertThat(init.output()).doesNotContain("hvs.in-an-annotation");
+            assertThat(variables).doesNotExist();
+            assertThat(vault.requests()).isEmpty();
+        }
+    }
+
     @Test
     void failsWithinTheCallDeadlineWhenVaultDripsItsAnswer() {
         try (HostilePeer dripping = HostilePeer.start(HostilePeer.Mode.DRIPS)) {
