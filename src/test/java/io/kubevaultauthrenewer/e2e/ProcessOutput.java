@@ -54,4 +54,19 @@ abstract class ProcessOutput extends RenewerOutput {
     public boolean isAlive() {
         return process.isAlive();
     }
+
+    /** Ends a process: SIGTERM, then SIGKILL if it is still there 10 s later. */
+    static void destroy(Process process) {
+        if (process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
 }

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The renewer as the image runs it: {@code bin/kube-vault-auth-renewer}, which runs
@@ -63,17 +62,7 @@ public final class RenewerProcess extends ProcessOutput {
 
     @Override
     public void close() {
-        if (process.isAlive()) {
-            process.destroy();
-            try {
-                if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
-        }
+        ProcessOutput.destroy(process);
     }
 
     /** An environment map builder, so tests read as the variables they set. */
