@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
@@ -395,7 +396,35 @@ class ManifestsInjectTest {
                         Map.of("POD_NAME", "metadata.name", "POD_NAMESPACE", "metadata.namespace"));
     }
 
-    /** A probe with its port left out: the base names the port management, the component vault-renewer. */
+    /**
+     * The PodMonitor of manifests/monitoring/ scrapes every injected pod and the base's: its selector is in their pod
+     * templates' labels, its port is their renewer's port name, its path the metrics path.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("annotatedWorkloads")
+    void isScrapedByThePodMonitorAsTheBasesPodIs(String id) throws IOException {
+        JsonNode monitor = yaml(Path.of("manifests/monitoring/podmonitor.yaml"));
+        JsonNode endpoint = monitor.at("/spec/podMetricsEndpoints/0");
+        JsonNode workload = built(NATIVE.toString(), id);
+        JsonNode template = workload.at(template(workload));
+        JsonNode baseTemplate =
+                yaml(ManifestsTest.BASE.resolve("deployment.yaml")).at("/spec/template");
+        PodSpec basePod = JSON.convertValue(baseTemplate.get("spec"), PodSpec.class);
+
+        assertThat(endpoint.get("path").asText()).isEqualTo(ManagementServer.METRICS_PATH);
+        monitor.at("/spec/selector/matchLabels").fields().forEachRemaining(label -> {
+            assertThat(template.at("/metadata/labels").get(label.getKey())).isEqualTo(label.getValue());
+            assertThat(baseTemplate.at("/metadata/labels").get(label.getKey())).isEqualTo(label.getValue());
+        });
+        assertThat(container(pod(workload), RENEWER).getPorts())
+                .extracting(ContainerPort::getName)
+                .containsExactly(endpoint.get("port").asText());
+        assertThat(container(basePod, RENEWER).getPorts())
+                .extracting(ContainerPort::getName)
+                .containsExactly(endpoint.get("port").asText());
+    }
+
+    /** A probe with its port left out: compared with the base's, whatever the port is called. */
     private static Probe withoutPort(Probe probe) {
         Probe copy = JSON.convertValue(probe, Probe.class);
         copy.getHttpGet().setPort(null);

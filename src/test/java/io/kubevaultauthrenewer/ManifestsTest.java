@@ -1072,7 +1072,7 @@ class ManifestsTest {
 
         assertThat(renewer.getPorts())
                 .extracting(p -> p.getName() + ":" + p.getContainerPort())
-                .containsExactlyInAnyOrder("management:" + ManagementSettings.DEFAULT_PORT, "jolokia:8778");
+                .containsExactlyInAnyOrder("vault-renewer:" + ManagementSettings.DEFAULT_PORT, "jolokia:8778");
         assertThat(pod.getContainers())
                 .filteredOn(c -> !c.getName().equals(RENEWER))
                 .allSatisfy(c -> assertThat(c.getPorts()).isNullOrEmpty());
