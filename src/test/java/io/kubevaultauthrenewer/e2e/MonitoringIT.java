@@ -204,7 +204,8 @@ class MonitoringIT {
                                 failingToken, "database/creds/app", Duration.ofHours(1), Duration.ZERO, true))
                 .start();
         Token hangingToken = hanging.createToken(TokenSpec.ttl(Duration.ofHours(1)));
-        Renewer stuck = new Renewer("cycle-stuck", hanging, 5, hangingToken);
+        // an interval of 8 s: the alert's 1.5 intervals (12 s) are longer than a JVM's start on a loaded machine
+        Renewer stuck = new Renewer("cycle-stuck", hanging, 8, hangingToken);
         stuck.env.put("RENEWER_RESPONSE_TIMEOUT", "60s");
         stuck.start();
         Renewer restarting =
@@ -235,7 +236,7 @@ class MonitoringIT {
         Renewer noEviction = new Renewer(
                         "no-eviction",
                         vault,
-                        5,
+                        10,
                         vault.createToken(TokenSpec.ttl(Duration.ofMinutes(40)).notRenewable()))
                 .start();
 

@@ -3,6 +3,7 @@ package io.kubevaultauthrenewer.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.kubevaultauthrenewer.ManifestsTest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -21,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * A real Prometheus (Debian's prometheus package, as CI installs it) in its own process, scraping every second the
@@ -50,6 +52,9 @@ final class PrometheusServer implements AutoCloseable {
      * @param dir its working directory: configuration, targets, data and log
      */
     static PrometheusServer start(Path dir, String rules) throws IOException {
+        Assumptions.assumeTrue(
+                ManifestsTest.onPath("prometheus"),
+                "prometheus is not on the PATH (Debian: prometheus; .ci/run installs it)");
         Files.writeString(dir.resolve("rules.yaml"), rules);
         Files.writeString(dir.resolve("targets.json"), "[]");
         Files.writeString(dir.resolve("prometheus.yml"), """
