@@ -15,8 +15,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
  * The alert rules of manifests/monitoring/, as Prometheus' own promtool reads them (Debian's prometheus package; CI
@@ -33,15 +31,10 @@ class AlertRulesTest {
     @TempDir
     Path dir;
 
-    /** The YAML file as a tree. */
-    static JsonNode yaml(Path file) throws Exception {
-        return JSON.valueToTree(new Load(LoadSettings.builder().build()).loadFromString(Files.readString(file)));
-    }
-
     /** Every alert's name, in the rules file's order. */
     static List<String> alertNames() throws Exception {
         List<String> names = new ArrayList<>();
-        for (JsonNode group : yaml(RULES).get("groups")) {
+        for (JsonNode group : ManifestsTest.tree(RULES).get("groups")) {
             group.get("rules").forEach(rule -> names.add(rule.get("alert").asText()));
         }
         return names;
@@ -64,7 +57,9 @@ class AlertRulesTest {
     @Test
     void promtoolChecksTheRulesFileAndThePrometheusRulesGroups() throws Exception {
         Path spec = dir.resolve("prometheusrule-spec.yaml");
-        Files.writeString(spec, JSON.writeValueAsString(yaml(PROMETHEUS_RULE).get("spec")));
+        Files.writeString(
+                spec,
+                JSON.writeValueAsString(ManifestsTest.tree(PROMETHEUS_RULE).get("spec")));
 
         assertThat(promtool("check", "rules", RULES.toString()))
                 .startsWith("0\n")
@@ -76,13 +71,13 @@ class AlertRulesTest {
 
     @Test
     void thePrometheusRuleHoldsTheRulesFilesGroupsUnchanged() throws Exception {
-        JsonNode resource = yaml(PROMETHEUS_RULE);
+        JsonNode resource = ManifestsTest.tree(PROMETHEUS_RULE);
 
         assertThat(resource.get("apiVersion").asText()).isEqualTo("monitoring.coreos.com/v1");
         assertThat(resource.get("kind").asText()).isEqualTo("PrometheusRule");
         assertThat(resource.get("spec"))
                 .as("prometheusrule.yaml's spec: vault-renewer.rules.yaml from groups: on, indented by two spaces")
-                .isEqualTo(yaml(RULES));
+                .isEqualTo(ManifestsTest.tree(RULES));
     }
 
     @Test
@@ -100,7 +95,7 @@ class AlertRulesTest {
     void everyAlertHasAUnitTestWhereItFiresAndOneWhereItDoesNot() throws Exception {
         Set<String> fires = new TreeSet<>();
         Set<String> silent = new TreeSet<>();
-        for (JsonNode test : yaml(UNIT_TESTS).get("tests")) {
+        for (JsonNode test : ManifestsTest.tree(UNIT_TESTS).get("tests")) {
             for (JsonNode check : test.get("alert_rule_test")) {
                 String name = check.get("alertname").asText();
                 (check.get("exp_alerts").isEmpty() ? silent : fires).add(name);
@@ -113,7 +108,7 @@ class AlertRulesTest {
 
     @Test
     void everyAlertHasASeverityASummaryAndADescription() throws Exception {
-        for (JsonNode group : yaml(RULES).get("groups")) {
+        for (JsonNode group : ManifestsTest.tree(RULES).get("groups")) {
             for (JsonNode rule : group.get("rules")) {
                 String alert = rule.get("alert").asText();
                 assertThat(rule.at("/labels/severity").asText()).as(alert).isIn("critical", "warning");

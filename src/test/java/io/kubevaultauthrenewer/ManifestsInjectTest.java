@@ -36,8 +36,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
  * The kustomize components that inject the login and the renewer into annotated workloads (manifests/components/inject
@@ -72,8 +70,9 @@ class ManifestsInjectTest {
     static void buildTheExamples() throws Exception {
         Assumptions.assumeTrue(
                 ManifestsTest.onPath("kubectl"), "kubectl is not on the PATH: kubectl kustomize not run");
-        for (JsonNode file : yaml(WORKLOADS.resolve("kustomization.yaml")).get("resources")) {
-            JsonNode workload = yaml(WORKLOADS.resolve(file.asText()));
+        for (JsonNode file :
+                ManifestsTest.tree(WORKLOADS.resolve("kustomization.yaml")).get("resources")) {
+            JsonNode workload = ManifestsTest.tree(WORKLOADS.resolve(file.asText()));
             INPUTS.put(id(workload), workload);
         }
         for (Path example : List.of(NATIVE, REGULAR)) {
@@ -81,10 +80,6 @@ class ManifestsInjectTest {
             ManifestsTest.kustomize(example).forEach(d -> built.put(id(d), d));
             BUILT.put(example, built);
         }
-    }
-
-    private static JsonNode yaml(Path file) throws IOException {
-        return JSON.valueToTree(new Load(LoadSettings.builder().build()).loadFromString(Files.readString(file)));
     }
 
     private static String id(JsonNode resource) {
@@ -359,7 +354,8 @@ class ManifestsInjectTest {
         PodSpec pod = pod(built(NATIVE.toString(), id));
         Container renewer = container(pod, RENEWER);
         Container login = container(pod, LOGIN);
-        PodSpec basePod = JSON.convertValue(yaml(ManifestsTest.BASE.resolve("deployment.yaml")), Deployment.class)
+        PodSpec basePod = JSON.convertValue(
+                        ManifestsTest.tree(ManifestsTest.BASE.resolve("deployment.yaml")), Deployment.class)
                 .getSpec()
                 .getTemplate()
                 .getSpec();
@@ -403,12 +399,12 @@ class ManifestsInjectTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("annotatedWorkloads")
     void isScrapedByThePodMonitorAsTheBasesPodIs(String id) throws IOException {
-        JsonNode monitor = yaml(Path.of("manifests/monitoring/podmonitor.yaml"));
+        JsonNode monitor = ManifestsTest.tree(Path.of("manifests/monitoring/podmonitor.yaml"));
         JsonNode endpoint = monitor.at("/spec/podMetricsEndpoints/0");
         JsonNode workload = built(NATIVE.toString(), id);
         JsonNode template = workload.at(template(workload));
-        JsonNode baseTemplate =
-                yaml(ManifestsTest.BASE.resolve("deployment.yaml")).at("/spec/template");
+        JsonNode baseTemplate = ManifestsTest.tree(ManifestsTest.BASE.resolve("deployment.yaml"))
+                .at("/spec/template");
         PodSpec basePod = JSON.convertValue(baseTemplate.get("spec"), PodSpec.class);
 
         assertThat(endpoint.get("path").asText()).isEqualTo(ManagementServer.METRICS_PATH);

@@ -91,7 +91,8 @@ public class ManifestsTest {
         return new Load(LoadSettings.builder().build()).loadFromString(Files.readString(file));
     }
 
-    static JsonNode tree(Path file) throws IOException {
+    /** A YAML file as a tree (the manifests, the alert rules and their tests). */
+    public static JsonNode tree(Path file) throws IOException {
         return JSON.valueToTree(yaml(file));
     }
 

@@ -48,9 +48,14 @@ public abstract class AgainstTheEmulator {
      * (so that renewers of two builds never collide on the default port).
      */
     protected Map<String, String> renewerEnv(int intervalSeconds, boolean runOnce) {
+        return renewerEnv(vault.address(), variables, intervalSeconds, runOnce);
+    }
+
+    /** The same for a renewer of this Vault and this variables file. */
+    static Map<String, String> renewerEnv(String vaultAddress, Path variables, int intervalSeconds, boolean runOnce) {
         return RenewerProcess.env(
                 "VAULT_ADDR",
-                vault.address(),
+                vaultAddress,
                 "VARIABLES_FILE",
                 variables.toString(),
                 "RENEW_INTERVAL",
@@ -65,10 +70,15 @@ public abstract class AgainstTheEmulator {
 
     /** Writes the variables file whole, at once (as a rename), so that a running renewer never reads half of it. */
     protected void writeVariables(Token token, Lease... leases) throws IOException {
+        writeVariables(variables(token, leases));
+    }
+
+    /** A variables file's content, as the init container writes it: the token, an app secret, the lease ids. */
+    static String variables(Token token, Lease... leases) {
         String ids = String.join(",", Arrays.stream(leases).map(l -> l.id).toList());
-        writeVariables("export VAULT_TOKEN=\"" + token.id + "\"\n"
+        return "export VAULT_TOKEN=\"" + token.id + "\"\n"
                 + "export DB_PASSWORD='" + APP_SECRET + "'\n"
-                + "export LEASE_IDS=" + ids + "\n");
+                + "export LEASE_IDS=" + ids + "\n";
     }
 
     /** Writes the variables file with this content, whole, at once (as a rename). */

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kubevaultauthrenewer.ManifestsTest;
 import io.kubevaultauthrenewer.emulator.KubernetesApiEmulator;
 import io.kubevaultauthrenewer.emulator.KubernetesApiEmulator.Refusal;
 import io.kubevaultauthrenewer.emulator.TestPki;
@@ -20,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
@@ -36,8 +36,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
  * The alert rules and the dashboard of manifests/monitoring/ against a real Prometheus (Debian's package) scraping
@@ -54,6 +52,7 @@ class MonitoringIT {
     private static final String NS = "apps";
     private static final Duration LONG = Duration.ofSeconds(90);
     private static final Path DASHBOARD = Path.of("manifests/monitoring/dashboard.json");
+    private static final Path RULES = Path.of("manifests/monitoring/vault-renewer.rules.yaml");
     private static final Set<String> NOT_METRICS =
             Set.of("and", "or", "unless", "bool", "offset", "group_left", "group_right", "inf", "nan");
 
@@ -92,19 +91,11 @@ class MonitoringIT {
 
         Renewer(String pod, VaultEmulator vault, int intervalSeconds, Token token, Lease... leases) throws IOException {
             this.pod = pod;
-            this.port = PrometheusServer.freePort();
-            Path variables = dir.resolve(pod + ".variables");
-            Files.writeString(
-                    variables,
-                    "export VAULT_TOKEN=\"" + token.id + "\"\nexport LEASE_IDS="
-                            + String.join(
-                                    ",", Arrays.stream(leases).map(l -> l.id).toList()) + "\n");
-            env = RenewerProcess.env(
-                    "VAULT_ADDR", vault.address(),
-                    "VARIABLES_FILE", variables.toString(),
-                    "RENEW_INTERVAL", String.valueOf(intervalSeconds),
-                    "RENEWER_RETRY_DELAY", "200ms",
-                    "CAMEL_MANAGEMENT_PORT", String.valueOf(port));
+            this.port = Management.freePort();
+            Path variables =
+                    Files.writeString(dir.resolve(pod + ".variables"), AgainstTheEmulator.variables(token, leases));
+            env = AgainstTheEmulator.renewerEnv(vault.address(), variables, intervalSeconds, false);
+            env.put("CAMEL_MANAGEMENT_PORT", String.valueOf(port));
         }
 
         Renewer start() throws IOException {
@@ -156,7 +147,7 @@ class MonitoringIT {
 
     @Test
     void everyAlertGoesFromInactiveToFiringInItsScenarioAndEveryDashboardQueryReturnsData() throws Exception {
-        String rules = Files.readString(Path.of("manifests/monitoring/vault-renewer.rules.yaml"));
+        String rules = Files.readString(RULES);
         assertThat(atTestSpeed(rules)).as("durations shortened").isNotEqualTo(rules);
         prometheus =
                 open(PrometheusServer.start(Files.createDirectories(dir.resolve("prometheus")), atTestSpeed(rules)));
@@ -270,8 +261,7 @@ class MonitoringIT {
 
         // every dashboard query returns data, and every metric it or a rule names is in the scrape
         Set<String> named = new TreeSet<>();
-        JsonNode shipped = JSON.valueToTree(new Load(LoadSettings.builder().build()).loadFromString(rules));
-        for (JsonNode group : shipped.get("groups")) {
+        for (JsonNode group : ManifestsTest.tree(RULES).get("groups")) {
             group.get("rules")
                     .forEach(rule -> named.addAll(metricNames(rule.get("expr").asText())));
         }

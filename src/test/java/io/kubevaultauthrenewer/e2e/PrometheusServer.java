@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.kubevaultauthrenewer.ManifestsTest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -72,7 +71,7 @@ final class PrometheusServer implements AutoCloseable {
                           - targets.json
                         refresh_interval: 1s
                 """);
-        String address = "127.0.0.1:" + freePort();
+        String address = "127.0.0.1:" + Management.freePort();
         Process process = new ProcessBuilder(
                         "prometheus",
                         "--config.file=" + dir.resolve("prometheus.yml"),
@@ -89,13 +88,6 @@ final class PrometheusServer implements AutoCloseable {
                 .ignoreExceptions()
                 .until(() -> process.isAlive() && prometheus.get("/-/ready").statusCode() == 200);
         return prometheus;
-    }
-
-    /** A TCP port free on loopback a moment ago. */
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     /** Has it scrape {@code 127.0.0.1:port} with these labels (as a PodMonitor gives {@code namespace} and pod). */
